@@ -1,0 +1,115 @@
+package io.lockstep.projection;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** The {@link ProjectionRunner} behind {@link ProjectionRunner#builder}: a step, a loop and a status. */
+final class DefaultProjectionRunner<C> implements ProjectionRunner {
+
+    private final CheckpointKey key;
+    private final ProjectionStep<C> step;
+    private final StatusTracker status;
+    private final ProjectionLoop loop;
+    private final ThreadFactory threadFactory;
+    private final ReentrantLock stepLock = new ReentrantLock();
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private Thread thread;
+
+    DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
+        this.key = new CheckpointKey(config.tenantId, config.projection.name());
+        this.status = new StatusTracker(key, config.projection.version(), config.clock);
+        this.step = new ProjectionStep<>(config, key, status);
+        this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
+                config.projection.name());
+        this.threadFactory = config.threadFactory != null ? config.threadFactory
+                : Thread.ofVirtual().name("lockstep-" + config.projection.name()).factory();
+    }
+
+    @Override
+    public CheckpointKey key() {
+        return key;
+    }
+
+    @Override
+    public StepResult step() {
+        return lockedStep();
+    }
+
+    private StepResult lockedStep() {
+        stepLock.lock();
+        try {
+            return step.step();
+        } finally {
+            stepLock.unlock();
+        }
+    }
+
+    @Override
+    public long catchUp() throws InterruptedException {
+        while (true) {
+            switch (step()) {
+                case StepResult.Idle idle -> {
+                    return idle.checkpoint();
+                }
+                case StepResult.Failed failed -> throw new LockstepException(failed.error().message(),
+                        failed.error().cause());
+                case StepResult.Retrying retrying -> Thread.sleep(retrying.backoff());
+                case StepResult.Committed committed -> { }
+                case StepResult.Skipped skipped -> { }
+                case StepResult.Conflict conflict -> { }
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        lifecycle.lock();
+        try {
+            if (thread != null) {
+                throw new IllegalStateException("projection runner " + key + " was already started; build a new"
+                        + " runner to run it again");
+            }
+            thread = threadFactory.newThread(loop);
+            thread.start();
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    @Override
+    public void stop() {
+        Thread running;
+        lifecycle.lock();
+        try {
+            running = thread;
+        } finally {
+            lifecycle.unlock();
+        }
+        loop.requestStop();
+        if (running == null) {
+            status.state(ProjectionState.STOPPED);
+            return;
+        }
+        boolean interrupted = false;
+        while (running.isAlive()) {
+            try {
+                running.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    @Override
+    public ProjectionStatus status() {
+        return status.snapshot();
+    }
+}

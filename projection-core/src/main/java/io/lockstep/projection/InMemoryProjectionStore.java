@@ -1,0 +1,88 @@
+package io.lockstep.projection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link ProjectionStore} in memory for unit tests: transactions run one at a time, stage their effects
+ * in an {@link InMemoryTransaction} and apply them with the checkpoint at commit. It can be told to fail
+ * commits with a {@link TransientStoreException}, to exercise a runner's retries.
+ */
+public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTransaction> {
+
+    private final ReentrantLock transactionLock = new ReentrantLock();
+    private final InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
+    private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private final ThreadLocal<List<Runnable>> pending = new ThreadLocal<>();
+    private int transientFailuresToInject;
+
+    InMemoryProjectionStore() {
+    }
+
+    @Override
+    public CheckpointStore checkpoints() {
+        return checkpoints;
+    }
+
+    @Override
+    public <R> R inTransaction(StatementMode mode, TransactionWork<InMemoryTransaction, R> work) {
+        transactionLock.lock();
+        try {
+            InMemoryTransaction tx = new InMemoryTransaction();
+            List<Runnable> storeEffects = new ArrayList<>();
+            pending.set(storeEffects);
+            R result = work.run(tx);
+            if (transientFailuresToInject > 0) {
+                transientFailuresToInject--;
+                throw new TransientStoreException("in-memory store: injected commit failure",
+                        new IllegalStateException("injected"));
+            }
+            storeEffects.forEach(Runnable::run);
+            tx.commit();
+            return result;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new LockstepException("transaction work failed: " + e, e);
+        } finally {
+            pending.remove();
+            transactionLock.unlock();
+        }
+    }
+
+    @Override
+    public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
+        long stored = checkpoints.get(key);
+        if (stored != expected) {
+            throw CheckpointConflictException.concurrentAdvance(key, expected, stored);
+        }
+        pending.get().add(() -> checkpoints.advance(key, expected, next));
+    }
+
+    @Override
+    public void recordDeadLetter(InMemoryTransaction tx, DeadLetter letter) {
+        pending.get().add(() -> {
+            synchronized (deadLetters) {
+                deadLetters.add(letter);
+            }
+        });
+    }
+
+    /** @return the dead letters committed so far, oldest first */
+    public List<DeadLetter> deadLetters() {
+        synchronized (deadLetters) {
+            return List.copyOf(deadLetters);
+        }
+    }
+
+    /** Makes the next {@code count} commits fail with a {@link TransientStoreException}, committing nothing. */
+    public void failNextCommits(int count) {
+        transactionLock.lock();
+        try {
+            transientFailuresToInject = count;
+        } finally {
+            transactionLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package io.lockstep.projection;
+
+import io.lockstep.projection.internal.Arguments;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A read model's definition: its name, its version and how each event type changes it. Immutable and
+ * thread-safe once built.
+ *
+ * <pre>{@code
+ * Projection<PostgresTransaction> balances = Projection.<PostgresTransaction>builder("account-balances")
+ *         .version(1)
+ *         .on(FundsDeposited.class, (event, envelope, tx) -> tx.dsl().update(...).execute())
+ *         .build();
+ * }</pre>
+ *
+ * <p>Events of a type with no handler are passed over; the checkpoint still moves past them. A handler
+ * registered for a supertype (a sealed interface of events, say) receives every subtype that has no
+ * handler of its own.
+ *
+ * @param <C> the transaction context handlers receive
+ */
+public final class Projection<C> {
+
+    /** Default {@link #version()}. */
+    public static final int DEFAULT_VERSION = 1;
+
+    private final String name;
+    private final int version;
+    private final Map<Class<?>, EventHandler<Object, C>> handlers;
+    private final BatchHandler<C> batchHandler;
+    private final FailurePolicy failurePolicy;
+    private final Map<Class<?>, EventHandler<Object, C>> resolved = new ConcurrentHashMap<>();
+
+    private Projection(Builder<C> builder) {
+        this.name = builder.name;
+        this.version = builder.version;
+        this.handlers = Map.copyOf(builder.handlers);
+        this.batchHandler = builder.batchHandler;
+        this.failurePolicy = builder.failurePolicy;
+    }
+
+    /**
+     * Starts a definition.
+     *
+     * @param name the projection's stable name: it keys the checkpoint, so renaming it starts over from -1
+     */
+    public static <C> Builder<C> builder(String name) {
+        return new Builder<>(name);
+    }
+
+    /** @return the projection's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the projection's version (default 1) */
+    public int version() {
+        return version;
+    }
+
+    /** @return what happens to a poison event (default {@link FailurePolicy.Stop}) */
+    public FailurePolicy failurePolicy() {
+        return failurePolicy;
+    }
+
+    /**
+     * Applies {@code batch} in order: to the batch handler if there is one, else event by event to the
+     * typed handlers.
+     *
+     * @throws EventApplyException wrapping a typed handler's failure, with the index of its event
+     * @throws Exception           the batch handler's own failure
+     */
+    void apply(List<Envelope> batch, C tx) throws Exception {
+        if (batchHandler != null) {
+            batchHandler.handle(batch, tx);
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Envelope envelope = batch.get(i);
+            EventHandler<Object, C> handler = handlerFor(envelope.event().getClass());
+            if (handler == null) {
+                continue;
+            }
+            try {
+                handler.handle(envelope.event(), envelope, tx);
+            } catch (Exception | LinkageError e) {
+                throw new EventApplyException(name, i, envelope, e);
+            }
+        }
+    }
+
+    /** @return true when the projection handles whole batches */
+    boolean handlesBatches() {
+        return batchHandler != null;
+    }
+
+    private EventHandler<Object, C> handlerFor(Class<?> type) {
+        EventHandler<Object, C> handler = resolved.get(type);
+        if (handler == null && !resolved.containsKey(type)) {
+            handler = lookUp(type);
+            if (handler != null) {
+                resolved.put(type, handler);
+            }
+        }
+        return handler;
+    }
+
+    private EventHandler<Object, C> lookUp(Class<?> type) {
+        EventHandler<Object, C> exact = handlers.get(type);
+        if (exact != null) {
+            return exact;
+        }
+        for (Map.Entry<Class<?>, EventHandler<Object, C>> entry : handlers.entrySet()) {
+            if (entry.getKey().isAssignableFrom(type)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "Projection[" + name + " v" + version + "]";
+    }
+
+    /**
+     * Collects a projection's definition; validates each setting as it is given and the whole in
+     * {@link #build()}.
+     *
+     * @param <C> the transaction context
+     */
+    public static final class Builder<C> {
+        private final String name;
+        private int version = DEFAULT_VERSION;
+        private final Map<Class<?>, EventHandler<Object, C>> handlers = new LinkedHashMap<>();
+        private BatchHandler<C> batchHandler;
+        private FailurePolicy failurePolicy = FailurePolicy.stop();
+
+        private Builder(String name) {
+            this.name = Arguments.requireName(name, "name");
+        }
+
+        /**
+         * @param version the read model's version, 1..Integer.MAX_VALUE (default 1); raise it when a handler
+         *                change needs the read model rebuilt
+         */
+        public Builder<C> version(int version) {
+            this.version = Arguments.requireRange("version", version, 1, Integer.MAX_VALUE, DEFAULT_VERSION);
+            return this;
+        }
+
+        /**
+         * Registers the handler of {@code eventType}.
+         *
+         * @throws IllegalArgumentException when {@code eventType} already has a handler, or the projection
+         *                                  has a batch handler
+         */
+        @SuppressWarnings("unchecked")
+        public <E> Builder<C> on(Class<E> eventType, EventHandler<? super E, C> handler) {
+            Objects.requireNonNull(eventType, "eventType");
+            Objects.requireNonNull(handler, "handler");
+            if (handlers.containsKey(eventType)) {
+                throw new IllegalArgumentException("projection '" + name + "' already has a handler for "
+                        + eventType.getName() + "; register one handler per event type");
+            }
+            handlers.put(eventType, (EventHandler<Object, C>) handler);
+            return this;
+        }
+
+        /** Replaces typed handlers by one handler of whole batches; see {@link BatchHandler}. */
+        public Builder<C> onBatch(BatchHandler<C> handler) {
+            this.batchHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** @param policy what happens to a poison event (default {@link FailurePolicy#stop()}) */
+        public Builder<C> failurePolicy(FailurePolicy policy) {
+            this.failurePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException when the projection has no handler at all, or both typed handlers
+         *                               and a batch handler
+         */
+        public Projection<C> build() {
+            if (batchHandler != null && !handlers.isEmpty()) {
+                throw new IllegalStateException("projection '" + name + "' has both a batch handler and handlers for "
+                        + handlers.keySet().stream().map(Class::getSimpleName).toList()
+                        + "; use one form: on(...) per event type, or onBatch(...)");
+            }
+            if (batchHandler == null && handlers.isEmpty()) {
+                throw new IllegalStateException("projection '" + name
+                        + "' handles no event; register handlers with on(EventType.class, handler) or onBatch(handler)");
+            }
+            return new Projection<>(this);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.lockstep.projection;
+
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in schedule around {@link ProjectionStep}: step while there is work, wait on the event source
+ * when idle, back off after failures, end on stop or on a poison event under STOP.
+ *
+ * <p>A stop interrupts the loop's thread only while it waits (for events or a backoff), never while a batch
+ * is in flight, so a batch always ends in a commit or a rollback of its own.
+ */
+final class ProjectionLoop implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProjectionLoop.class);
+
+    private final java.util.function.Supplier<StepResult> step;
+    private final EventSource source;
+    private final Duration idleWait;
+    private final StatusTracker status;
+    private final String name;
+    private final ReentrantLock phaseLock = new ReentrantLock();
+    private boolean waiting;
+    private volatile boolean stopRequested;
+    private Thread thread;
+
+    ProjectionLoop(java.util.function.Supplier<StepResult> step, EventSource source, Duration idleWait, StatusTracker status, String name) {
+        this.step = step;
+        this.source = source;
+        this.idleWait = idleWait;
+        this.status = status;
+        this.name = name;
+    }
+
+    @Override
+    public void run() {
+        phaseLock.lock();
+        try {
+            thread = Thread.currentThread();
+        } finally {
+            phaseLock.unlock();
+        }
+        try {
+            loop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.error("projection '{}' loop died", name, e);
+            status.error(e);
+            status.state(ProjectionState.FAILED);
+            throw e;
+        } finally {
+            status.state(ProjectionState.STOPPED);
+        }
+    }
+
+    private void loop() throws InterruptedException {
+        while (!stopRequested) {
+            StepResult result = step.get();
+            switch (result) {
+                case StepResult.Idle idle -> waitFor(() -> source.awaitEvents(idle.checkpoint(), idleWait));
+                case StepResult.Committed committed -> { }
+                case StepResult.Skipped skipped ->
+                        LOG.warn("projection '{}' skipped poison event: {}", name, skipped.error().message());
+                case StepResult.Conflict conflict -> {
+                    LOG.info("projection '{}': {}", name, conflict.cause().getMessage());
+                    waitFor(() -> Thread.sleep(idleWait));
+                }
+                case StepResult.Retrying retrying -> {
+                    LOG.warn("projection '{}' batch failed ({} failure {}), retrying in {}: {}", name,
+                            retrying.transientFailure() ? "transient" : "handler", retrying.failures(),
+                            retrying.backoff(), retrying.cause().toString());
+                    waitFor(() -> Thread.sleep(retrying.backoff()));
+                }
+                case StepResult.Failed failed -> {
+                    LOG.error("projection '{}' stopped: {}", name, failed.error().message(), failed.error().cause());
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Runs a blocking wait that {@link #requestStop()} may interrupt. */
+    private void waitFor(Wait wait) throws InterruptedException {
+        phaseLock.lock();
+        try {
+            if (stopRequested) {
+                return;
+            }
+            waiting = true;
+        } finally {
+            phaseLock.unlock();
+        }
+        try {
+            wait.run();
+        } finally {
+            phaseLock.lock();
+            try {
+                waiting = false;
+            } finally {
+                phaseLock.unlock();
+            }
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("projection '" + name + "' loop interrupted");
+        }
+    }
+
+    /** Asks the loop to end; interrupts it only when it is waiting. */
+    void requestStop() {
+        phaseLock.lock();
+        try {
+            stopRequested = true;
+            if (waiting && thread != null) {
+                thread.interrupt();
+            }
+        } finally {
+            phaseLock.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Wait {
+        void run() throws InterruptedException;
+    }
+}

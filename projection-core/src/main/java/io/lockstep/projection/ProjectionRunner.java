@@ -1,0 +1,158 @@
+package io.lockstep.projection;
+
+import io.lockstep.projection.internal.Arguments;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Runs one projection: reads events after its checkpoint, applies them in batches and commits each batch
+ * together with the new checkpoint in one store transaction.
+ *
+ * <p>Two ways to drive it. {@link #step()} processes one batch on the caller's thread and says what
+ * happened; schedulers (a thread, a Vert.x verticle, a test) wrap it. {@link #start()} runs the built-in
+ * loop on a thread of its own: it steps while there is work, waits on the event source when caught up,
+ * backs off after failures and ends on {@link #stop()} or a poison event under {@link FailurePolicy.Stop}.
+ *
+ * <p>Guarantees: a batch's read-model writes and its checkpoint commit together or not at all, so after
+ * a crash at any instant the projection resumes from the last committed checkpoint with nothing lost and
+ * nothing applied twice. Two runners of the same projection never both commit the same event: the
+ * second one's batch fails with a {@link CheckpointConflictException} and rolls back.
+ *
+ * <p>{@link #status()} and {@link #stop()} are thread-safe; {@link #step()} and {@link #catchUp()} must not
+ * run while the loop runs.
+ */
+public interface ProjectionRunner extends AutoCloseable {
+
+    /** Default of {@link Builder#batchSize(int)}: chosen from the replay benchmark (see the README). */
+    int DEFAULT_BATCH_SIZE = 1000;
+    /** Largest {@link Builder#batchSize(int)}. */
+    int MAX_BATCH_SIZE = 10_000;
+    /** Default of {@link Builder#idleWait(Duration)}. */
+    Duration DEFAULT_IDLE_WAIT = Duration.ofSeconds(1);
+
+    /**
+     * Starts building a runner.
+     *
+     * @param projection what to apply
+     * @param store      where the read model and checkpoint live
+     * @param source     where events come from
+     */
+    static <C> Builder<C> builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
+        return new Builder<>(projection, store, source);
+    }
+
+    /** @return the checkpoint this runner advances */
+    CheckpointKey key();
+
+    /**
+     * Processes at most one batch on the calling thread: reads the events after the checkpoint, applies
+     * them and commits them with the new checkpoint in one transaction. Never throws for a failed batch:
+     * the result says what happened.
+     */
+    StepResult step();
+
+    /**
+     * Steps on the calling thread until no event is left after the checkpoint, pausing as the retry policy
+     * asks after failures. For tests, tools and replays.
+     *
+     * @return the checkpoint reached
+     * @throws LockstepException   when a poison event stopped the projection
+     * @throws InterruptedException when interrupted while backing off (the interrupt flag is kept)
+     */
+    long catchUp() throws InterruptedException;
+
+    /**
+     * Starts the loop on a thread from the builder's thread factory and returns at once.
+     *
+     * @throws IllegalStateException when already started
+     */
+    void start();
+
+    /**
+     * Asks the loop to stop and waits until it has ended: a batch in flight either commits or rolls back,
+     * never half. Idempotent; returns at once when the loop never started.
+     */
+    void stop();
+
+    /** Same as {@link #stop()}. */
+    @Override
+    void close();
+
+    /** @return a snapshot of the runner's state, checkpoint, lag and last error */
+    ProjectionStatus status();
+
+    /**
+     * Builds a {@link ProjectionRunner}. Each setter validates its value; {@link #build()} returns an
+     * immutable runner.
+     *
+     * @param <C> the transaction context
+     */
+    final class Builder<C> {
+        final Projection<C> projection;
+        final ProjectionStore<C> store;
+        final EventSource source;
+        String tenantId = CheckpointKey.NO_TENANT;
+        int batchSize = DEFAULT_BATCH_SIZE;
+        RetryPolicy retryPolicy = RetryPolicy.defaults();
+        Duration idleWait = DEFAULT_IDLE_WAIT;
+        InstantSource clock = InstantSource.system();
+        ThreadFactory threadFactory;
+
+        private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
+            this.projection = Objects.requireNonNull(projection, "projection");
+            this.store = Objects.requireNonNull(store, "store");
+            this.source = Objects.requireNonNull(source, "source");
+        }
+
+        /** @param tenantId the tenant whose checkpoint this runner keeps (default: none) */
+        public Builder<C> tenant(String tenantId) {
+            this.tenantId = Arguments.requireName(tenantId, "tenantId");
+            return this;
+        }
+
+        /** @param batchSize events per transaction, 1..10000 (default 1000) */
+        public Builder<C> batchSize(int batchSize) {
+            this.batchSize = Arguments.requireRange("batchSize", batchSize, 1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE);
+            return this;
+        }
+
+        /** @param retryPolicy how failed batches are retried (default {@link RetryPolicy#defaults()}) */
+        public Builder<C> retryPolicy(RetryPolicy retryPolicy) {
+            this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+            return this;
+        }
+
+        /**
+         * @param idleWait how long the loop waits for new events before reading again when caught up,
+         *                 1 ms..1 min (default 1 s); a source that signals new events wakes it earlier
+         */
+        public Builder<C> idleWait(Duration idleWait) {
+            Objects.requireNonNull(idleWait, "idleWait");
+            if (idleWait.toMillis() < 1 || idleWait.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("idleWait " + idleWait + " makes no sense; use 1ms..1m (default "
+                        + DEFAULT_IDLE_WAIT + ")");
+            }
+            this.idleWait = idleWait;
+            return this;
+        }
+
+        /** @param clock the clock of status timestamps (default: the system clock) */
+        public Builder<C> clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** @param threadFactory makes the loop's thread (default: a virtual thread named after the projection) */
+        public Builder<C> threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /** @return a runner, not started */
+        public ProjectionRunner build() {
+            return new DefaultProjectionRunner<>(this);
+        }
+    }
+}

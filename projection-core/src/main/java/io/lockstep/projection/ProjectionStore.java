@@ -1,0 +1,48 @@
+package io.lockstep.projection;
+
+/**
+ * The SPI a projection runner needs from the database that holds its read model: transactions, the
+ * checkpoint advanced inside them, and dead letters. projection-postgres implements it on PostgreSQL;
+ * {@link #inMemory()} serves core's unit tests.
+ *
+ * <p>Implementations are thread-safe. They translate their driver's failures: an unreachable database,
+ * a broken connection or a lost serialization/deadlock race becomes a {@link TransientStoreException};
+ * every other failure propagates as thrown.
+ *
+ * @param <C> the transaction context handed to handlers
+ */
+public interface ProjectionStore<C> {
+
+    /** @return the checkpoints kept by this store (outside any tenant) */
+    CheckpointStore checkpoints();
+
+    /**
+     * Runs {@code work} in one transaction and commits it; rolls back and rethrows when {@code work}
+     * throws.
+     *
+     * @param mode how statements are sent; see {@link StatementMode}
+     * @throws TransientStoreException when the store failed in a retryable way; nothing was committed
+     */
+    <R> R inTransaction(StatementMode mode, TransactionWork<C, R> work);
+
+    /**
+     * Inside {@code tx}, moves the checkpoint of {@code key} from {@code expected} to {@code next} and
+     * takes the checkpoint's row lock until the transaction ends, so a concurrent runner of the same
+     * projection waits and then fails instead of applying the same events. Call it first in the
+     * transaction, before the handlers.
+     *
+     * @throws CheckpointConflictException when the stored checkpoint is not {@code expected}
+     */
+    void advanceCheckpoint(C tx, CheckpointKey key, long expected, long next);
+
+    /** Inside {@code tx}, records a skipped poison event. */
+    void recordDeadLetter(C tx, DeadLetter letter);
+
+    /**
+     * Returns a store whose transactions are staged in memory and applied at commit, for unit tests of
+     * projections without a database. Its context is {@link InMemoryTransaction}.
+     */
+    static InMemoryProjectionStore inMemory() {
+        return new InMemoryProjectionStore();
+    }
+}

@@ -1,0 +1,57 @@
+package io.lockstep.projection.internal;
+
+import java.util.Objects;
+
+/**
+ * Argument checks shared by Lockstep's modules, so every entry point reports bad input the same way.
+ * Internal: not part of the API.
+ */
+public final class Arguments {
+
+    /** The lowest valid position: "nothing processed yet". */
+    public static final long NO_POSITION = -1L;
+
+    private Arguments() {
+    }
+
+    /**
+     * Checks a projection or tenant name.
+     *
+     * @throws NullPointerException     when {@code value} is null, naming {@code parameter}
+     * @throws IllegalArgumentException when {@code value} is empty or blank
+     */
+    public static String requireName(String value, String parameter) {
+        Objects.requireNonNull(value, parameter);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(parameter + " must not be empty or blank (got '" + value
+                    + "'); pass the stable name that identifies it, e.g. \"account-balances\"");
+        }
+        return value;
+    }
+
+    /**
+     * Checks a checkpoint position.
+     *
+     * @throws IllegalArgumentException when {@code position} is below -1
+     */
+    public static long requirePosition(long position, String parameter) {
+        if (position < NO_POSITION) {
+            throw new IllegalArgumentException(parameter + " " + position
+                    + " is out of range: it must be >= -1 (-1 means \"nothing processed yet\")");
+        }
+        return position;
+    }
+
+    /**
+     * Checks an integer setting against an inclusive range.
+     *
+     * @throws IllegalArgumentException naming the setting, the value, the range and the default
+     */
+    public static int requireRange(String setting, int value, int min, int max, int defaultValue) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(setting + " " + value + " makes no sense; use " + min + ".."
+                    + max + " (default " + defaultValue + ")");
+        }
+        return value;
+    }
+}
