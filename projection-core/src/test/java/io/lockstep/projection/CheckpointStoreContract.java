@@ -1,0 +1,506 @@
+package io.lockstep.projection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link CheckpointStore}, for every implementation: extend it and implement
+ * {@link #newStore()}. Each test gets a fresh, empty store.
+ *
+ * <p>Public so that the stores of other modules (PostgreSQL) can run it from their own packages.
+ */
+public abstract class CheckpointStoreContract {
+
+    /** A projection name no test stores anything under. */
+    protected static final String UNKNOWN = "never-stored";
+
+    private static final Duration ASYNC_TIMEOUT = Duration.ofSeconds(10);
+
+    /** The store under test, fresh for each test. */
+    protected CheckpointStore store;
+
+    /** @return a new store that holds no checkpoint yet */
+    protected abstract CheckpointStore newStore();
+
+    @BeforeEach
+    void createStore() {
+        store = newStore();
+    }
+
+    @Nested
+    class Reading {
+
+        @Test
+        void returnsMinusOneForAProjectionWithoutCheckpoint() {
+            // given an empty store
+
+            // when
+            long position = store.getCheckpoint(UNKNOWN);
+
+            // then
+            assertThat(position).isEqualTo(-1L);
+        }
+
+        @Test
+        void returnsWhatWasStored() {
+            // given
+            store.storeCheckpoint("balances", 42);
+
+            // when
+            long position = store.getCheckpoint("balances");
+
+            // then
+            assertThat(position).isEqualTo(42L);
+        }
+
+        @Test
+        void keepsTheCheckpointsOfDifferentProjectionsApart() {
+            // given
+            store.storeCheckpoint("balances", 7);
+            store.storeCheckpoint("statements", 3);
+
+            // when / then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(7L);
+            assertThat(store.getCheckpoint("statements")).isEqualTo(3L);
+            assertThat(store.getCheckpoint(UNKNOWN)).isEqualTo(-1L);
+        }
+    }
+
+    @Nested
+    class Storing {
+
+        @Test
+        void movesTheCheckpointForward() {
+            // given
+            store.storeCheckpoint("balances", 5);
+
+            // when
+            store.storeCheckpoint("balances", 9);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(9L);
+        }
+
+        @Test
+        void acceptsMinusOneForAProjectionWithoutCheckpoint() {
+            // given an empty store
+
+            // when
+            store.storeCheckpoint("balances", -1);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+
+        @Test
+        void treatsStoringTheSamePositionAsANoOp() {
+            // given
+            store.storeCheckpoint("balances", 5);
+
+            // when
+            store.storeCheckpoint("balances", 5);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(5L);
+        }
+
+        @Test
+        void refusesToMoveTheCheckpointBackward() {
+            // given
+            store.storeCheckpoint("balances", 10);
+
+            // when / then
+            assertThatThrownBy(() -> store.storeCheckpoint("balances", 4))
+                    .isInstanceOfSatisfying(CheckpointConflictException.class, conflict -> {
+                        assertThat(conflict.key().projection()).isEqualTo("balances");
+                        assertThat(conflict.actual()).isEqualTo(10L);
+                    })
+                    .hasMessageContaining("10")
+                    .hasMessageContaining("4");
+            assertThat(store.getCheckpoint("balances")).isEqualTo(10L);
+        }
+
+        @Test
+        void conflictIsALockstepException() {
+            // given
+            store.storeCheckpoint("balances", 10);
+
+            // when / then
+            assertThatThrownBy(() -> store.storeCheckpoint("balances", -1))
+                    .isInstanceOf(LockstepException.class);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(10L);
+        }
+    }
+
+    @Nested
+    class Resetting {
+
+        @Test
+        void movesTheCheckpointBackward() {
+            // given
+            store.storeCheckpoint("balances", 10);
+
+            // when
+            store.resetCheckpoint("balances", 3);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(3L);
+        }
+
+        @Test
+        void letsStoreMoveForwardFromTheResetPosition() {
+            // given
+            store.storeCheckpoint("balances", 10);
+            store.resetCheckpoint("balances", 3);
+
+            // when
+            store.storeCheckpoint("balances", 4);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(4L);
+        }
+
+        @Test
+        void toMinusOneReplaysEverything() {
+            // given
+            store.storeCheckpoint("balances", 10);
+
+            // when
+            store.resetCheckpoint("balances", -1);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+
+        @Test
+        void createsAMissingCheckpoint() {
+            // given an empty store
+
+            // when
+            store.resetCheckpoint("balances", 8);
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(8L);
+        }
+    }
+
+    @Nested
+    class BadInput {
+
+        @Test
+        void nullNameIsANullPointerExceptionNamingTheParameter() {
+            // given an empty store
+
+            // when / then
+            assertThatNullPointerException().isThrownBy(() -> store.getCheckpoint(null))
+                    .withMessage("projectionName");
+            assertThatNullPointerException().isThrownBy(() -> store.storeCheckpoint(null, 1))
+                    .withMessage("projectionName");
+            assertThatNullPointerException().isThrownBy(() -> store.resetCheckpoint(null, 1))
+                    .withMessage("projectionName");
+        }
+
+        @Test
+        void emptyNameIsAnIllegalArgumentException() {
+            // given an empty store
+
+            // when / then
+            assertThatThrownBy(() -> store.getCheckpoint("")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.storeCheckpoint("", 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.resetCheckpoint("", 1)).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void blankNameIsAnIllegalArgumentException() {
+            // given an empty store
+
+            // when / then
+            assertThatThrownBy(() -> store.getCheckpoint(" \t ")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("projectionName");
+            assertThatThrownBy(() -> store.storeCheckpoint("   ", 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.resetCheckpoint("\n", 1)).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void positionBelowMinusOneIsAnIllegalArgumentExceptionStatingTheBound() {
+            // given
+            store.storeCheckpoint("balances", 5);
+
+            // when / then
+            assertThatThrownBy(() -> store.storeCheckpoint("balances", -2))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-2")
+                    .hasMessageContaining(">= -1");
+            assertThatThrownBy(() -> store.resetCheckpoint("balances", -2))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(">= -1");
+            assertThatThrownBy(() -> store.storeCheckpoint("balances", Long.MIN_VALUE))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(">= -1");
+        }
+
+        @Test
+        void badPositionChangesNothing() {
+            // given
+            store.storeCheckpoint("balances", 5);
+
+            // when
+            try {
+                store.resetCheckpoint("balances", -2);
+            } catch (IllegalArgumentException expected) {
+                // the assertion below is the point of this test
+            }
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(5L);
+        }
+
+        @Test
+        void badPositionForAnUnknownProjectionCreatesNothing() {
+            // given an empty store
+
+            // when
+            try {
+                store.storeCheckpoint("balances", -2);
+            } catch (IllegalArgumentException expected) {
+                // the assertion below is the point of this test
+            }
+
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+    }
+
+    @Nested
+    class Asynchronous {
+
+        @Test
+        void storesAndReadsACheckpoint() throws Exception {
+            // given
+            store.storeCheckpointAsync("balances", 12).toCompletableFuture()
+                    .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+
+            // when
+            long position = store.getCheckpointAsync("balances").toCompletableFuture()
+                    .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+
+            // then
+            assertThat(position).isEqualTo(12L);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(12L);
+        }
+
+        @Test
+        void readsMinusOneForAProjectionWithoutCheckpoint() throws Exception {
+            // given an empty store
+
+            // when
+            long position = store.getCheckpointAsync(UNKNOWN).toCompletableFuture()
+                    .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+
+            // then
+            assertThat(position).isEqualTo(-1L);
+        }
+
+        @Test
+        void failsTheStageWhenMovingBackward() {
+            // given
+            store.storeCheckpoint("balances", 10);
+
+            // when
+            CompletionStage<Void> stage = store.storeCheckpointAsync("balances", 2);
+
+            // then
+            assertThatThrownBy(() -> stage.toCompletableFuture().join())
+                    .isInstanceOf(CompletionException.class)
+                    .hasCauseInstanceOf(CheckpointConflictException.class);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(10L);
+        }
+
+        @Test
+        void throwsForBadInputBeforeReturningAStage() {
+            // given an empty store
+
+            // when / then
+            assertThatNullPointerException().isThrownBy(() -> store.getCheckpointAsync(null))
+                    .withMessage("projectionName");
+            assertThatNullPointerException().isThrownBy(() -> store.storeCheckpointAsync(null, 1))
+                    .withMessage("projectionName");
+            assertThatThrownBy(() -> store.getCheckpointAsync(" ")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.storeCheckpointAsync("", 1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.storeCheckpointAsync("balances", -2))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(">= -1");
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+    }
+
+    @Nested
+    class Tenants {
+
+        @Test
+        void keepsTheSameProjectionNameApartPerTenant() {
+            // given
+            CheckpointStore tenantA = store.forTenant("a");
+            CheckpointStore tenantB = store.forTenant("b");
+
+            // when
+            tenantA.storeCheckpoint("balances", 5);
+            tenantB.storeCheckpoint("balances", 2);
+            store.storeCheckpoint("balances", 9);
+
+            // then
+            assertThat(tenantA.getCheckpoint("balances")).isEqualTo(5L);
+            assertThat(tenantB.getCheckpoint("balances")).isEqualTo(2L);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(9L);
+        }
+
+        @Test
+        void aTenantCheckpointIsInvisibleToOtherTenantsAndToNoTenant() {
+            // given
+            store.forTenant("a").storeCheckpoint("balances", 5);
+
+            // when / then
+            assertThat(store.forTenant("b").getCheckpoint("balances")).isEqualTo(-1L);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+
+        @Test
+        void viewsOfTheSameTenantShareTheirCheckpoints() {
+            // given
+            store.forTenant("a").storeCheckpoint("balances", 5);
+
+            // when
+            long position = store.forTenant("a").getCheckpoint("balances");
+
+            // then
+            assertThat(position).isEqualTo(5L);
+        }
+
+        @Test
+        void movingBackwardIsAConflictWithinATenant() {
+            // given
+            CheckpointStore tenantA = store.forTenant("a");
+            tenantA.storeCheckpoint("balances", 5);
+            store.forTenant("b").storeCheckpoint("balances", 1);
+
+            // when / then
+            assertThatThrownBy(() -> tenantA.storeCheckpoint("balances", 4))
+                    .isInstanceOf(CheckpointConflictException.class);
+            assertThat(tenantA.getCheckpoint("balances")).isEqualTo(5L);
+        }
+
+        @Test
+        void resettingOneTenantLeavesTheOthers() {
+            // given
+            store.forTenant("a").storeCheckpoint("balances", 5);
+            store.forTenant("b").storeCheckpoint("balances", 6);
+            store.storeCheckpoint("balances", 7);
+
+            // when
+            store.forTenant("a").resetCheckpoint("balances", -1);
+
+            // then
+            assertThat(store.forTenant("a").getCheckpoint("balances")).isEqualTo(-1L);
+            assertThat(store.forTenant("b").getCheckpoint("balances")).isEqualTo(6L);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(7L);
+        }
+
+        @Test
+        void tenantViewsRunTheAsynchronousTwins() throws Exception {
+            // given
+            CheckpointStore tenantA = store.forTenant("a");
+
+            // when
+            tenantA.storeCheckpointAsync("balances", 3).toCompletableFuture()
+                    .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+
+            // then
+            assertThat(tenantA.getCheckpointAsync("balances").toCompletableFuture()
+                    .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(3L);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+
+        @Test
+        void rejectsANullOrBlankTenant() {
+            // given a store
+
+            // when / then
+            assertThatNullPointerException().isThrownBy(() -> store.forTenant(null)).withMessage("tenantId");
+            assertThatThrownBy(() -> store.forTenant("")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.forTenant("  ")).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Nested
+    class Names {
+
+        @Test
+        void keepsANameWithQuotesAndSqlAsOpaqueText() {
+            // given
+            String name = "it's \"quoted\"'; DROP TABLE checkpoints; -- \\ %_";
+
+            // when
+            store.storeCheckpoint(name, 17);
+
+            // then
+            assertThat(store.getCheckpoint(name)).isEqualTo(17L);
+            assertThat(store.getCheckpoint("it's \"quoted\"")).isEqualTo(-1L);
+        }
+
+        @Test
+        void keepsANonAsciiName() {
+            // given
+            String name = "Kontostände-Ωμέγα-日本語-🚀";
+
+            // when
+            store.storeCheckpoint(name, 23);
+
+            // then
+            assertThat(store.getCheckpoint(name)).isEqualTo(23L);
+            assertThat(store.getCheckpoint("Kontostande-Ωμέγα-日本語-🚀")).isEqualTo(-1L);
+        }
+
+        @Test
+        void keepsAVeryLongName() {
+            // given
+            String name = "p".repeat(10_000);
+            String almost = "p".repeat(9_999) + "q";
+
+            // when
+            store.storeCheckpoint(name, 31);
+            store.storeCheckpoint(almost, 2);
+
+            // then
+            assertThat(store.getCheckpoint(name)).isEqualTo(31L);
+            assertThat(store.getCheckpoint(almost)).isEqualTo(2L);
+        }
+
+        @Test
+        void keepsUnusualTenantIds() {
+            // given
+            CheckpointStore quoted = store.forTenant("o'brien \"&\" co");
+            CheckpointStore unicode = store.forTenant("mandant-ü-中");
+            CheckpointStore longTenant = store.forTenant("t".repeat(10_000));
+
+            // when
+            quoted.storeCheckpoint("balances", 1);
+            unicode.storeCheckpoint("balances", 2);
+            longTenant.storeCheckpoint("balances", 3);
+
+            // then
+            assertThat(quoted.getCheckpoint("balances")).isEqualTo(1L);
+            assertThat(unicode.getCheckpoint("balances")).isEqualTo(2L);
+            assertThat(longTenant.getCheckpoint("balances")).isEqualTo(3L);
+            assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
+        }
+    }
+}

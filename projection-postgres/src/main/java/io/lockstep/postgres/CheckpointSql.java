@@ -1,0 +1,31 @@
+package io.lockstep.postgres;
+
+/**
+ * The SQL of the checkpoint and dead-letter tables in one schema. Built once from a schema name that
+ * {@code LockstepMigrations.requireSchema} validated and that is quoted here; every value is a bound
+ * parameter.
+ */
+record CheckpointSql(String select, String store, String reset, String claimFirst, String claim, String deadLetter) {
+
+    static CheckpointSql forSchema(String schema) {
+        String checkpoints = "\"" + schema + "\".checkpoints";
+        String deadLetters = "\"" + schema + "\".dead_letters";
+        return new CheckpointSql(
+                "SELECT position FROM " + checkpoints + " WHERE tenant_id = ? AND projection = ?",
+                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"
+                        + " updated_at = now() WHERE c.position <= EXCLUDED.position RETURNING position",
+                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"
+                        + " updated_at = now()",
+                // From -1 the row may not exist yet; a concurrent first insert makes the loser see position != -1.
+                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"
+                        + " updated_at = now() WHERE c.position = -1",
+                "UPDATE " + checkpoints + " SET position = ?, updated_at = now()"
+                        + " WHERE tenant_id = ? AND projection = ? AND position = ?",
+                "INSERT INTO " + deadLetters + " (tenant_id, projection, position, stream_id, stream_version,"
+                        + " event_type, event_recorded_at, metadata, error_class, error_message, stack_trace)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, jsonb_object(?::text[], ?::text[]), ?, ?, ?)");
+    }
+}

@@ -1,0 +1,104 @@
+package io.lockstep.postgres;
+
+import io.lockstep.projection.StatementMode;
+import io.lockstep.projection.TransactionWork;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
+/**
+ * Runs work in one JDBC transaction on a connection from a {@link DataSource}: commit on success; on any
+ * failure roll back (a failed rollback is added as suppressed) and rethrow, translated by
+ * {@link SqlFailures}. Thread-safe.
+ */
+final class JdbcTransactions {
+
+    private static final Settings SETTINGS = new Settings().withExecuteLogging(false);
+
+    private final DataSource dataSource;
+    private final String storeName;
+
+    JdbcTransactions(DataSource dataSource, String storeName) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.storeName = storeName;
+    }
+
+    <R> R inTransaction(StatementMode mode, TransactionWork<PostgresTransaction, R> work) {
+        Connection connection = open();
+        try {
+            boolean autoCommit = connection.getAutoCommit();
+            if (autoCommit) {
+                connection.setAutoCommit(false);
+            }
+            R result = runAndCommit(connection, mode, work);
+            if (autoCommit) {
+                connection.setAutoCommit(true);
+            }
+            return result;
+        } catch (Throwable failure) {
+            throw SqlFailures.translate(storeName, "transaction", failure);
+        } finally {
+            close(connection);
+        }
+    }
+
+    /** Runs {@code work} with a fresh connection in auto-commit mode: one statement, one transaction. */
+    <R> R withConnection(String operation, ConnectionWork<R> work) {
+        Connection connection = open();
+        try {
+            return work.run(connection);
+        } catch (Throwable failure) {
+            throw SqlFailures.translate(storeName, operation, failure);
+        } finally {
+            close(connection);
+        }
+    }
+
+    private <R> R runAndCommit(Connection connection, StatementMode mode,
+                               TransactionWork<PostgresTransaction, R> work) throws Throwable {
+        try {
+            DSLContext dsl = DSL.using(connection, SQLDialect.POSTGRES, SETTINGS);
+            R result = switch (mode) {
+                case IMMEDIATE -> work.run(new PostgresTransaction(dsl, connection, connection));
+                case BATCHED -> dsl.batchedResult(batched -> work.run(new PostgresTransaction(batched.dsl(),
+                        batched.connectionProvider().acquire(), connection)));
+            };
+            connection.commit();
+            return result;
+        } catch (Throwable failure) {
+            try {
+                connection.rollback();
+            } catch (SQLException | RuntimeException rollbackFailure) {
+                failure.addSuppressed(rollbackFailure);
+            }
+            throw failure;
+        }
+    }
+
+    private Connection open() {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException | RuntimeException e) {
+            throw SqlFailures.translate(storeName, "opening a connection", e);
+        }
+    }
+
+    private static void close(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // The transaction already ended; a pool that cannot take the connection back discards it.
+        }
+    }
+
+    /** Work on a connection. */
+    @FunctionalInterface
+    interface ConnectionWork<R> {
+        R run(Connection connection) throws Exception;
+    }
+}

@@ -1,0 +1,158 @@
+package io.lockstep.postgres;
+
+import io.lockstep.migrations.LockstepMigrations;
+import io.lockstep.projection.CheckpointConflictException;
+import io.lockstep.projection.CheckpointKey;
+import io.lockstep.projection.CheckpointStore;
+import io.lockstep.projection.DeadLetter;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.ProjectionStore;
+import io.lockstep.projection.StatementMode;
+import io.lockstep.projection.TransactionWork;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * Lockstep's {@link ProjectionStore} on PostgreSQL: batch transactions on a {@link DataSource}, with a
+ * jOOQ {@code DSLContext} for handlers, the checkpoint advanced in the same transaction, and dead letters.
+ * Thread-safe; share one per data source.
+ *
+ * <pre>{@code
+ * LockstepMigrations.migrate(dataSource);                       // once, at start-up
+ * PostgresProjectionStore store = PostgresProjectionStore.builder(dataSource).build();
+ * ProjectionRunner runner = ProjectionRunner.builder(projection, store, eventSource).build();
+ * }</pre>
+ *
+ * <p>Concurrency: {@link #advanceCheckpoint} runs first in each batch and locks the checkpoint row until
+ * commit. A second runner of the same projection blocks on that lock, then finds the checkpoint moved
+ * and rolls back with a {@link CheckpointConflictException}, before any of its handlers ran. The
+ * transaction isolation is the data source's (PostgreSQL's default, READ COMMITTED, is what this relies on).
+ */
+public final class PostgresProjectionStore implements ProjectionStore<PostgresTransaction> {
+
+    private final String schema;
+    private final JdbcTransactions jdbc;
+    private final CheckpointSql sql;
+    private final PostgresCheckpointStore checkpoints;
+
+    private PostgresProjectionStore(Builder builder) {
+        this.schema = builder.schema;
+        this.jdbc = new JdbcTransactions(builder.dataSource, "PostgreSQL store '" + schema + "'");
+        this.sql = CheckpointSql.forSchema(schema);
+        this.checkpoints = new PostgresCheckpointStore(jdbc, sql, CheckpointKey.NO_TENANT);
+    }
+
+    /**
+     * Starts configuring a store on {@code dataSource}. Use a pooled data source (HikariCP): every batch and
+     * every checkpoint call borrows a connection.
+     */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /** @return the schema holding the checkpoint and dead-letter tables */
+    public String schema() {
+        return schema;
+    }
+
+    @Override
+    public CheckpointStore checkpoints() {
+        return checkpoints;
+    }
+
+    @Override
+    public <R> R inTransaction(StatementMode mode, TransactionWork<PostgresTransaction, R> work) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(work, "work");
+        return jdbc.inTransaction(mode, work);
+    }
+
+    @Override
+    public void advanceCheckpoint(PostgresTransaction tx, CheckpointKey key, long expected, long next) {
+        Connection connection = tx.unbatched();
+        try {
+            int updated;
+            if (expected == -1) {
+                try (PreparedStatement statement = connection.prepareStatement(sql.claimFirst())) {
+                    statement.setString(1, key.tenantId());
+                    statement.setString(2, key.projection());
+                    statement.setLong(3, next);
+                    updated = statement.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement statement = connection.prepareStatement(sql.claim())) {
+                    statement.setLong(1, next);
+                    statement.setString(2, key.tenantId());
+                    statement.setString(3, key.projection());
+                    statement.setLong(4, expected);
+                    updated = statement.executeUpdate();
+                }
+            }
+            if (updated != 1) {
+                throw CheckpointConflictException.concurrentAdvance(key, expected,
+                        PostgresCheckpointStore.read(connection, sql, key));
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "advancing checkpoint " + key, e);
+        }
+    }
+
+    @Override
+    public void recordDeadLetter(PostgresTransaction tx, DeadLetter letter) {
+        Envelope event = letter.envelope();
+        try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.deadLetter())) {
+            statement.setString(1, letter.key().tenantId());
+            statement.setString(2, letter.key().projection());
+            statement.setLong(3, event.position());
+            statement.setString(4, event.streamId());
+            statement.setLong(5, event.streamVersion());
+            statement.setString(6, event.eventType());
+            statement.setTimestamp(7, Timestamp.from(event.recordedAt()));
+            // PostgreSQL builds the JSON object: keys and values are bound as two text arrays.
+            String[] keys = new String[event.metadata().size()];
+            String[] values = new String[keys.length];
+            int i = 0;
+            for (var entry : event.metadata().entrySet()) {
+                keys[i] = entry.getKey();
+                values[i++] = entry.getValue();
+            }
+            statement.setArray(8, tx.unbatched().createArrayOf("text", keys));
+            statement.setArray(9, tx.unbatched().createArrayOf("text", values));
+            statement.setString(10, letter.errorClass());
+            statement.setString(11, letter.message());
+            statement.setString(12, letter.stackTrace());
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "recording dead letter of "
+                    + event.describe(), e);
+        }
+    }
+
+    /** Configures a {@link PostgresProjectionStore}. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private String schema = LockstepMigrations.DEFAULT_SCHEMA;
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /**
+         * @param schema the schema Lockstep's tables were migrated into (default {@code lockstep}); a
+         *               lower-case SQL identifier
+         */
+        public Builder schema(String schema) {
+            this.schema = LockstepMigrations.requireSchema(schema);
+            return this;
+        }
+
+        /** @return the store; it opens no connection until first used */
+        public PostgresProjectionStore build() {
+            return new PostgresProjectionStore(this);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.lockstep.postgres;
+
+import java.sql.Connection;
+import java.util.Objects;
+import org.jooq.DSLContext;
+
+/**
+ * The transaction context PostgreSQL handlers receive: a jOOQ {@link DSLContext} and the JDBC
+ * {@link Connection} of the batch's transaction. Valid only during the handler call; never keep it.
+ *
+ * <p>In the normal (batched) mode both send consecutive identical write statements as one JDBC batch and
+ * flush it before any read or different statement, so a handler always reads its own and earlier
+ * handlers' writes. Do not commit, roll back or close the connection: the runner does.
+ */
+public final class PostgresTransaction {
+
+    private final DSLContext dsl;
+    private final Connection connection;
+    private final Connection unbatched;
+
+    PostgresTransaction(DSLContext dsl, Connection connection, Connection unbatched) {
+        this.dsl = Objects.requireNonNull(dsl, "dsl");
+        this.connection = Objects.requireNonNull(connection, "connection");
+        this.unbatched = Objects.requireNonNull(unbatched, "unbatched");
+    }
+
+    /** @return jOOQ bound to the batch's transaction */
+    public DSLContext dsl() {
+        return dsl;
+    }
+
+    /** @return the batch's connection, for plain JDBC; statements through it keep their order with jOOQ's */
+    public Connection connection() {
+        return connection;
+    }
+
+    /** The physical connection, for statements whose row count must be read at once (the checkpoint). */
+    Connection unbatched() {
+        return unbatched;
+    }
+}

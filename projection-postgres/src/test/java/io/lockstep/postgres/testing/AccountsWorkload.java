@@ -1,0 +1,98 @@
+package io.lockstep.postgres.testing;
+
+import java.util.HashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The accounts workload of the crash test and the replay benchmark: {@code accounts} accounts opened
+ * first, then deposits and withdrawals (one in four) on pseudo-random accounts, {@code events} in all.
+ * Seeded in SQL, so 1,000,000 events take seconds; deterministic for given sizes.
+ */
+public final class AccountsWorkload {
+
+    /** An account was opened with an initial deposit, in cents. */
+    public record AccountOpened(String accountId, long initialDeposit) {
+    }
+
+    /** Money came in, in cents. */
+    public record FundsDeposited(String accountId, long amount) {
+    }
+
+    /** Money went out, in cents. */
+    public record FundsWithdrawn(String accountId, long amount) {
+    }
+
+    /** The type registry of {@link TableEventSource} for this workload. */
+    public static final Map<String, Class<?>> TYPES = Map.of(
+            "AccountOpened", AccountOpened.class,
+            "FundsDeposited", FundsDeposited.class,
+            "FundsWithdrawn", FundsWithdrawn.class);
+
+    /** DDL of the read model both the projection and the baselines write. */
+    public static final String READ_MODEL_DDL = """
+            CREATE TABLE IF NOT EXISTS account_balance (
+                account_id text PRIMARY KEY,
+                balance    bigint NOT NULL,
+                events     bigint NOT NULL)""";
+
+    private AccountsWorkload() {
+    }
+
+    /** Creates {@code test_events} and the read model, and appends the workload's events. */
+    public static void seed(TestDatabase db, int accounts, int events) {
+        db.execute(TableEventSource.DDL, READ_MODEL_DDL);
+        long start = db.queryLong("SELECT coalesce(max(position), -1) + 1 FROM test_events");
+        db.execute("""
+                INSERT INTO test_events (position, stream_id, stream_version, event_type, payload)
+                SELECT g, 'acc-' || g, 0, 'AccountOpened',
+                       jsonb_build_object('accountId', 'acc-' || g, 'initialDeposit', 1000)
+                FROM generate_series(%d, %d) g""".formatted(start, start + accounts - 1),
+                """
+                INSERT INTO test_events (position, stream_id, stream_version, event_type, payload)
+                SELECT g, 'acc-' || a, 1 + g,
+                       CASE WHEN g %% 4 = 0 THEN 'FundsWithdrawn' ELSE 'FundsDeposited' END,
+                       jsonb_build_object('accountId', 'acc-' || a, 'amount', 1 + (g * 7919) %% 1000)
+                FROM (SELECT g, %d + ((g * 2654435761) %% %d) AS a FROM generate_series(%d, %d) g) s"""
+                        .formatted(start, accounts, start + accounts, start + events - 1),
+                "ANALYZE test_events");
+    }
+
+    /**
+     * Folds the events independently of any projection code: the balance and event count each account
+     * must end with.
+     */
+    public static Map<String, long[]> expectedBalances(DataSource dataSource) {
+        return expectedBalances(dataSource, "true");
+    }
+
+    /** Like {@link #expectedBalances(DataSource)}, over the events that match the SQL condition {@code where}. */
+    public static Map<String, long[]> expectedBalances(DataSource dataSource, String where) {
+        Map<String, long[]> expected = new HashMap<>();
+        String sql = """
+                SELECT payload->>'accountId',
+                       sum(CASE event_type WHEN 'AccountOpened' THEN (payload->>'initialDeposit')::bigint
+                                           WHEN 'FundsDeposited' THEN (payload->>'amount')::bigint
+                                           ELSE -(payload->>'amount')::bigint END),
+                       count(*)
+                FROM test_events WHERE %s GROUP BY 1""".formatted(where);
+        return query(dataSource, sql, expected);
+    }
+
+    /** Reads the read model: account id to {balance, events}. */
+    public static Map<String, long[]> actualBalances(DataSource dataSource) {
+        return query(dataSource, "SELECT account_id, balance, events FROM account_balance", new HashMap<>());
+    }
+
+    private static Map<String, long[]> query(DataSource dataSource, String sql, Map<String, long[]> into) {
+        try (var connection = dataSource.getConnection(); var statement = connection.createStatement();
+             var rows = statement.executeQuery(sql)) {
+            while (rows.next()) {
+                into.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
+            }
+            return into;
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(sql + " failed", e);
+        }
+    }
+}
