@@ -84,6 +84,36 @@ public final class AccountsWorkload {
         return query(dataSource, "SELECT account_id, balance, events FROM account_balance", new HashMap<>());
     }
 
+    /**
+     * Compares the read model with the fold of the events matching {@code where}.
+     *
+     * @return the first differences, at most 10, as readable lines; empty when they agree
+     */
+    public static java.util.List<String> mismatches(DataSource dataSource, String where) {
+        Map<String, long[]> expected = expectedBalances(dataSource, where);
+        Map<String, long[]> actual = actualBalances(dataSource);
+        java.util.List<String> differences = new java.util.ArrayList<>();
+        java.util.Set<String> accounts = new java.util.TreeSet<>(expected.keySet());
+        accounts.addAll(actual.keySet());
+        for (String account : accounts) {
+            long[] want = expected.get(account);
+            long[] got = actual.get(account);
+            if (want == null || got == null || want[0] != got[0] || want[1] != got[1]) {
+                differences.add(account + ": expected " + describe(want) + ", read model has " + describe(got));
+            }
+        }
+        return differences.size() <= 10 ? differences : java.util.List.copyOf(differences.subList(0, 10));
+    }
+
+    /** Compares the read model with the fold of all events; see {@link #mismatches(DataSource, String)}. */
+    public static java.util.List<String> mismatches(DataSource dataSource) {
+        return mismatches(dataSource, "true");
+    }
+
+    private static String describe(long[] row) {
+        return row == null ? "no row" : "balance " + row[0] + " after " + row[1] + " events";
+    }
+
     private static Map<String, long[]> query(DataSource dataSource, String sql, Map<String, long[]> into) {
         try (var connection = dataSource.getConnection(); var statement = connection.createStatement();
              var rows = statement.executeQuery(sql)) {
