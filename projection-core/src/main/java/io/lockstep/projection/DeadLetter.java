@@ -26,7 +26,7 @@ public record DeadLetter(CheckpointKey key, Envelope envelope, String errorClass
 
     /** Builds the dead letter of {@code envelope} from the handler's {@code error}. */
     public static DeadLetter of(CheckpointKey key, Envelope envelope, Throwable error) {
-        Throwable root = error instanceof EventApplyException && error.getCause() != null ? error.getCause() : error;
+        Throwable root = Failures.handlerCause(error);
         StringWriter trace = new StringWriter();
         root.printStackTrace(new PrintWriter(trace));
         return new DeadLetter(key, envelope, root.getClass().getName(), String.valueOf(root.getMessage()),

@@ -85,11 +85,10 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         } finally {
             lifecycle.unlock();
         }
-        loop.requestStop();
         if (running == null) {
-            status.state(ProjectionState.STOPPED);
             return;
         }
+        loop.requestStop();
         boolean interrupted = false;
         while (running.isAlive()) {
             try {

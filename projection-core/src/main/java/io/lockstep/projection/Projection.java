@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Events of a type with no handler are passed over; the checkpoint still moves past them. A handler
  * registered for a supertype (a sealed interface of events, say) receives every subtype that has no
- * handler of its own.
+ * handler of its own; when several supertypes match, the one registered first wins, on every run.
  *
  * @param <C> the transaction context handlers receive
  */
@@ -39,7 +39,7 @@ public final class Projection<C> {
     private Projection(Builder<C> builder) {
         this.name = builder.name;
         this.version = builder.version;
-        this.handlers = Map.copyOf(builder.handlers);
+        this.handlers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.handlers));
         this.batchHandler = builder.batchHandler;
         this.failurePolicy = builder.failurePolicy;
     }
@@ -157,8 +157,7 @@ public final class Projection<C> {
         /**
          * Registers the handler of {@code eventType}.
          *
-         * @throws IllegalArgumentException when {@code eventType} already has a handler, or the projection
-         *                                  has a batch handler
+         * @throws IllegalArgumentException when {@code eventType} already has a handler
          */
         @SuppressWarnings("unchecked")
         public <E> Builder<C> on(Class<E> eventType, EventHandler<? super E, C> handler) {

@@ -38,7 +38,7 @@ public record ProjectionError(long position, String eventType, String streamId, 
 
     /** Describes {@code cause} as the failure of {@code envelope}. */
     static ProjectionError of(String projection, Envelope envelope, Throwable cause, Instant at) {
-        Throwable root = cause instanceof EventApplyException && cause.getCause() != null ? cause.getCause() : cause;
+        Throwable root = Failures.handlerCause(cause);
         return new ProjectionError(envelope.position(), envelope.eventType(), envelope.streamId(),
                 "projection '" + projection + "' failed at " + envelope.describe() + ": " + root, root, at);
     }

@@ -72,7 +72,7 @@ public interface ProjectionRunner extends AutoCloseable {
 
     /**
      * Asks the loop to stop and waits until it has ended: a batch in flight either commits or rolls back,
-     * never half. Idempotent; returns at once when the loop never started.
+     * never half. Idempotent; does nothing when the loop was never started.
      */
     void stop();
 
@@ -130,7 +130,7 @@ public interface ProjectionRunner extends AutoCloseable {
          */
         public Builder<C> idleWait(Duration idleWait) {
             Objects.requireNonNull(idleWait, "idleWait");
-            if (idleWait.toMillis() < 1 || idleWait.compareTo(Duration.ofMinutes(1)) > 0) {
+            if (idleWait.compareTo(Duration.ofMillis(1)) < 0 || idleWait.compareTo(Duration.ofMinutes(1)) > 0) {
                 throw new IllegalArgumentException("idleWait " + idleWait + " makes no sense; use 1ms..1m (default "
                         + DEFAULT_IDLE_WAIT + ")");
             }

@@ -3,6 +3,7 @@ package io.lockstep.projection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -254,13 +255,10 @@ public abstract class CheckpointStoreContract {
             store.storeCheckpoint("balances", 5);
 
             // when
-            try {
-                store.resetCheckpoint("balances", -2);
-            } catch (IllegalArgumentException expected) {
-                // the assertion below is the point of this test
-            }
+            Throwable thrown = catchThrowable(() -> store.resetCheckpoint("balances", -2));
 
             // then
+            assertThat(thrown).isInstanceOf(IllegalArgumentException.class);
             assertThat(store.getCheckpoint("balances")).isEqualTo(5L);
         }
 
@@ -269,13 +267,10 @@ public abstract class CheckpointStoreContract {
             // given an empty store
 
             // when
-            try {
-                store.storeCheckpoint("balances", -2);
-            } catch (IllegalArgumentException expected) {
-                // the assertion below is the point of this test
-            }
+            Throwable thrown = catchThrowable(() -> store.storeCheckpoint("balances", -2));
 
             // then
+            assertThat(thrown).isInstanceOf(IllegalArgumentException.class);
             assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
         }
     }

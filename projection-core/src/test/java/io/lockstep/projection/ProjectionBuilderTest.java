@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import io.lockstep.projection.TestEvents.Deposited;
 import io.lockstep.projection.TestEvents.Withdrawn;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -208,6 +209,16 @@ class ProjectionBuilderTest {
             assertThatIllegalArgumentException().isThrownBy(() -> builder.idleWait(Duration.ofMinutes(2)))
                     .withMessageContaining("default");
             assertThatNullPointerException().isThrownBy(() -> builder.idleWait(null)).withMessage("idleWait");
+        }
+
+        @Test
+        void rejectsAnIdleWaitOfForeverWithAnIllegalArgumentException() {
+            // given a runner builder
+
+            // when / then
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.idleWait(ChronoUnit.FOREVER.getDuration()))
+                    .withMessageContaining("idleWait");
         }
 
         @Test

@@ -3,14 +3,18 @@ package io.lockstep.projection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import io.lockstep.projection.TestEvents.AccountEvent;
 import io.lockstep.projection.TestEvents.Blocking;
 import io.lockstep.projection.TestEvents.Deposited;
+import io.lockstep.projection.TestEvents.Levels;
 import io.lockstep.projection.TestEvents.Poison;
 import io.lockstep.projection.TestEvents.Unrelated;
 import io.lockstep.projection.TestEvents.Withdrawn;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,8 +220,10 @@ class ProjectionRunnerTest {
             // given
             List<String> calls = new CopyOnWriteArrayList<>();
             Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder(NAME)
-                    .on(AccountEvent.class, (event, envelope, tx) -> tx.stage(() -> calls.add("account:" + envelope.position())))
-                    .on(Deposited.class, (event, envelope, tx) -> tx.stage(() -> calls.add("deposit:" + envelope.position())))
+                    .on(AccountEvent.class,
+                            (event, envelope, tx) -> tx.stage(() -> calls.add("account:" + envelope.position())))
+                    .on(Deposited.class,
+                            (event, envelope, tx) -> tx.stage(() -> calls.add("deposit:" + envelope.position())))
                     .build();
             source.append("a", new Deposited("a", 1));
             source.append("a", new Withdrawn("a", 1));
@@ -228,6 +234,37 @@ class ProjectionRunnerTest {
 
             // then
             assertThat(calls).containsExactly("deposit:0", "account:1");
+        }
+
+        @Test
+        void prefersTheSupertypeHandlerThatIsBothMoreSpecificAndRegisteredFirst() throws Exception {
+            // given every pair of levels of a chain of event interfaces, the more specific one registered first:
+            // whether the rule is "most specific wins" or "first registered wins", it must be chosen every time
+            List<String> wrongChoices = new ArrayList<>();
+            for (int specific = 1; specific < Levels.ALL.size(); specific++) {
+                for (int general = 0; general < specific; general++) {
+                    AtomicReference<Class<?>> chosen = new AtomicReference<>();
+                    Class<?> specificType = Levels.ALL.get(specific);
+                    Class<?> generalType = Levels.ALL.get(general);
+                    Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder(NAME)
+                            .on(specificType, (event, envelope, tx) -> chosen.set(specificType))
+                            .on(generalType, (event, envelope, tx) -> chosen.set(generalType))
+                            .build();
+                    InMemoryEventSource oneEvent = new InMemoryEventSource();
+                    oneEvent.append("deep", new Levels.Deep());
+
+                    // when
+                    ProjectionRunner.builder(projection, ProjectionStore.inMemory(), oneEvent).build().catchUp();
+
+                    if (chosen.get() != specificType) {
+                        wrongChoices.add(specificType.getSimpleName() + " over " + generalType.getSimpleName()
+                                + " lost to " + (chosen.get() == null ? "nothing" : chosen.get().getSimpleName()));
+                    }
+                }
+            }
+
+            // then
+            assertThat(wrongChoices).as("pairs of supertype handlers where the other handler was chosen").isEmpty();
         }
 
         @Test
@@ -691,6 +728,52 @@ class ProjectionRunnerTest {
         }
 
         @Test
+        void deadLetterNamesTheCheckedExceptionATypedHandlerThrew() throws Exception {
+            // given
+            Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder(NAME)
+                    .on(Poison.class, (event, envelope, tx) -> {
+                        throw new IOException("disk gone");
+                    })
+                    .failurePolicy(FailurePolicy.skip())
+                    .build();
+            source.append("x", new Poison("io"));
+            ProjectionRunner runner = runnerFor(projection).build();
+
+            // when
+            runner.catchUp();
+
+            // then
+            assertThat(store.deadLetters()).singleElement().satisfies(letter -> {
+                assertThat(letter.errorClass()).isEqualTo(IOException.class.getName());
+                assertThat(letter.message()).isEqualTo("disk gone");
+            });
+        }
+
+        @Test
+        void deadLetterNamesTheCheckedExceptionTheBatchHandlerThrew() throws Exception {
+            // given
+            Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder(NAME)
+                    .onBatch((batch, tx) -> {
+                        throw new IOException("disk gone");
+                    })
+                    .failurePolicy(FailurePolicy.skip())
+                    .build();
+            source.append("x", new Poison("io"));
+            ProjectionRunner runner = runnerFor(projection).build();
+
+            // when
+            runner.catchUp();
+
+            // then
+            assertThat(store.deadLetters()).singleElement().satisfies(letter -> {
+                assertThat(letter.errorClass()).isEqualTo(IOException.class.getName());
+                assertThat(letter.message()).isEqualTo("disk gone");
+            });
+            assertThat(runner.status().lastError()).hasValueSatisfying(
+                    error -> assertThat(error.cause()).isInstanceOf(IOException.class));
+        }
+
+        @Test
         void skipPolicyDeadLettersOnlyThePoisonEvent() throws Exception {
             // given
             appendDepositsWithPoisonAt(12, 6);
@@ -795,8 +878,10 @@ class ProjectionRunnerTest {
             // when
             List<StepResult> results;
             try {
-                CompletableFuture<List<StepResult>> a = CompletableFuture.supplyAsync(() -> stepAfter(go, first), threads);
-                CompletableFuture<List<StepResult>> b = CompletableFuture.supplyAsync(() -> stepAfter(go, second), threads);
+                CompletableFuture<List<StepResult>> a =
+                        CompletableFuture.supplyAsync(() -> stepAfter(go, first), threads);
+                CompletableFuture<List<StepResult>> b =
+                        CompletableFuture.supplyAsync(() -> stepAfter(go, second), threads);
                 go.countDown();
                 results = new ArrayList<>(a.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
                 results.addAll(b.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
@@ -809,9 +894,11 @@ class ProjectionRunnerTest {
             assertThat(storedCheckpoint()).isEqualTo(299L);
             assertThat(results).allMatch(r -> r instanceof StepResult.Committed || r instanceof StepResult.Conflict
                     || r instanceof StepResult.Idle);
-            assertThat(results).filteredOn(StepResult.Committed.class::isInstance)
-                    .extracting(r -> ((StepResult.Committed) r).events())
-                    .reduce(0, Integer::sum).isEqualTo(300);
+            int committedEvents = results.stream()
+                    .filter(StepResult.Committed.class::isInstance)
+                    .mapToInt(r -> ((StepResult.Committed) r).events())
+                    .sum();
+            assertThat(committedEvents).as("events committed by both runners together").isEqualTo(300);
         }
 
         private List<StepResult> stepAfter(CountDownLatch go, ProjectionRunner runner) {
@@ -825,25 +912,25 @@ class ProjectionRunnerTest {
         }
 
         @Test
-        void aRunnerBehindAnotherGetsAConflictAndRereadsTheCheckpoint() {
+        void aRunnerWithAStaleCheckpointGetsAConflictAndRereadsTheCheckpoint() {
             // given
-            appendDeposits(4);
             Projection<InMemoryTransaction> projection = counting().build();
-            ProjectionRunner behind = runnerFor(projection).batchSize(2).build();
-            ProjectionRunner ahead = runnerFor(projection).batchSize(2).build();
-            behind.step();
-            ahead.step();
+            ProjectionRunner stale = runnerFor(projection).batchSize(2).build();
+            ProjectionRunner other = runnerFor(projection).batchSize(2).build();
+            assertThat(stale.step()).isEqualTo(new StepResult.Idle(-1));
+            appendDeposits(4);
+            assertThat(other.step()).isEqualTo(new StepResult.Committed(-1, 1, 2));
 
             // when
-            StepResult conflict = ahead.step();
-            List<StepResult> after = stepUntilIdle(ahead);
+            StepResult conflict = stale.step();
+            List<StepResult> after = stepUntilIdle(stale);
 
             // then
-            assertThat(conflict).isInstanceOfSatisfying(StepResult.Conflict.class, c -> {
-                assertThat(c.cause().key()).isEqualTo(CheckpointKey.of(NAME));
-            });
+            assertThat(conflict).isInstanceOfSatisfying(StepResult.Conflict.class,
+                    c -> assertThat(c.cause().key()).isEqualTo(CheckpointKey.of(NAME)));
             assertThat(after).containsExactly(new StepResult.Committed(1, 3, 2), new StepResult.Idle(3));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 3));
+            assertThat(storedCheckpoint()).isEqualTo(3L);
         }
     }
 
@@ -887,9 +974,8 @@ class ProjectionRunnerTest {
 
             // then
             assertThat(runner.status().state()).isEqualTo(ProjectionState.STOPPED);
-            appendDeposits(1);
-            assertThat(runner.step()).as("a stopped runner can still be stepped by hand")
-                    .isEqualTo(new StepResult.Committed(2, 3, 1));
+            assertThat(runner.status().checkpoint()).isEqualTo(2L);
+            assertThat(readModel.applications()).isEqualTo(onceEach(0, 2));
         }
 
         @Test
@@ -908,7 +994,7 @@ class ProjectionRunnerTest {
         }
 
         @Test
-        void stopWithoutStartReturnsAtOnce() {
+        void stopWithoutStartDoesNothing() {
             // given
             ProjectionRunner runner = runnerFor(counting().build()).build();
 
@@ -916,7 +1002,59 @@ class ProjectionRunnerTest {
             runner.stop();
 
             // then
+            assertThat(runner.status().state()).isEqualTo(ProjectionState.STARTING);
+        }
+
+        @Test
+        void stopInterruptsTheWaitForNewEvents() {
+            // given
+            ProjectionRunner runner = tracked(runnerFor(counting().build()).idleWait(Duration.ofMinutes(1)).build());
+            runner.start();
+            await().atMost(PATIENCE).until(() -> runner.status().state() == ProjectionState.LIVE);
+
+            // when
+            assertTimeoutPreemptively(Duration.ofSeconds(5), runner::stop);
+
+            // then
             assertThat(runner.status().state()).isEqualTo(ProjectionState.STOPPED);
+        }
+
+        @Test
+        void stopInterruptsTheBackoffAfterAFailure() {
+            // given
+            appendDepositsWithPoisonAt(2, 0);
+            ProjectionRunner runner = tracked(runnerFor(countingWithPoison().build())
+                    .retryPolicy(new RetryPolicy(3, Duration.ofMinutes(1), Duration.ofMinutes(1)))
+                    .build());
+            runner.start();
+            await().atMost(PATIENCE).until(() -> runner.status().lastError().isPresent());
+
+            // when
+            assertTimeoutPreemptively(Duration.ofSeconds(5), runner::stop);
+
+            // then
+            assertThat(runner.status().state()).isEqualTo(ProjectionState.STOPPED);
+            assertThat(storedCheckpoint()).isEqualTo(-1L);
+            assertThat(readModel.size()).isZero();
+        }
+
+        @Test
+        void startAfterAStopBeforeStartEitherRunsOrRefuses() {
+            // given
+            ProjectionRunner runner = tracked(runnerFor(counting().build()).build());
+            runner.stop();
+
+            // when
+            Throwable refused = catchThrowable(runner::start);
+
+            // then
+            if (refused != null) {
+                assertThat(refused).isInstanceOf(IllegalStateException.class);
+            } else {
+                appendDeposits(1);
+                await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(readModel.applications())
+                        .as("start() returned normally, so the loop should run").isEqualTo(onceEach(0, 0)));
+            }
         }
 
         @Test
@@ -1010,8 +1148,8 @@ class ProjectionRunnerTest {
         @Test
         void goesOnPastAPoisonEventUnderSkip() {
             // given
-            ProjectionRunner runner = tracked(runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build())
-                    .build());
+            ProjectionRunner runner = tracked(
+                    runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build()).build());
             runner.start();
 
             // when
@@ -1086,7 +1224,8 @@ class ProjectionRunnerTest {
                 readModelAtStopReturn.set(readModel.applications());
                 stopReturned.countDown();
             });
-            await().atMost(PATIENCE).until(() -> stopper.getState() == Thread.State.WAITING);
+            await().atMost(PATIENCE)
+                    .until(() -> stopper.getState() == Thread.State.WAITING || stopReturned.getCount() == 0);
             boolean returnedWhileHandlerBlocked = stopReturned.getCount() == 0;
             release.countDown();
 
