@@ -6,10 +6,7 @@ import io.lockstep.example.accounts.AccountEvent.AccountClosed;
 import io.lockstep.example.accounts.AccountEvent.AccountCreated;
 import io.lockstep.example.accounts.AccountEvent.FundsDeposited;
 import io.lockstep.example.accounts.AccountEvent.FundsWithdrawn;
-import io.lockstep.migrations.LockstepMigrations;
-import io.lockstep.postgres.PostgresProjectionStore;
 import io.lockstep.projection.InMemoryEventSource;
-import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionStatus;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;
@@ -18,7 +15,9 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The accounts example, first cut: opens a few accounts, moves money, and projects the events into the
@@ -33,8 +32,19 @@ public final class AccountsExample implements Callable<Integer> {
             description = "An existing PostgreSQL database (default: \\$LOCKSTEP_JDBC_URL, else an embedded PostgreSQL)")
     String jdbcUrl;
 
-    @Option(names = "--accounts", defaultValue = "5", description = "Accounts to open (default: ${DEFAULT-VALUE})")
-    int accounts;
+    @Spec
+    CommandSpec spec;
+
+    private int accounts;
+
+    @Option(names = "--accounts", defaultValue = "5", description = "Accounts to open, 1..10000 (default: ${DEFAULT-VALUE})")
+    void accounts(int value) {
+        if (value < 1 || value > 10_000) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--accounts " + value + " makes no sense; use 1..10000 (default 5)");
+        }
+        this.accounts = value;
+    }
 
     private final PrintStream out = System.out;
 
@@ -44,10 +54,6 @@ public final class AccountsExample implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (accounts < 1 || accounts > 10_000) {
-            throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--accounts " + accounts + " makes no sense; use 1..10000 (default 5)");
-        }
         EmbeddedPostgres embedded = jdbcUrl == null ? EmbeddedPostgres.builder().start() : null;
         String url = embedded != null ? embedded.getJdbcUrl("postgres", "postgres") : jdbcUrl;
         try (HikariDataSource dataSource = pool(url)) {
@@ -61,7 +67,6 @@ public final class AccountsExample implements Callable<Integer> {
     }
 
     private void run(DataSource dataSource) throws InterruptedException {
-        LockstepMigrations.migrate(dataSource);
         Flyway.configure().dataSource(dataSource).locations("classpath:db/accounts").load().migrate();
 
         InMemoryEventSource events = new InMemoryEventSource();
@@ -73,24 +78,20 @@ public final class AccountsExample implements Callable<Integer> {
         }
         events.append("acc-1", new AccountClosed("acc-1"));
 
-        PostgresProjectionStore store = PostgresProjectionStore.builder(dataSource).build();
-        try (ProjectionRunner runner = ProjectionRunner.builder(BalanceProjection.create(), store, events).build()) {
-            long checkpoint = runner.catchUp();
-            out.printf("projected %d events; checkpoint %d%n%n", events.headPosition() + 1, checkpoint);
-            printReadModel(dataSource);
-            ProjectionStatus status = runner.status();
-            out.printf("%nprojection %s v%d: %s, checkpoint %d, head %d, lag %d events%n", status.name(),
-                    status.version(), status.state(), status.checkpoint(), status.headPosition(), status.lagEvents());
-        }
+        ProjectionStatus status = AccountBalances.project(dataSource, events);
+        out.printf("projected %d events%n%n", events.headPosition() + 1);
+        printReadModel(dataSource);
+        out.printf("%nprojection %s v%d: %s, checkpoint %d, head %d, lag %d events%n", status.name(),
+                status.version(), status.state(), status.checkpoint(), status.headPosition(), status.lagEvents());
     }
 
     private void printReadModel(DataSource dataSource) {
         var dsl = org.jooq.impl.DSL.using(dataSource, org.jooq.SQLDialect.POSTGRES);
         out.printf("%-8s %-8s %12s %4s %s%n", "account", "owner", "balance", "txns", "closed");
-        dsl.selectFrom(BalanceProjection.ACCOUNT_BALANCE).orderBy(BalanceProjection.ACCOUNT_ID).fetch()
-                .forEach(row -> out.printf("%-8s %-8s %12.2f %4d %s%n", row.get(BalanceProjection.ACCOUNT_ID),
-                        row.get(BalanceProjection.OWNER), row.get(BalanceProjection.BALANCE) / 100.0,
-                        row.get(BalanceProjection.TRANSACTIONS), row.get(BalanceProjection.CLOSED)));
+        dsl.selectFrom(AccountTables.ACCOUNT_BALANCE).orderBy(AccountTables.ACCOUNT_ID).fetch()
+                .forEach(row -> out.printf("%-8s %-8s %12.2f %4d %s%n", row.get(AccountTables.ACCOUNT_ID),
+                        row.get(AccountTables.OWNER), row.get(AccountTables.BALANCE) / 100.0,
+                        row.get(AccountTables.TRANSACTIONS), row.get(AccountTables.CLOSED)));
     }
 
     private static HikariDataSource pool(String url) {

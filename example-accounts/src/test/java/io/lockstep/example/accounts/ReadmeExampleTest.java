@@ -1,0 +1,34 @@
+package io.lockstep.example.accounts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Keeps README.md's code example equal to the compiled code it quotes. */
+class ReadmeExampleTest {
+
+    private static final String START = "// README example: start";
+    private static final String END = "// README example: end";
+
+    @Test
+    void theReadmeQuotesTheCompiledExampleVerbatim() throws IOException {
+        // given
+        String source = Files.readString(Path.of("src/main/java/io/lockstep/example/accounts/AccountBalances.java"));
+        String block = source.substring(source.indexOf(START) + START.length(), source.indexOf(END));
+        String quoted = Arrays.stream(block.split("\n"))
+                .map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
+                .collect(Collectors.joining("\n")).strip();
+
+        // when
+        String readme = Files.readString(Path.of("../README.md"));
+
+        // then
+        assertThat(quoted).isNotBlank();
+        assertThat(readme).contains(quoted);
+    }
+}

@@ -1,0 +1,105 @@
+package io.lockstep.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.lockstep.postgres.testing.TestDatabase;
+import io.lockstep.projection.CheckpointStore;
+import io.lockstep.projection.CheckpointStoreContract;
+import io.lockstep.projection.LockstepException;
+import io.lockstep.projection.TransientStoreException;
+import java.net.ServerSocket;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The seed contract on PostgreSQL, plus what only a database can get wrong. */
+class PostgresCheckpointStoreTest extends CheckpointStoreContract {
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create(4);
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    @Override
+    protected CheckpointStore newStore() {
+        // a fresh schema per test keeps the contract tests independent
+        String schema = "cp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        io.lockstep.migrations.LockstepMigrations.migrate(db.dataSource(), schema);
+        return PostgresProjectionStore.builder(db.dataSource()).schema(schema).build().checkpoints();
+    }
+
+    @Nested
+    class WhenTheDatabaseIsUnreachable {
+
+        @Test
+        void everyCallFailsWithATransientStoreExceptionNamingTheStoreAndTheCause() throws Exception {
+            // given: a port nothing listens on
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + port + "/nowhere?user=postgres&connectTimeout=1");
+            config.setInitializationFailTimeout(-1);
+            config.setConnectionTimeout(500);
+            try (HikariDataSource unreachable = new HikariDataSource(config)) {
+                CheckpointStore checkpoints = PostgresProjectionStore.builder(unreachable).build().checkpoints();
+
+                // when / then
+                assertThatThrownBy(() -> checkpoints.getCheckpoint("balances"))
+                        .isInstanceOf(TransientStoreException.class)
+                        .hasMessageContaining("PostgreSQL store 'lockstep'")
+                        .hasMessageContaining("opening a connection")
+                        .hasCauseInstanceOf(java.sql.SQLException.class);
+                assertThatThrownBy(() -> checkpoints.storeCheckpoint("balances", 3))
+                        .isInstanceOf(TransientStoreException.class);
+            }
+        }
+    }
+
+    @Nested
+    class WhenTheTablesAreMissing {
+
+        @Test
+        void callsFailWithAnErrorThatSaysToRunTheMigrations() {
+            CheckpointStore checkpoints = PostgresProjectionStore.builder(db.dataSource()).schema("not_migrated")
+                    .build().checkpoints();
+
+            assertThatThrownBy(() -> checkpoints.getCheckpoint("balances"))
+                    .isInstanceOf(LockstepException.class)
+                    .isNotInstanceOf(TransientStoreException.class)
+                    .hasMessageContaining("LockstepMigrations.migrate");
+        }
+    }
+
+    @Nested
+    class Rows {
+
+        @Test
+        void storesOneRowPerTenantAndProjectionWithTheNameBoundAsAParameter() {
+            // given
+            CheckpointStore checkpoints = newStore();
+            String hostile = "x'); DROP TABLE checkpoints; --";
+
+            // when
+            checkpoints.storeCheckpoint(hostile, 5);
+            checkpoints.forTenant(hostile).storeCheckpoint(hostile, 6);
+
+            // then
+            assertThat(checkpoints.getCheckpoint(hostile)).isEqualTo(5);
+            assertThat(checkpoints.forTenant(hostile).getCheckpoint(hostile)).isEqualTo(6);
+        }
+    }
+}
