@@ -54,6 +54,10 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 case StepResult.Failed failed -> throw new LockstepException(failed.error().message(),
                         failed.error().cause());
                 case StepResult.Retrying retrying -> Thread.sleep(retrying.backoff());
+                case StepResult.Interrupted interrupted -> {
+                    Thread.interrupted();
+                    throw new InterruptedException("catchUp of " + key + " interrupted");
+                }
                 case StepResult.Committed committed -> { }
                 case StepResult.Skipped skipped -> { }
                 case StepResult.Conflict conflict -> { }
@@ -89,6 +93,9 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             return;
         }
         loop.requestStop();
+        if (loop.isLoopThread()) {
+            return; // a handler stopping its own runner: the loop ends after this batch
+        }
         boolean interrupted = false;
         while (running.isAlive()) {
             try {

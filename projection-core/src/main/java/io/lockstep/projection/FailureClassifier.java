@@ -33,11 +33,19 @@ final class FailureClassifier {
             return new StepResult.Conflict(conflict);
         }
         if (Failures.find(failure, TransientStoreException.class) != null) {
-            status.error(failure);
-            transientFailures++;
-            return new StepResult.Retrying(transientFailures, policy.backoff(transientFailures), true, failure);
+            return transientFailure(failure);
         }
         return null;
+    }
+
+    /**
+     * Counts a failure that is nobody's event's fault (a store outage, an event source that cannot be read):
+     * retried with backoff for as long as it lasts.
+     */
+    StepResult transientFailure(Throwable failure) {
+        status.error(ProjectionError.unattributed(failure, status.now()));
+        transientFailures++;
+        return new StepResult.Retrying(transientFailures, policy.backoff(transientFailures), true, failure);
     }
 
     /**

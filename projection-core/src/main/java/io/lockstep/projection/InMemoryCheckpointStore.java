@@ -50,14 +50,19 @@ final class InMemoryCheckpointStore implements CheckpointStore {
         return new InMemoryCheckpointStore(positions, Arguments.requireName(tenantId, "tenantId"));
     }
 
-    /** Compare-and-set used by the in-memory projection store inside its "transaction". */
-    boolean advance(CheckpointKey key, long expected, long next) {
-        long stored = positions.getOrDefault(key, Arguments.NO_POSITION);
-        if (stored != expected) {
-            return false;
-        }
-        positions.put(key, next);
-        return true;
+    /**
+     * Atomic compare-and-set used by the in-memory projection store at commit.
+     *
+     * @throws CheckpointConflictException when the stored position is not {@code expected}
+     */
+    void advance(CheckpointKey key, long expected, long next) {
+        positions.compute(key, (k, stored) -> {
+            long current = stored == null ? Arguments.NO_POSITION : stored;
+            if (current != expected) {
+                throw CheckpointConflictException.concurrentAdvance(k, expected, current);
+            }
+            return next;
+        });
     }
 
     long get(CheckpointKey key) {

@@ -15,7 +15,7 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     private final InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
     private final ThreadLocal<List<Runnable>> pending = new ThreadLocal<>();
-    private final ThreadLocal<List<Runnable>> checks = new ThreadLocal<>();
+
     private int transientFailuresToInject;
 
     InMemoryProjectionStore() {
@@ -32,16 +32,13 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
         try {
             InMemoryTransaction tx = new InMemoryTransaction();
             List<Runnable> storeEffects = new ArrayList<>();
-            List<Runnable> commitChecks = new ArrayList<>();
             pending.set(storeEffects);
-            checks.set(commitChecks);
             R result = work.run(tx);
             if (transientFailuresToInject > 0) {
                 transientFailuresToInject--;
                 throw new TransientStoreException("in-memory store: injected commit failure",
                         new IllegalStateException("injected"));
             }
-            commitChecks.forEach(Runnable::run);
             storeEffects.forEach(Runnable::run);
             tx.commit();
             return result;
@@ -51,24 +48,18 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
             throw new LockstepException("transaction work failed: " + e, e);
         } finally {
             pending.remove();
-            checks.remove();
             transactionLock.unlock();
         }
     }
 
     @Override
     public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
+        ProjectionStore.requireForward(key, expected, next);
         long stored = checkpoints.get(key);
         if (stored != expected) {
             throw CheckpointConflictException.concurrentAdvance(key, expected, stored);
         }
-        // The checkpoint may still be changed outside transactions (storeCheckpoint, reset) before commit.
-        checks.get().add(() -> {
-            long now = checkpoints.get(key);
-            if (now != expected) {
-                throw CheckpointConflictException.concurrentAdvance(key, expected, now);
-            }
-        });
+        // Checked again, atomically, at commit: storeCheckpoint or a reset may run outside transactions.
         pending.get().add(() -> checkpoints.advance(key, expected, next));
     }
 

@@ -48,7 +48,7 @@ final class PoisonIsolation<C> {
             } catch (RuntimeException e) {
                 failure = e;
             }
-            StepResult nonPoison = classifier.nonPoison(failure);
+            StepResult nonPoison = interrupted(failure);
             if (nonPoison != null) {
                 return new Outcome(checkpoint, nonPoison);
             }
@@ -65,13 +65,21 @@ final class PoisonIsolation<C> {
                 checkpoint = committer.commit(rest.subList(0, prefix), checkpoint, StatementMode.IMMEDIATE);
                 rest = rest.subList(prefix, rest.size());
             } catch (RuntimeException e) {
-                StepResult stop = classifier.nonPoison(e);
+                StepResult stop = interrupted(e);
                 if (stop != null) {
                     return new Outcome(checkpoint, stop);
                 }
                 rest = rest.subList(0, prefix);
             }
         }
+    }
+
+    /** @return the result that ends the isolation for a failure that says nothing about the event, or null */
+    private StepResult interrupted(RuntimeException failure) {
+        if (Thread.currentThread().isInterrupted()) {
+            return new StepResult.Interrupted();
+        }
+        return classifier.nonPoison(failure);
     }
 
     private Outcome applyPolicy(Envelope poison, long checkpoint, RuntimeException failure) {

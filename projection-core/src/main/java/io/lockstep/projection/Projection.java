@@ -34,6 +34,7 @@ public final class Projection<C> {
     private final Map<Class<?>, EventHandler<Object, C>> handlers;
     private final BatchHandler<C> batchHandler;
     private final FailurePolicy failurePolicy;
+    private final StatementMode statementMode;
     private final Map<Class<?>, EventHandler<Object, C>> resolved = new ConcurrentHashMap<>();
 
     private Projection(Builder<C> builder) {
@@ -42,6 +43,7 @@ public final class Projection<C> {
         this.handlers = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.handlers));
         this.batchHandler = builder.batchHandler;
         this.failurePolicy = builder.failurePolicy;
+        this.statementMode = builder.statementMode;
     }
 
     /**
@@ -68,6 +70,11 @@ public final class Projection<C> {
         return failurePolicy;
     }
 
+    /** @return how the store sends handlers' statements (default {@link StatementMode#BATCHED}) */
+    public StatementMode statementMode() {
+        return statementMode;
+    }
+
     /**
      * Applies {@code batch} in order: to the batch handler if there is one, else event by event to the
      * typed handlers.
@@ -77,7 +84,14 @@ public final class Projection<C> {
      */
     void apply(List<Envelope> batch, C tx) throws Exception {
         if (batchHandler != null) {
-            batchHandler.handle(batch, tx);
+            try {
+                batchHandler.handle(batch, tx);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw e;
+            } catch (AssertionError | StackOverflowError e) {
+                throw new LockstepException("projection '" + name + "' batch handler failed: " + e, e);
+            }
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -88,7 +102,10 @@ public final class Projection<C> {
             }
             try {
                 handler.handle(envelope.event(), envelope, tx);
-            } catch (Exception | LinkageError e) {
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EventApplyException(name, i, envelope, e);
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
                 throw new EventApplyException(name, i, envelope, e);
             }
         }
@@ -140,6 +157,7 @@ public final class Projection<C> {
         private final Map<Class<?>, EventHandler<Object, C>> handlers = new LinkedHashMap<>();
         private BatchHandler<C> batchHandler;
         private FailurePolicy failurePolicy = FailurePolicy.stop();
+        private StatementMode statementMode = StatementMode.BATCHED;
 
         private Builder(String name) {
             this.name = Arguments.requireName(name, "name");
@@ -180,6 +198,16 @@ public final class Projection<C> {
         /** @param policy what happens to a poison event (default {@link FailurePolicy#stop()}) */
         public Builder<C> failurePolicy(FailurePolicy policy) {
             this.failurePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @param mode how handlers' statements are sent (default {@link StatementMode#BATCHED}: identical
+         *             consecutive writes go as one JDBC batch, and their row counts read 0). Choose
+         *             {@link StatementMode#IMMEDIATE} when handlers act on the row count a write returns.
+         */
+        public Builder<C> statementMode(StatementMode mode) {
+            this.statementMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

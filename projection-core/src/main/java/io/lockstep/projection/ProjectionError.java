@@ -36,6 +36,11 @@ public record ProjectionError(long position, String eventType, String streamId, 
         return new ProjectionError(-1, "", "", String.valueOf(cause), cause, at);
     }
 
+    /** Describes a failure that belongs to no event (a store outage), whatever event was running. */
+    static ProjectionError unattributed(Throwable cause, Instant at) {
+        return new ProjectionError(-1, "", "", String.valueOf(cause), cause, at);
+    }
+
     /** Describes {@code cause} as the failure of {@code envelope}. */
     static ProjectionError of(String projection, Envelope envelope, Throwable cause, Instant at) {
         Throwable root = Failures.handlerCause(cause);

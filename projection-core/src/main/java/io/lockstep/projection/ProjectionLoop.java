@@ -60,7 +60,7 @@ final class ProjectionLoop implements Runnable {
         while (!stopRequested) {
             StepResult result = step.get();
             switch (result) {
-                case StepResult.Idle idle -> waitFor(() -> source.awaitEvents(idle.checkpoint(), idleWait));
+                case StepResult.Idle idle -> waitFor(() -> awaitEvents(idle.checkpoint()));
                 case StepResult.Committed committed -> { }
                 case StepResult.Skipped skipped ->
                         LOG.warn("projection '{}' skipped poison event: {}", name, skipped.error().message());
@@ -74,11 +74,38 @@ final class ProjectionLoop implements Runnable {
                             retrying.backoff(), retrying.cause().toString());
                     waitFor(() -> Thread.sleep(retrying.backoff()));
                 }
+                case StepResult.Interrupted interrupted -> {
+                    return;
+                }
                 case StepResult.Failed failed -> {
                     LOG.error("projection '{}' stopped: {}", name, failed.error().message(), failed.error().cause());
                     return;
                 }
             }
+        }
+    }
+
+    /**
+     * Waits for new events. A source that fails while waiting (a database blip) is logged and treated as
+     * a wake-up: the next step reads, and backs off if the source is still down.
+     */
+    private void awaitEvents(long checkpoint) throws InterruptedException {
+        try {
+            source.awaitEvents(checkpoint, idleWait);
+        } catch (RuntimeException e) {
+            if (!stopRequested) {
+                LOG.warn("projection '{}': waiting for events failed: {}", name, e.toString());
+            }
+        }
+    }
+
+    /** @return true when called on the loop's own thread */
+    boolean isLoopThread() {
+        phaseLock.lock();
+        try {
+            return thread == Thread.currentThread();
+        } finally {
+            phaseLock.unlock();
         }
     }
 

@@ -59,7 +59,7 @@ public interface ProjectionRunner extends AutoCloseable {
      *
      * @return the checkpoint reached
      * @throws LockstepException   when a poison event stopped the projection
-     * @throws InterruptedException when interrupted while backing off (the interrupt flag is kept)
+     * @throws InterruptedException when the calling thread is interrupted; the batch in flight rolled back
      */
     long catchUp() throws InterruptedException;
 

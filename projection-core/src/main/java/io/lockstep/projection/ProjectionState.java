@@ -8,7 +8,7 @@ public enum ProjectionState {
     CATCHING_UP,
     /** Caught up with the head; waiting for new events. */
     LIVE,
-    /** Paused by an operator; keeps its checkpoint and processes nothing. */
+    /** Paused by an operator; keeps its checkpoint and processes nothing. Set by the management API (to come). */
     PAUSED,
     /** Stopped on a poison event under {@link FailurePolicy.Stop}; the status names the event. */
     FAILED,

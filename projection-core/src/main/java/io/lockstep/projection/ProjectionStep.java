@@ -10,15 +10,18 @@ import java.util.List;
  */
 final class ProjectionStep<C> {
 
+    private static final long UNKNOWN = Long.MIN_VALUE;
+
     private final EventSource source;
     private final CheckpointStore checkpoints;
     private final CheckpointKey key;
     private final int batchSize;
+    private final StatementMode mode;
     private final BatchCommitter<C> committer;
     private final FailureClassifier classifier;
     private final PoisonIsolation<C> isolation;
     private final StatusTracker status;
-    private long checkpoint = Long.MIN_VALUE;
+    private long checkpoint = UNKNOWN;
     private StepResult.Failed failed;
 
     ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
@@ -27,6 +30,7 @@ final class ProjectionStep<C> {
                 : config.store.checkpoints().forTenant(key.tenantId());
         this.key = key;
         this.batchSize = config.batchSize;
+        this.mode = config.projection.statementMode();
         this.status = status;
         this.committer = new BatchCommitter<>(config.projection, config.store, key, status);
         this.classifier = new FailureClassifier(config.retryPolicy, status);
@@ -37,6 +41,9 @@ final class ProjectionStep<C> {
         if (failed != null) {
             return failed;
         }
+        if (Thread.currentThread().isInterrupted()) {
+            return new StepResult.Interrupted();
+        }
         List<Envelope> batch;
         long from;
         try {
@@ -44,15 +51,23 @@ final class ProjectionStep<C> {
             batch = source.read(from, batchSize);
             status.head(Math.max(source.headPosition(), batch.isEmpty() ? from : batch.getLast().position()));
         } catch (RuntimeException e) {
-            return readFailed(e);
+            checkpoint = UNKNOWN;
+            return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted()
+                    : classifier.transientFailure(e);
         }
         if (batch.isEmpty()) {
+            // Re-read next time: an operator may have reset the checkpoint while the runner was idle.
+            checkpoint = UNKNOWN;
             classifier.reset();
             status.state(ProjectionState.LIVE);
             return new StepResult.Idle(from);
         }
+        String disorder = disorder(batch, from);
+        if (disorder != null) {
+            return fail(status.error(new LockstepException(disorder)));
+        }
         try {
-            checkpoint = committer.commit(batch, from, StatementMode.BATCHED);
+            checkpoint = committer.commit(batch, from, mode);
             classifier.reset();
             status.state(batch.size() < batchSize ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
             return new StepResult.Committed(from, checkpoint, batch.size());
@@ -62,26 +77,34 @@ final class ProjectionStep<C> {
     }
 
     private long checkpoint() {
-        if (checkpoint == Long.MIN_VALUE) {
+        if (checkpoint == UNKNOWN) {
             checkpoint = checkpoints.getCheckpoint(key.projection());
             status.checkpoint(checkpoint);
         }
         return checkpoint;
     }
 
-    private StepResult readFailed(RuntimeException e) {
-        StepResult nonPoison = classifier.nonPoison(e);
-        if (nonPoison != null) {
-            return nonPoison;
+    /** @return why the source's batch cannot be applied after {@code from}, or null when it can */
+    private String disorder(List<Envelope> batch, long from) {
+        long previous = from;
+        for (Envelope envelope : batch) {
+            if (envelope.position() <= previous) {
+                return "event source returned position " + envelope.position() + " after " + previous
+                        + " while reading after checkpoint " + from + " of " + key
+                        + "; positions must increase strictly. The projection stopped: fix the event source";
+            }
+            previous = envelope.position();
         }
-        StepResult retry = classifier.handlerFailure(e);
-        return retry != null ? retry : fail(status.error(e));
+        return null;
     }
 
     private StepResult batchFailed(List<Envelope> batch, long from, RuntimeException e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return new StepResult.Interrupted();
+        }
         StepResult nonPoison = classifier.nonPoison(e);
         if (nonPoison instanceof StepResult.Conflict) {
-            checkpoint = Long.MIN_VALUE;
+            checkpoint = UNKNOWN;
         }
         if (nonPoison != null) {
             return nonPoison;
@@ -91,13 +114,14 @@ final class ProjectionStep<C> {
             return retry;
         }
         PoisonIsolation.Outcome outcome = isolation.isolate(batch, from);
-        checkpoint = outcome.result() instanceof StepResult.Conflict ? Long.MIN_VALUE : outcome.checkpoint();
-        if (outcome.result() instanceof StepResult.Failed f) {
-            failed = f;
-        } else {
-            classifier.reset();
+        checkpoint = outcome.result() instanceof StepResult.Conflict ? UNKNOWN : outcome.checkpoint();
+        switch (outcome.result()) {
+            case StepResult.Failed f -> failed = f;
+            case StepResult.Committed c -> classifier.reset();
+            case StepResult.Skipped s -> classifier.reset();
+            default -> { }
         }
-        return outcome.result();
+        return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted() : outcome.result();
     }
 
     private StepResult fail(ProjectionError error) {

@@ -32,8 +32,23 @@ public interface ProjectionStore<C> {
      * transaction, before the handlers.
      *
      * @throws CheckpointConflictException when the stored checkpoint is not {@code expected}
+     * @throws IllegalArgumentException    when {@code next} is not after {@code expected}: a runner never
+     *                                     moves a checkpoint backward
      */
     void advanceCheckpoint(C tx, CheckpointKey key, long expected, long next);
+
+    /**
+     * Checks the arguments of {@link #advanceCheckpoint}, for implementations.
+     *
+     * @throws IllegalArgumentException when {@code next <= expected} or {@code expected < -1}
+     */
+    static void requireForward(CheckpointKey key, long expected, long next) {
+        io.lockstep.projection.internal.Arguments.requirePosition(expected, "expected");
+        if (next <= expected) {
+            throw new IllegalArgumentException("checkpoint of " + key + " cannot advance from " + expected + " to "
+                    + next + ": a batch only moves it forward; use resetCheckpoint to rewind");
+        }
+    }
 
     /** Inside {@code tx}, records a skipped poison event. */
     void recordDeadLetter(C tx, DeadLetter letter);

@@ -4,8 +4,9 @@ package io.lockstep.projection;
 public enum StatementMode {
     /**
      * Consecutive identical write statements are sent as one JDBC batch; a read, or a different statement,
-     * sends what is pending first, so handlers always read their own writes. The normal mode. A failing
-     * statement may surface while a later event is being handled.
+     * sends what is pending first, so handlers always read their own writes. The default. Two costs: a
+     * queued write's row count reads 0, and a failing statement may surface while a later event is being
+     * handled (the runner then pins the failure down in {@link #IMMEDIATE} mode).
      */
     BATCHED,
     /**

@@ -41,6 +41,10 @@ final class StatusTracker {
         }
     }
 
+    java.time.Instant now() {
+        return clock.instant();
+    }
+
     synchronized void error(ProjectionError error) {
         lastError = error;
     }

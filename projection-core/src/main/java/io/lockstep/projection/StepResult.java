@@ -48,6 +48,13 @@ public sealed interface StepResult {
     record Skipped(long position, ProjectionError error) implements StepResult {
     }
 
+    /**
+     * The stepping thread was interrupted (the flag is set again); the batch rolled back or never started.
+     * The caller should stop.
+     */
+    record Interrupted() implements StepResult {
+    }
+
     /** A poison event stopped the projection (state {@link ProjectionState#FAILED}); stepping again does nothing. */
     record Failed(ProjectionError error) implements StepResult {
     }

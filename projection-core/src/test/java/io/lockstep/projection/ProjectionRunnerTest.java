@@ -913,13 +913,13 @@ class ProjectionRunnerTest {
 
         @Test
         void aRunnerWithAStaleCheckpointGetsAConflictAndRereadsTheCheckpoint() {
-            // given
+            // given: the stale runner caches checkpoint 1 from its own commit, then the other moves it to 3
             Projection<InMemoryTransaction> projection = counting().build();
             ProjectionRunner stale = runnerFor(projection).batchSize(2).build();
             ProjectionRunner other = runnerFor(projection).batchSize(2).build();
-            assertThat(stale.step()).isEqualTo(new StepResult.Idle(-1));
-            appendDeposits(4);
-            assertThat(other.step()).isEqualTo(new StepResult.Committed(-1, 1, 2));
+            appendDeposits(6);
+            assertThat(stale.step()).isEqualTo(new StepResult.Committed(-1, 1, 2));
+            assertThat(other.step()).isEqualTo(new StepResult.Committed(1, 3, 2));
 
             // when
             StepResult conflict = stale.step();
@@ -928,9 +928,23 @@ class ProjectionRunnerTest {
             // then
             assertThat(conflict).isInstanceOfSatisfying(StepResult.Conflict.class,
                     c -> assertThat(c.cause().key()).isEqualTo(CheckpointKey.of(NAME)));
-            assertThat(after).containsExactly(new StepResult.Committed(1, 3, 2), new StepResult.Idle(3));
-            assertThat(readModel.applications()).isEqualTo(onceEach(0, 3));
-            assertThat(storedCheckpoint()).isEqualTo(3L);
+            assertThat(after).containsExactly(new StepResult.Committed(3, 5, 2), new StepResult.Idle(5));
+            assertThat(readModel.applications()).isEqualTo(onceEach(0, 5));
+            assertThat(storedCheckpoint()).isEqualTo(5L);
+        }
+
+        @Test
+        void anIdleRunnerNoticesACheckpointResetByAnOperator() {
+            // given: caught up at 2
+            ProjectionRunner runner = runnerFor(counting().build()).build();
+            appendDeposits(3);
+            assertThat(stepUntilIdle(runner)).last().isEqualTo(new StepResult.Idle(2));
+
+            // when
+            store.checkpoints().resetCheckpoint(NAME, -1);
+
+            // then: the next step replays from the start
+            assertThat(runner.step()).isEqualTo(new StepResult.Committed(-1, 2, 3));
         }
     }
 

@@ -26,6 +26,10 @@ record CheckpointSql(String select, String store, String reset, String claimFirs
                         + " WHERE tenant_id = ? AND projection = ? AND position = ?",
                 "INSERT INTO " + deadLetters + " (tenant_id, projection, position, stream_id, stream_version,"
                         + " event_type, event_recorded_at, metadata, error_class, error_message, stack_trace)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, jsonb_object(?::text[], ?::text[]), ?, ?, ?)");
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, jsonb_object(?::text[], ?::text[]), ?, ?, ?)"
+                        // A replay skips the same event again: keep one row, with the latest error.
+                        + " ON CONFLICT (tenant_id, projection, position) DO UPDATE SET error_class ="
+                        + " EXCLUDED.error_class, error_message = EXCLUDED.error_message, stack_trace ="
+                        + " EXCLUDED.stack_trace, skipped_at = now()");
     }
 }

@@ -10,6 +10,7 @@ import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
 
 /**
  * Runs work in one JDBC transaction on a connection from a {@link DataSource}: commit on success; on any
@@ -51,6 +52,10 @@ final class JdbcTransactions {
     <R> R withConnection(String operation, ConnectionWork<R> work) {
         Connection connection = open();
         try {
+            // Pools may hand out connections with auto-commit off; these calls must commit on their own.
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true);
+            }
             return work.run(connection);
         } catch (Throwable failure) {
             throw SqlFailures.translate(storeName, operation, failure);
@@ -62,11 +67,13 @@ final class JdbcTransactions {
     private <R> R runAndCommit(Connection connection, StatementMode mode,
                                TransactionWork<PostgresTransaction, R> work) throws Throwable {
         try {
-            DSLContext dsl = DSL.using(connection, SQLDialect.POSTGRES, SETTINGS);
+            Connection guarded = GuardedConnection.wrap(connection);
+            DSLContext dsl = DSL.using(new DefaultConfiguration().set(guarded).set(SQLDialect.POSTGRES)
+                    .set(SETTINGS).set(SavepointTransactions.INSTANCE));
             R result = switch (mode) {
-                case IMMEDIATE -> work.run(new PostgresTransaction(dsl, connection, connection));
-                case BATCHED -> dsl.batchedResult(batched -> work.run(new PostgresTransaction(batched.dsl(),
-                        batched.connectionProvider().acquire(), connection)));
+                case IMMEDIATE -> work.run(new PostgresTransaction(dsl, guarded, connection));
+                case BATCHED -> dsl.batchedResult(batched -> runUnchecked(work, new PostgresTransaction(
+                        batched.dsl(), batched.connectionProvider().acquire(), connection)));
             };
             connection.commit();
             return result;
@@ -77,6 +84,17 @@ final class JdbcTransactions {
                 failure.addSuppressed(rollbackFailure);
             }
             throw failure;
+        }
+    }
+
+    /** Keeps a checked failure from reaching jOOQ, which would wrap it differently than IMMEDIATE mode does. */
+    private <R> R runUnchecked(TransactionWork<PostgresTransaction, R> work, PostgresTransaction tx) {
+        try {
+            return work.run(tx);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw SqlFailures.translate(storeName, "transaction", e);
         }
     }
 

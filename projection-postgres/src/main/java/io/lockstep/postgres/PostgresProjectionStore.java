@@ -73,6 +73,7 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
 
     @Override
     public void advanceCheckpoint(PostgresTransaction tx, CheckpointKey key, long expected, long next) {
+        ProjectionStore.requireForward(key, expected, next);
         Connection connection = tx.unbatched();
         try {
             int updated;

@@ -8,9 +8,15 @@ import org.jooq.DSLContext;
  * The transaction context PostgreSQL handlers receive: a jOOQ {@link DSLContext} and the JDBC
  * {@link Connection} of the batch's transaction. Valid only during the handler call; never keep it.
  *
- * <p>In the normal (batched) mode both send consecutive identical write statements as one JDBC batch and
- * flush it before any read or different statement, so a handler always reads its own and earlier
- * handlers' writes. Do not commit, roll back or close the connection: the runner does.
+ * <p>In the default {@link io.lockstep.projection.StatementMode#BATCHED} mode both send consecutive
+ * identical write statements as one JDBC batch and flush it before any read or different statement, so a
+ * handler always reads its own and earlier handlers' writes; but a queued write's {@code execute()}
+ * returns 0 rows. A projection whose handlers act on row counts chooses
+ * {@code statementMode(StatementMode.IMMEDIATE)}.
+ *
+ * <p>The transaction belongs to the runner: {@code commit()}, {@code rollback()}, {@code close()} and
+ * {@code setAutoCommit} on {@link #connection()} throw. {@code dsl().transaction(...)} in a handler runs as
+ * a savepoint inside the batch.
  */
 public final class PostgresTransaction {
 

@@ -18,6 +18,7 @@ class ArchitectureTest {
     @BeforeAll
     static void importClasses() {
         lockstep = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar")) // shared test kits
                 .importPackages("io.lockstep");
     }
 

@@ -70,6 +70,32 @@ class PostgresCheckpointStoreTest extends CheckpointStoreContract {
     }
 
     @Nested
+    class OnAPoolWithAutoCommitOff {
+
+        @Test
+        void storesAndResetsDurably() {
+            // given: a pool configured the way jOOQ and Spring users often do
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(db.jdbcUrl());
+            config.setAutoCommit(false);
+            config.setMaximumPoolSize(2);
+            try (HikariDataSource manual = new HikariDataSource(config)) {
+                CheckpointStore writer = PostgresProjectionStore.builder(manual).build().checkpoints();
+                CheckpointStore reader = PostgresProjectionStore.builder(db.dataSource()).build().checkpoints();
+
+                // when
+                writer.storeCheckpoint("manual-commit", 41);
+                long stored = reader.getCheckpoint("manual-commit");
+                writer.resetCheckpoint("manual-commit", 7);
+
+                // then: another pool sees both writes
+                assertThat(stored).isEqualTo(41);
+                assertThat(reader.getCheckpoint("manual-commit")).isEqualTo(7);
+            }
+        }
+    }
+
+    @Nested
     class WhenTheTablesAreMissing {
 
         @Test

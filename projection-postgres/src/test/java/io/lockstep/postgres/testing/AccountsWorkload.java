@@ -34,7 +34,7 @@ public final class AccountsWorkload {
             CREATE TABLE IF NOT EXISTS account_balance (
                 account_id text PRIMARY KEY,
                 balance    bigint NOT NULL,
-                events     bigint NOT NULL)""";
+                events     bigint NOT NULL) WITH (fillfactor = 50)""";
 
     private AccountsWorkload() {
     }
@@ -47,13 +47,13 @@ public final class AccountsWorkload {
                 INSERT INTO test_events (position, stream_id, stream_version, event_type, payload)
                 SELECT g, 'acc-' || g, 0, 'AccountOpened',
                        jsonb_build_object('accountId', 'acc-' || g, 'initialDeposit', 1000)
-                FROM generate_series(%d, %d) g""".formatted(start, start + accounts - 1),
+                FROM generate_series(%d::bigint, %d::bigint) g""".formatted(start, start + accounts - 1),
                 """
                 INSERT INTO test_events (position, stream_id, stream_version, event_type, payload)
                 SELECT g, 'acc-' || a, 1 + g,
                        CASE WHEN g %% 4 = 0 THEN 'FundsWithdrawn' ELSE 'FundsDeposited' END,
                        jsonb_build_object('accountId', 'acc-' || a, 'amount', 1 + (g * 7919) %% 1000)
-                FROM (SELECT g, %d + ((g * 2654435761) %% %d) AS a FROM generate_series(%d, %d) g) s"""
+                FROM (SELECT g, %d + ((g * 2654435761) %% %d) AS a FROM generate_series(%d::bigint, %d::bigint) g) s"""
                         .formatted(start, accounts, start + accounts, start + events - 1),
                 "ANALYZE test_events");
     }

@@ -1,0 +1,20 @@
+package io.lockstep.example.accounts;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** An application uses Lockstep's API packages only, never its internal ones. */
+class ApplicationArchitectureTest {
+
+    @Test
+    void theExampleUsesNoLockstepInternals() {
+        JavaClasses example = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.lockstep.example");
+
+        noClasses().should().dependOnClassesThat().resideInAPackage("io.lockstep..internal..").check(example);
+    }
+}
