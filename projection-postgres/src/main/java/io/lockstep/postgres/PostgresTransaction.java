@@ -40,6 +40,24 @@ public final class PostgresTransaction {
         return connection;
     }
 
+    /**
+     * Executes {@code template} with {@code values} on the batch's connection: batched like any other write
+     * in {@link io.lockstep.projection.StatementMode#BATCHED} mode, at once in IMMEDIATE mode.
+     *
+     * @return the row count (0 while the statement is queued in BATCHED mode)
+     * @throws IllegalArgumentException when the number of values does not match the template's parameters
+     * @throws java.sql.SQLException    when the database refuses the statement
+     */
+    public int execute(StatementTemplate template, Object... values) throws java.sql.SQLException {
+        template.checkArity(values);
+        try (java.sql.PreparedStatement statement = connection.prepareStatement(template.sql())) {
+            for (int i = 0; i < values.length; i++) {
+                statement.setObject(i + 1, values[i]);
+            }
+            return statement.executeUpdate();
+        }
+    }
+
     /** The physical connection, for statements whose row count must be read at once (the checkpoint). */
     Connection unbatched() {
         return unbatched;

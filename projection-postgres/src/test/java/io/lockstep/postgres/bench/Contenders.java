@@ -14,12 +14,12 @@ final class Contenders {
     static final String JDBC_FOLD = "jdbc-fold";
     static final String LOCKSTEP_PER_EVENT = "lockstep-per-event";
     static final String LOCKSTEP_FOLDED = "lockstep-folded";
-    /** Diagnostic: the Lockstep runner with plain-JDBC handlers, to tell the runner's cost from jOOQ's. */
-    static final String LOCKSTEP_PER_EVENT_JDBC = "lockstep-per-event-jdbc";
+    /** Per-event handlers whose jOOQ statements are rendered once ({@code StatementTemplate}). */
+    static final String LOCKSTEP_TEMPLATED = "lockstep-templated";
 
     /** Every contender, in the order a round runs them (rotated by one each round). */
     static final List<String> ALL = List.of(JDBC_PER_EVENT, JDBC_BATCH, JDBC_FOLD, LOCKSTEP_PER_EVENT,
-            LOCKSTEP_FOLDED, LOCKSTEP_PER_EVENT_JDBC);
+            LOCKSTEP_FOLDED, LOCKSTEP_TEMPLATED);
 
     private Contenders() {
     }
@@ -53,7 +53,7 @@ final class Contenders {
                     batchSize);
             case LOCKSTEP_FOLDED -> new LockstepReplay(name, AccountsProjection.folded("bench-" + name), store,
                     batchSize);
-            case LOCKSTEP_PER_EVENT_JDBC -> new LockstepReplay(name, JdbcAccountsProjection.perEvent("bench-" + name),
+            case LOCKSTEP_TEMPLATED -> new LockstepReplay(name, AccountsProjection.templated("bench-" + name),
                     store, batchSize);
             default -> throw new IllegalArgumentException("unknown contender '" + name + "'; use one of " + ALL);
         };

@@ -27,12 +27,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * Measures whether the runner is what limits a replay: seeds the accounts workload once, then replays it
- * through Lockstep ({@code lockstep-per-event}: one jOOQ statement per event; {@code lockstep-folded}: a
- * batch handler that folds in memory) and through hand-written JDBC baselines ({@code jdbc-per-event}: one
- * {@code executeUpdate} per event; {@code jdbc-batch}: {@code executeBatch}; {@code jdbc-fold}: fold, then
- * {@code executeBatch}), on the same data and database in the same run. A diagnostic contender,
- * {@code lockstep-per-event-jdbc}, runs the Lockstep runner with plain-JDBC handlers: it tells the runner's
- * cost from jOOQ's. Every contender reads through the same {@link TableEventSource} and commits its
+ * through Lockstep ({@code lockstep-per-event}: one jOOQ DSL statement built per event;
+ * {@code lockstep-templated}: one jOOQ statement per event, rendered once as a {@code StatementTemplate};
+ * {@code lockstep-folded}: a batch handler that folds in memory) and through hand-written JDBC baselines
+ * ({@code jdbc-per-event}: one {@code executeUpdate} per event; {@code jdbc-batch}: {@code executeBatch};
+ * {@code jdbc-fold}: fold, then {@code executeBatch}), on the same data and database in the same run.
+ * Every contender reads through the same {@link TableEventSource} and commits its
  * checkpoint in the transaction of its writes, one transaction per batch. Each round runs every contender once, interleaved (the order rotates by one each round), so
  * machine noise hits them alike; the table shows the median over rounds and Lockstep's ratio to each
  * baseline, and every replay is checked against an independent fold of the events (outside the timing).
@@ -79,7 +79,7 @@ public final class ReplayBenchmark implements Callable<Integer> {
     int warmupEvents = 20_000;
 
     @Option(names = "--contenders", split = ",", description = "subset to run, of jdbc-per-event,"
-            + "jdbc-batch,jdbc-fold,lockstep-per-event,lockstep-folded,lockstep-per-event-jdbc (default: all)")
+            + "jdbc-batch,jdbc-fold,lockstep-per-event,lockstep-folded,lockstep-templated (default: all)")
     List<String> contenders;
 
     @Option(names = "--batch-sizes", split = ",", description = "also measure lockstep-per-event at each of"

@@ -38,10 +38,10 @@ final class ResultTable {
                 + " per event, the client's share of the work)");
         out.println();
         out.println("ratios (median over rounds of the same-round ratio; ratio of the medians in brackets):");
-        ratio(measurements, Contenders.LOCKSTEP_PER_EVENT, Contenders.JDBC_BATCH, true);
+        ratio(measurements, Contenders.LOCKSTEP_TEMPLATED, Contenders.JDBC_BATCH, true);
+        ratio(measurements, Contenders.LOCKSTEP_PER_EVENT, Contenders.JDBC_BATCH, false);
         ratio(measurements, Contenders.LOCKSTEP_PER_EVENT, Contenders.JDBC_PER_EVENT, false);
         ratio(measurements, Contenders.LOCKSTEP_FOLDED, Contenders.JDBC_FOLD, false);
-        ratio(measurements, Contenders.LOCKSTEP_PER_EVENT_JDBC, Contenders.JDBC_BATCH, false);
     }
 
     private void ratio(Measurements measurements, String contender, String baseline, boolean target) {

@@ -5,6 +5,7 @@ import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
 
 import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.StatementTemplate;
 import io.lockstep.postgres.testing.AccountsWorkload.AccountOpened;
 import io.lockstep.postgres.testing.AccountsWorkload.FundsDeposited;
 import io.lockstep.postgres.testing.AccountsWorkload.FundsWithdrawn;
@@ -17,14 +18,15 @@ import java.util.Map;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Table;
+import org.jooq.impl.DSL;
 
 /** The accounts read model written with jOOQ: one statement per event, or one per touched account per batch. */
 public final class AccountsProjection {
 
-    static final Table<Record> ACCOUNT_BALANCE = table(name("account_balance"));
-    static final Field<String> ACCOUNT_ID = field(name("account_id"), String.class);
-    static final Field<Long> BALANCE = field(name("balance"), Long.class);
-    static final Field<Long> EVENTS = field(name("events"), Long.class);
+    public static final Table<Record> ACCOUNT_BALANCE = table(name("account_balance"));
+    public static final Field<String> ACCOUNT_ID = field(name("account_id"), String.class);
+    public static final Field<Long> BALANCE = field(name("balance"), Long.class);
+    public static final Field<Long> EVENTS = field(name("events"), Long.class);
 
     private AccountsProjection() {
     }
@@ -38,7 +40,24 @@ public final class AccountsProjection {
                 .build();
     }
 
-    /** Folds each batch in memory, then writes each touched account once. */
+    static final StatementTemplate OPEN = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, BALANCE, EVENTS)
+            .values(DSL.param("accountId", String.class), DSL.param("balance", Long.class),
+                    DSL.param("events", Long.class)));
+    static final StatementTemplate CREDIT = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
+            .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
+            .set(EVENTS, EVENTS.plus(DSL.param("events", Long.class)))
+            .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
+
+    /** One statement per event, each a jOOQ statement rendered once ({@link StatementTemplate}). */
+    public static Projection<PostgresTransaction> templated(String name) {
+        return Projection.<PostgresTransaction>builder(name)
+                .on(AccountOpened.class, (e, env, tx) -> tx.execute(OPEN, e.accountId(), e.initialDeposit(), 1L))
+                .on(FundsDeposited.class, (e, env, tx) -> tx.execute(CREDIT, e.amount(), 1L, e.accountId()))
+                .on(FundsWithdrawn.class, (e, env, tx) -> tx.execute(CREDIT, -e.amount(), 1L, e.accountId()))
+                .build();
+    }
+
+    /** Folds each batch in memory, then writes each touched account once (with statement templates). */
     public static Projection<PostgresTransaction> folded(String name) {
         return Projection.<PostgresTransaction>builder(name).onBatch(AccountsProjection::applyFolded).build();
     }
@@ -58,7 +77,7 @@ public final class AccountsProjection {
                 .execute();
     }
 
-    private static void applyFolded(List<Envelope> batch, PostgresTransaction tx) {
+    private static void applyFolded(List<Envelope> batch, PostgresTransaction tx) throws java.sql.SQLException {
         Map<String, Long> opened = new LinkedHashMap<>();
         Map<String, long[]> changes = new HashMap<>();
         for (Envelope envelope : batch) {
@@ -69,18 +88,15 @@ public final class AccountsProjection {
                 default -> { }
             }
         }
-        opened.forEach((id, deposit) -> {
-            long[] change = changes.remove(id);
+        for (Map.Entry<String, Long> open : opened.entrySet()) {
+            long[] change = changes.remove(open.getKey());
             long delta = change == null ? 0 : change[0];
             long count = change == null ? 0 : change[1];
-            tx.dsl().insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, BALANCE, EVENTS)
-                    .values(id, deposit + delta, 1 + count).execute();
-        });
-        changes.forEach((id, change) -> tx.dsl().update(ACCOUNT_BALANCE)
-                .set(BALANCE, BALANCE.plus(change[0]))
-                .set(EVENTS, EVENTS.plus(change[1]))
-                .where(ACCOUNT_ID.eq(id))
-                .execute());
+            tx.execute(OPEN, open.getKey(), open.getValue() + delta, 1 + count);
+        }
+        for (Map.Entry<String, long[]> change : changes.entrySet()) {
+            tx.execute(CREDIT, change.getValue()[0], change.getValue()[1], change.getKey());
+        }
     }
 
     private static void add(Map<String, long[]> changes, String accountId, long delta) {
