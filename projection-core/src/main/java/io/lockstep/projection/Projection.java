@@ -83,6 +83,12 @@ public final class Projection<C> {
      * @throws Exception           the batch handler's own failure
      */
     void apply(List<Envelope> batch, C tx) throws Exception {
+        for (int i = 0; i < batch.size(); i++) {
+            if (batch.get(i).event() instanceof UndecodableEvent undecodable) {
+                throw new EventApplyException(name, i, batch.get(i),
+                        new EventDecodingException(batch.get(i), undecodable));
+            }
+        }
         if (batchHandler != null) {
             try {
                 batchHandler.handle(batch, tx);

@@ -31,9 +31,12 @@ class MigrationsTest {
         var result = LockstepMigrations.migrate(db.dataSource(), "tenant_store");
 
         // then
-        assertThat(result.migrationsExecuted).isEqualTo(2);
+        assertThat(result.migrationsExecuted).isEqualTo(3);
         assertThat(tableCount("tenant_store", "checkpoints")).isOne();
         assertThat(tableCount("tenant_store", "dead_letters")).isOne();
+        assertThat(tableCount("tenant_store", "events")).isOne();
+        assertThat(tableCount("tenant_store", "event_log")).isOne();
+        assertThat(tableCount("tenant_store", "sequencer_state")).isOne();
         assertThat(tableCount("tenant_store", "lockstep_schema_history")).isOne();
         assertThat(tableCount("public", "flyway_schema_history")).as("the application's own history table").isZero();
     }
@@ -48,7 +51,7 @@ class MigrationsTest {
 
         // then
         assertThat(again.migrationsExecuted).isZero();
-        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(3);
+        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(4);
     }
 
     @Test

@@ -1,0 +1,52 @@
+package io.lockstep.postgres;
+
+/**
+ * The event log's SQL in one schema, built once from a validated schema name (quoted here); every value is
+ * a bound parameter.
+ */
+record EventLogSql(String appended, String sequenced, String append, String actualVersion, String lockState,
+                   String tick, String read, String head, String readStream, String backlog, String restoreGuard) {
+
+    static EventLogSql forSchema(String schema) {
+        String q = "\"" + schema + "\".";
+        return new EventLogSql(
+                schema + "_appended",
+                schema + "_sequenced",
+                // One round trip: read the stream's version, check it, insert, notify the sequencer.
+                "WITH cur AS (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events WHERE stream_id = ?),"
+                        + " ins AS (INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
+                        + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
+                        + " FROM cur, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)"
+                        + " WHERE ? OR cur.v = ? RETURNING stream_version)"
+                        + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins),"
+                        + " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN pg_notify(?, '') END",
+                "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
+                "SELECT snapshot FROM " + q + "sequencer_state WHERE id = 1 FOR UPDATE",
+                // Events whose transaction is visible now and was not in the previous snapshot, in insertion
+                // order (which keeps each stream in version order), get the next dense positions.
+                "WITH cur AS (SELECT pg_current_snapshot() AS s),"
+                        + " prev AS (SELECT snapshot AS s FROM " + q + "sequencer_state WHERE id = 1),"
+                        + " base AS (SELECT coalesce(max(position), 0) AS p FROM " + q + "event_log),"
+                        + " fresh AS (SELECT e.id FROM " + q + "events e, cur, prev"
+                        + "  WHERE (e.tx_id >= pg_snapshot_xmax(prev.s) OR e.tx_id IN (SELECT pg_snapshot_xip(prev.s)))"
+                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s) AND NOT pg_visible_in_snapshot(e.tx_id, prev.s)),"
+                        + " ins AS (INSERT INTO " + q + "event_log (position, event_id)"
+                        + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id FROM fresh f, base"
+                        + "  RETURNING position),"
+                        + " upd AS (UPDATE " + q + "sequencer_state SET snapshot = (SELECT s FROM cur), ticked_at = now()"
+                        + "  WHERE id = 1)"
+                        + " SELECT count(*), coalesce(max(position), -1) FROM ins",
+                "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
+                        + " e.recorded_at FROM " + q + "event_log l JOIN " + q + "events e ON e.id = l.event_id"
+                        + " WHERE l.position > ? ORDER BY l.position LIMIT ?",
+                "SELECT coalesce(max(position), -1) FROM " + q + "event_log",
+                "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
+                        + " e.recorded_at FROM " + q + "events e LEFT JOIN " + q + "event_log l ON l.event_id = e.id"
+                        + " WHERE e.stream_id = ? AND e.stream_version >= ? ORDER BY e.stream_version LIMIT ?",
+                "SELECT count(*), (SELECT ticked_at FROM " + q + "sequencer_state WHERE id = 1) FROM " + q + "events e, "
+                        + q + "sequencer_state s WHERE s.id = 1 AND (e.tx_id >= pg_snapshot_xmax(s.snapshot)"
+                        + " OR e.tx_id IN (SELECT pg_snapshot_xip(s.snapshot)))",
+                "SELECT max(tx_id)::text, pg_current_xact_id()::text, max(tx_id) > pg_current_xact_id() FROM "
+                        + q + "events");
+    }
+}

@@ -1,0 +1,373 @@
+package io.lockstep.postgres;
+
+import io.lockstep.migrations.LockstepMigrations;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.EventSource;
+import io.lockstep.projection.LockstepException;
+import io.lockstep.projection.internal.Arguments;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * Lockstep's event log on PostgreSQL: appends with per-stream optimistic concurrency, and an
+ * {@link EventSource} whose positions are dense and follow commit order, assigned after commit by a
+ * sequencer. Reading "after the checkpoint" therefore never skips an event that committed late.
+ *
+ * <pre>{@code
+ * PostgresEventLog log = PostgresEventLog.builder(dataSource, types).build();
+ * log.start();                                   // the sequencer and the LISTEN connection
+ * log.append("account-42", ExpectedVersion.noStream(), List.of(new AccountCreated(...)));
+ * ProjectionRunner.builder(projection, store, log).build().start();
+ * }</pre>
+ *
+ * <p>Run {@link #start()} in every process that runs projections: whoever holds the sequencer's row lock
+ * does the work, the others wait briefly. {@link #close()} stops the background duty. Thread-safe.
+ */
+public final class PostgresEventLog implements EventSource, AutoCloseable {
+
+    /** Default of {@link Builder#tickInterval(Duration)}. */
+    public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(100);
+
+    private final DataSource dataSource;
+    private final EventTypes types;
+    private final EventLogSql sql;
+    private final String storeName;
+    private final Appender appender;
+    private final Sequencer sequencer;
+    private final ReaderSignal readers = new ReaderSignal();
+    private final EventLogListener listener;
+    private Thread listenerThread;
+
+    private PostgresEventLog(Builder builder) {
+        this.dataSource = builder.dataSource;
+        this.types = builder.types;
+        this.sql = EventLogSql.forSchema(builder.schema);
+        this.storeName = "PostgreSQL event log '" + builder.schema + "'";
+        this.appender = new Appender(sql, types);
+        this.sequencer = new Sequencer(dataSource, sql, storeName);
+        this.listener = new EventLogListener(dataSource, sql, sequencer, readers, builder.tickInterval,
+                builder.runSequencer);
+    }
+
+    /**
+     * Starts configuring an event log.
+     *
+     * @param dataSource a pooled data source; the log keeps one of its connections for LISTEN while started
+     * @param types      the event type registry
+     */
+    public static Builder builder(DataSource dataSource, EventTypes types) {
+        return new Builder(dataSource, types);
+    }
+
+    /**
+     * Checks the database, then starts the sequencer and the notification listener on a virtual thread.
+     *
+     * @throws LockstepException     when stored transaction ids are ahead of the server's counter (see
+     *                               {@link #checkTransactionIds()}); nothing is started
+     * @throws IllegalStateException when already started
+     */
+    public synchronized void start() {
+        if (listenerThread != null) {
+            throw new IllegalStateException(storeName + " is already started");
+        }
+        checkTransactionIds();
+        listenerThread = Thread.ofVirtual().name("lockstep-event-log").start(listener);
+    }
+
+    /** Stops the sequencer and the listener and waits for them; idempotent. */
+    @Override
+    public synchronized void close() {
+        listener.stop();
+        if (listenerThread != null) {
+            boolean interrupted = false;
+            while (listenerThread.isAlive()) {
+                try {
+                    listenerThread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Refuses a database whose events were written by transaction ids the server has not reached: after a
+     * dump and restore into a cluster with a younger transaction counter, the sequencer would take those
+     * events for transactions still to come and never sequence them.
+     *
+     * @throws LockstepException naming both ids and the fix
+     */
+    public void checkTransactionIds() {
+        withConnection("checking transaction ids", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.restoreGuard());
+                 ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                if (rows.getBoolean(3)) {
+                    throw new LockstepException(storeName + ": stored events carry transaction ids up to "
+                            + rows.getString(1) + " but this server's transaction counter is at " + rows.getString(2)
+                            + ". The database was probably restored into a younger cluster. Advance the counter past"
+                            + " the stored ids (pg_resetwal -x on the stopped cluster) or restore with pg_upgrade /"
+                            + " a physical copy, which keep it; the event log refuses to start until then");
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Appends {@code events} to {@code streamId} in a transaction of its own; see {@link #append(Connection, String, ExpectedVersion, List, Map)}. */
+    public AppendResult append(String streamId, ExpectedVersion expected, List<?> events) {
+        return append(streamId, expected, events, Map.of());
+    }
+
+    /**
+     * Appends {@code events} to {@code streamId} in a transaction of its own, with {@code metadata} on each.
+     *
+     * @throws StreamVersionConflictException when the stream is not at {@code expected}; nothing is stored
+     * @throws IllegalArgumentException       for an empty list or an unregistered event class; nothing is stored
+     */
+    public AppendResult append(String streamId, ExpectedVersion expected, List<?> events, Map<String, String> metadata) {
+        Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
+        for (int attempt = 1; ; attempt++) {
+            int tries = attempt;
+            AppendResult result = withConnection("appending to '" + streamId + "'", connection -> {
+                connection.setAutoCommit(false);
+                try {
+                    AppendResult appended = appender.insert(connection, append);
+                    connection.commit();
+                    return appended;
+                } catch (SQLException e) {
+                    connection.rollback();
+                    if (!Appender.lostRace(e)) {
+                        throw e;
+                    }
+                    if (Appender.retries(append, tries)) {
+                        return null;
+                    }
+                    connection.setAutoCommit(true);
+                    throw new StreamVersionConflictException(streamId, expected, appender.actualVersion(connection, streamId));
+                } catch (RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            });
+            if (result != null) {
+                return result;
+            }
+        }
+    }
+
+    /**
+     * Appends inside the caller's transaction on {@code connection} (so a command can write other tables
+     * atomically with its events); does not commit. A lost race rolls back to a savepoint of its own, so
+     * the caller's transaction stays usable.
+     *
+     * @throws StreamVersionConflictException when the stream is not at {@code expected}
+     */
+    public AppendResult append(Connection connection, String streamId, ExpectedVersion expected, List<?> events,
+                               Map<String, String> metadata) {
+        Objects.requireNonNull(connection, "connection");
+        Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
+        try {
+            return appender.append(connection, append);
+        } catch (SQLException e) {
+            throw SqlFailures.translate(storeName, "appending to '" + streamId + "'", e);
+        }
+    }
+
+    /**
+     * Reads one stream in version order, for the write side: rebuilding an aggregate.
+     *
+     * @param fromVersion the first version to read (0 for all)
+     * @param maxEvents   at most this many events, 1..100000
+     */
+    public List<Envelope> readStream(String streamId, long fromVersion, int maxEvents) {
+        Arguments.requireName(streamId, "streamId");
+        if (fromVersion < 0) {
+            throw new IllegalArgumentException("fromVersion " + fromVersion + " is invalid: versions start at 0");
+        }
+        Arguments.requireRange("maxEvents", maxEvents, 1, 100_000, 1000);
+        return withConnection("reading stream '" + streamId + "'", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.readStream())) {
+                statement.setString(1, streamId);
+                statement.setLong(2, fromVersion);
+                statement.setInt(3, maxEvents);
+                return envelopes(statement, true);
+            }
+        });
+    }
+
+    @Override
+    public List<Envelope> read(long afterPosition, int maxEvents) {
+        Arguments.requirePosition(afterPosition, "afterPosition");
+        return withConnection("reading after position " + afterPosition, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.read())) {
+                statement.setLong(1, afterPosition);
+                statement.setInt(2, maxEvents);
+                return envelopes(statement, false);
+            }
+        });
+    }
+
+    @Override
+    public long headPosition() {
+        return withConnection("reading the head position", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.head());
+                 ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        });
+    }
+
+    @Override
+    public boolean awaitEvents(long afterPosition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration poll = Duration.ofMillis(10);
+        while (true) {
+            long seen = readers.generation();
+            if (headPosition() > afterPosition) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            // Notified while listening; polling with backoff while the LISTEN connection is down.
+            Duration wait = listener.listening() ? Duration.ofNanos(left)
+                    : Duration.ofNanos(Math.min(left, poll.toNanos()));
+            readers.awaitAfter(seen, wait);
+            poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500)
+                    : poll.multipliedBy(2);
+        }
+    }
+
+    /**
+     * Runs one sequencer tick now, on the calling thread (the background duty does this on its own once
+     * started); for tests and tools.
+     *
+     * @return how many events it gave positions to
+     */
+    public long sequence() {
+        long sequenced = sequencer.tick().sequenced();
+        if (sequenced > 0) {
+            readers.advanced();
+        }
+        return sequenced;
+    }
+
+    /** @return when the sequencer last ticked and how many committed events still wait for a position */
+    public SequencerStatus sequencerStatus() {
+        return withConnection("reading the sequencer status", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.backlog());
+                 ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return new SequencerStatus(rows.getTimestamp(2).toInstant(), rows.getLong(1), listener.listening());
+            }
+        });
+    }
+
+    /**
+     * The sequencer as seen by monitoring.
+     *
+     * @param lastTick  when a sequencer (in any process) last committed a tick
+     * @param backlog   committed events without a position yet
+     * @param listening whether this process receives notifications (false: it polls)
+     */
+    public record SequencerStatus(Instant lastTick, long backlog, boolean listening) {
+    }
+
+    private List<Envelope> envelopes(PreparedStatement statement, boolean allowUnsequenced) throws SQLException {
+        List<Envelope> events = new ArrayList<>();
+        try (ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                long position = rows.getLong(1);
+                if (rows.wasNull()) {
+                    if (!allowUnsequenced) {
+                        continue;
+                    }
+                    position = 0; // not sequenced yet: a stream read does not need the global position
+                }
+                String type = rows.getString(4);
+                events.add(new Envelope(position, rows.getString(2), rows.getLong(3), type,
+                        rows.getTimestamp(7).toInstant(), types.decodeMetadata(rows.getString(6)),
+                        types.decode(type, rows.getString(5))));
+            }
+        }
+        return events;
+    }
+
+    private <R> R withConnection(String operation, JdbcTransactions.ConnectionWork<R> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true);
+            }
+            return work.run(connection);
+        } catch (LockstepException | IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) {
+            throw SqlFailures.translate(storeName, operation, e);
+        }
+    }
+
+    /** Configures a {@link PostgresEventLog}. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private final EventTypes types;
+        private String schema = LockstepMigrations.DEFAULT_SCHEMA;
+        private Duration tickInterval = DEFAULT_TICK_INTERVAL;
+        private boolean runSequencer = true;
+
+        private Builder(DataSource dataSource, EventTypes types) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.types = Objects.requireNonNull(types, "types");
+        }
+
+        /** @param schema the schema Lockstep's tables were migrated into (default {@code lockstep}) */
+        public Builder schema(String schema) {
+            this.schema = LockstepMigrations.requireSchema(schema);
+            return this;
+        }
+
+        /**
+         * @param tickInterval how often the sequencer ticks when no append is notified, 10 ms..10 s (default
+         *                     100 ms); it also bounds how long a lost notification delays an event
+         */
+        public Builder tickInterval(Duration tickInterval) {
+            Objects.requireNonNull(tickInterval, "tickInterval");
+            if (tickInterval.compareTo(Duration.ofMillis(10)) < 0 || tickInterval.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("tickInterval " + tickInterval + " makes no sense; use 10ms..10s"
+                        + " (default " + DEFAULT_TICK_INTERVAL + ")");
+            }
+            this.tickInterval = tickInterval;
+            return this;
+        }
+
+        /**
+         * @param runSequencer whether {@link #start()} runs the sequencer in this process (default true); a
+         *                     process that only appends may turn it off
+         */
+        public Builder runSequencer(boolean runSequencer) {
+            this.runSequencer = runSequencer;
+            return this;
+        }
+
+        /** @return the log; call {@link PostgresEventLog#start()} before relying on sequencing */
+        public PostgresEventLog build() {
+            return new PostgresEventLog(this);
+        }
+    }
+}

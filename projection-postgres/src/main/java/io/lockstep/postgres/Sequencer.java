@@ -1,0 +1,75 @@
+package io.lockstep.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+
+/**
+ * Assigns positions to committed events: one tick is one READ COMMITTED transaction that locks the
+ * sequencer row (a second sequencer waits, then sequences what is left), takes the current snapshot,
+ * gives the events that became visible since the previous snapshot the next dense positions in insertion
+ * order, saves the snapshot, and notifies readers on commit. Working from snapshot differences, it never
+ * waits for a long-running transaction elsewhere in the cluster. Thread-safe.
+ */
+final class Sequencer {
+
+    /** What one tick did. */
+    record Tick(long sequenced, long head) {
+    }
+
+    private final DataSource dataSource;
+    private final EventLogSql sql;
+    private final String storeName;
+
+    Sequencer(DataSource dataSource, EventLogSql sql, String storeName) {
+        this.dataSource = dataSource;
+        this.sql = sql;
+        this.storeName = storeName;
+    }
+
+    Tick tick() {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try {
+                Tick tick = tickIn(connection);
+                connection.commit();
+                return tick;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.translate(storeName, "sequencer tick", e);
+        }
+    }
+
+    private Tick tickIn(Connection connection) throws SQLException {
+        try (Statement lock = connection.createStatement()) {
+            lock.execute(sql.lockState());
+        }
+        Tick tick;
+        try (PreparedStatement statement = connection.prepareStatement(sql.tick());
+             ResultSet rows = statement.executeQuery()) {
+            rows.next();
+            tick = new Tick(rows.getLong(1), rows.getLong(2));
+        }
+        if (tick.sequenced() > 0) {
+            try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                notify.setString(1, sql.sequenced());
+                notify.setString(2, Long.toString(tick.head()));
+                notify.execute();
+            }
+        }
+        return tick;
+    }
+}
