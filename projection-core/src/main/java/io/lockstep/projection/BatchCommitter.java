@@ -36,8 +36,24 @@ final class BatchCommitter<C> {
             projection.apply(events, tx);
             return null;
         });
-        status.committed(next, events.size());
+        status.committed(next, events.size(), events.getLast().recordedAt());
         return next;
+    }
+
+    /**
+     * Sets the checkpoint to {@code position} with {@code version} and, when {@code clear}, clears the read
+     * model, in one transaction: a replay or a version rebuild. The checkpoint row is locked first, so a
+     * concurrent batch either committed before (and is cleared) or fails its claim after.
+     */
+    void reset(long position, int version, boolean clear) {
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            store.resetCheckpoint(tx, key, position, version);
+            if (clear) {
+                projection.reset(tx);
+            }
+            return null;
+        });
+        status.checkpoint(position);
     }
 
     /** Moves the checkpoint past a poison event and records it as a dead letter, in one transaction. */
@@ -47,7 +63,7 @@ final class BatchCommitter<C> {
             store.recordDeadLetter(tx, DeadLetter.of(key, poison, error));
             return null;
         });
-        status.committed(poison.position(), 1);
+        status.committed(poison.position(), 1, poison.recordedAt());
         return poison.position();
     }
 }

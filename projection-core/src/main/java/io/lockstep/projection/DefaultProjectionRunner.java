@@ -15,9 +15,14 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     private final ReentrantLock lifecycle = new ReentrantLock();
     private Thread thread;
 
+    private final ProjectionStore<C> store;
+    private final boolean resettable;
+
     DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
         this.key = new CheckpointKey(config.tenantId, config.projection.name());
-        this.status = new StatusTracker(key, config.projection.version(), config.clock);
+        this.store = config.store;
+        this.resettable = config.projection.resettable();
+        this.status = new StatusTracker(key, config.projection.version(), config.clock, config.listener);
         this.step = new ProjectionStep<>(config, key, status);
         this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
                 config.projection.name());
@@ -45,6 +50,44 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     }
 
     @Override
+    public void pause() {
+        store.setPaused(key, true);
+        loop.wake();
+    }
+
+    @Override
+    public void resume() {
+        store.setPaused(key, false);
+        loop.wake();
+    }
+
+    @Override
+    public void replay() {
+        if (!resettable) {
+            throw new IllegalStateException("projection " + key + " has no reset handler, so it cannot be replayed;"
+                    + " add .onReset(tx -> ...) that clears its tables");
+        }
+        underStepLock(() -> step.reset(-1, true));
+    }
+
+    @Override
+    public void resetTo(long position) {
+        io.lockstep.projection.internal.Arguments.requirePosition(position, "position");
+        underStepLock(() -> step.reset(position, false));
+    }
+
+    private void underStepLock(Runnable action) {
+        stepLock.lock();
+        try {
+            action.run();
+        } finally {
+            stepLock.unlock();
+        }
+        status.state(ProjectionState.CATCHING_UP);
+        loop.wake();
+    }
+
+    @Override
     public long catchUp() throws InterruptedException {
         while (true) {
             switch (step()) {
@@ -54,6 +97,9 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 case StepResult.Failed failed -> throw new LockstepException(failed.error().message(),
                         failed.error().cause());
                 case StepResult.Retrying retrying -> Thread.sleep(retrying.backoff());
+                case StepResult.Paused paused -> {
+                    return paused.checkpoint();
+                }
                 case StepResult.Interrupted interrupted -> {
                     Thread.interrupted();
                     throw new InterruptedException("catchUp of " + key + " interrupted");

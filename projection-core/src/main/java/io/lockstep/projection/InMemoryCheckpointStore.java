@@ -65,6 +65,10 @@ final class InMemoryCheckpointStore implements CheckpointStore {
         });
     }
 
+    void set(CheckpointKey key, long position) {
+        positions.put(key, position);
+    }
+
     long get(CheckpointKey key) {
         return positions.getOrDefault(key, Arguments.NO_POSITION);
     }

@@ -14,6 +14,8 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     private final ReentrantLock transactionLock = new ReentrantLock();
     private final InMemoryCheckpointStore checkpoints = new InMemoryCheckpointStore();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private final java.util.Map<CheckpointKey, Boolean> paused = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<CheckpointKey, Integer> versions = new java.util.concurrent.ConcurrentHashMap<>();
     private final ThreadLocal<List<Runnable>> pending = new ThreadLocal<>();
 
     private int transientFailuresToInject;
@@ -56,11 +58,30 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
         ProjectionStore.requireForward(key, expected, next);
         long stored = checkpoints.get(key);
-        if (stored != expected) {
+        if (stored != expected || paused.getOrDefault(key, false)) {
             throw CheckpointConflictException.concurrentAdvance(key, expected, stored);
         }
         // Checked again, atomically, at commit: storeCheckpoint or a reset may run outside transactions.
         pending.get().add(() -> checkpoints.advance(key, expected, next));
+    }
+
+    @Override
+    public StoredCheckpoint readCheckpoint(CheckpointKey key) {
+        return new StoredCheckpoint(checkpoints.get(key), paused.getOrDefault(key, false), versions.getOrDefault(key, 0));
+    }
+
+    @Override
+    public void resetCheckpoint(InMemoryTransaction tx, CheckpointKey key, long position, int version) {
+        io.lockstep.projection.internal.Arguments.requirePosition(position, "position");
+        pending.get().add(() -> {
+            checkpoints.set(key, position);
+            versions.put(key, version);
+        });
+    }
+
+    @Override
+    public void setPaused(CheckpointKey key, boolean pause) {
+        paused.put(key, pause);
     }
 
     @Override

@@ -35,6 +35,7 @@ public final class Projection<C> {
     private final BatchHandler<C> batchHandler;
     private final FailurePolicy failurePolicy;
     private final StatementMode statementMode;
+    private final ResetHandler<C> resetHandler;
     private final Map<Class<?>, EventHandler<Object, C>> resolved = new ConcurrentHashMap<>();
 
     private Projection(Builder<C> builder) {
@@ -44,6 +45,7 @@ public final class Projection<C> {
         this.batchHandler = builder.batchHandler;
         this.failurePolicy = builder.failurePolicy;
         this.statementMode = builder.statementMode;
+        this.resetHandler = builder.resetHandler;
     }
 
     /**
@@ -68,6 +70,20 @@ public final class Projection<C> {
     /** @return what happens to a poison event (default {@link FailurePolicy.Stop}) */
     public FailurePolicy failurePolicy() {
         return failurePolicy;
+    }
+
+    /** @return true when the projection can be replayed: it has a reset handler */
+    public boolean resettable() {
+        return resetHandler != null;
+    }
+
+    /** Clears the read model inside {@code tx}; see {@link ResetHandler}. */
+    void reset(C tx) throws Exception {
+        if (resetHandler == null) {
+            throw new IllegalStateException("projection '" + name + "' has no reset handler, so it cannot be replayed"
+                    + " or rebuilt; add .onReset(tx -> ...) that clears its tables");
+        }
+        resetHandler.reset(tx);
     }
 
     /** @return how the store sends handlers' statements (default {@link StatementMode#BATCHED}) */
@@ -164,6 +180,7 @@ public final class Projection<C> {
         private BatchHandler<C> batchHandler;
         private FailurePolicy failurePolicy = FailurePolicy.stop();
         private StatementMode statementMode = StatementMode.BATCHED;
+        private ResetHandler<C> resetHandler;
 
         private Builder(String name) {
             this.name = Arguments.requireName(name, "name");
@@ -204,6 +221,15 @@ public final class Projection<C> {
         /** @param policy what happens to a poison event (default {@link FailurePolicy#stop()}) */
         public Builder<C> failurePolicy(FailurePolicy policy) {
             this.failurePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @param handler clears the read model for a replay from -1 or a version rebuild, in the transaction
+         *                that resets the checkpoint (default: none, and the projection cannot be replayed)
+         */
+        public Builder<C> onReset(ResetHandler<C> handler) {
+            this.resetHandler = Objects.requireNonNull(handler, "handler");
             return this;
         }
 

@@ -24,6 +24,7 @@ final class ProjectionLoop implements Runnable {
     private final ReentrantLock phaseLock = new ReentrantLock();
     private boolean waiting;
     private volatile boolean stopRequested;
+    private boolean wakeRequested;
     private Thread thread;
 
     ProjectionLoop(java.util.function.Supplier<StepResult> step, EventSource source, Duration idleWait, StatusTracker status, String name) {
@@ -57,8 +58,12 @@ final class ProjectionLoop implements Runnable {
     }
 
     private void loop() throws InterruptedException {
+        boolean reportedFailure = false;
         while (!stopRequested) {
             StepResult result = step.get();
+            if (!(result instanceof StepResult.Failed)) {
+                reportedFailure = false;
+            }
             switch (result) {
                 case StepResult.Idle idle -> waitFor(() -> awaitEvents(idle.checkpoint()));
                 case StepResult.Committed committed -> { }
@@ -74,12 +79,17 @@ final class ProjectionLoop implements Runnable {
                             retrying.backoff(), retrying.cause().toString());
                     waitFor(() -> Thread.sleep(retrying.backoff()));
                 }
+                case StepResult.Paused paused -> waitFor(() -> Thread.sleep(idleWait));
                 case StepResult.Interrupted interrupted -> {
                     return;
                 }
                 case StepResult.Failed failed -> {
-                    LOG.error("projection '{}' stopped: {}", name, failed.error().message(), failed.error().cause());
-                    return;
+                    if (!reportedFailure) {
+                        LOG.error("projection '{}' failed and waits for an operator (replay, reset or a fix and"
+                                + " restart): {}", name, failed.error().message(), failed.error().cause());
+                        reportedFailure = true;
+                    }
+                    waitFor(() -> Thread.sleep(idleWait));
                 }
             }
         }
@@ -122,6 +132,10 @@ final class ProjectionLoop implements Runnable {
         }
         try {
             wait.run();
+        } catch (InterruptedException e) {
+            if (!consumeWake()) {
+                throw e;
+            }
         } finally {
             phaseLock.lock();
             try {
@@ -130,8 +144,33 @@ final class ProjectionLoop implements Runnable {
                 phaseLock.unlock();
             }
         }
-        if (Thread.interrupted()) {
+        if (Thread.interrupted() && !consumeWake()) {
             throw new InterruptedException("projection '" + name + "' loop interrupted");
+        }
+    }
+
+    /** @return true when an interrupt was a wake-up (pause, resume, replay), not a stop */
+    private boolean consumeWake() {
+        phaseLock.lock();
+        try {
+            boolean wake = wakeRequested && !stopRequested;
+            wakeRequested = false;
+            return wake;
+        } finally {
+            phaseLock.unlock();
+        }
+    }
+
+    /** Cuts the loop's current wait short, so it steps again now; does nothing while a batch runs. */
+    void wake() {
+        phaseLock.lock();
+        try {
+            if (waiting && thread != null && !stopRequested) {
+                wakeRequested = true;
+                thread.interrupt();
+            }
+        } finally {
+            phaseLock.unlock();
         }
     }
 

@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadFactory;
  * <p>Two ways to drive it. {@link #step()} processes one batch on the caller's thread and says what
  * happened; schedulers (a thread, a Vert.x verticle, a test) wrap it. {@link #start()} runs the built-in
  * loop on a thread of its own: it steps while there is work, waits on the event source when caught up,
- * backs off after failures and ends on {@link #stop()} or a poison event under {@link FailurePolicy.Stop}.
+ * backs off after failures, waits while paused or FAILED (a poison event under {@link FailurePolicy.Stop})
+ * until an operator acts, and ends on {@link #stop()}.
  *
  * <p>Guarantees: a batch's read-model writes and its checkpoint commit together or not at all, so after
  * a crash at any instant the projection resumes from the last committed checkpoint with nothing lost and
@@ -76,6 +77,32 @@ public interface ProjectionRunner extends AutoCloseable {
      */
     void stop();
 
+    /**
+     * Pauses the projection: stored with its checkpoint, so it stays paused across restarts and for every
+     * runner of it; the batch in flight (if any) fails its claim and rolls back. State {@link ProjectionState#PAUSED}.
+     */
+    void pause();
+
+    /** Resumes a paused projection. */
+    void resume();
+
+    /**
+     * Replays from -1: in ONE transaction the projection's reset handler clears its read model and the
+     * checkpoint goes back to -1; then processing starts over. Readers never see old and new state mixed.
+     * Also clears a FAILED state.
+     *
+     * @throws IllegalStateException when the projection has no reset handler
+     */
+    void replay();
+
+    /**
+     * Expert tool: sets the checkpoint to {@code position} (backward or forward) without touching the read
+     * model, then goes on from there. Also clears a FAILED state (to skip past a poison event by hand).
+     *
+     * @param position >= -1
+     */
+    void resetTo(long position);
+
     /** Same as {@link #stop()}. */
     @Override
     void close();
@@ -99,6 +126,7 @@ public interface ProjectionRunner extends AutoCloseable {
         Duration idleWait = DEFAULT_IDLE_WAIT;
         InstantSource clock = InstantSource.system();
         ThreadFactory threadFactory;
+        ProjectionListener listener = ProjectionListener.NONE;
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
             this.projection = Objects.requireNonNull(projection, "projection");
@@ -147,6 +175,12 @@ public interface ProjectionRunner extends AutoCloseable {
         /** @param threadFactory makes the loop's thread (default: a virtual thread named after the projection) */
         public Builder<C> threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /** @param listener hears batches, failures and state changes, e.g. for metrics (default: none) */
+        public Builder<C> listener(ProjectionListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

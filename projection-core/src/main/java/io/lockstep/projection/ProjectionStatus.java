@@ -15,10 +15,15 @@ import java.util.Optional;
  * @param lagEvents       {@code headPosition - checkpoint}, never negative
  * @param eventsProcessed events committed by this runner since it was built (passed-over events included)
  * @param lastError       the last failure seen, if any (it stays after recovery, for the record)
+ * @param lastEventRecordedAt when the last event this runner committed was appended, if any
+ * @param lagSeconds      how far behind the read model is in time: now minus {@code lastEventRecordedAt}
+ *                        while events wait, 0 when caught up
+ * @param eventsPerSecond events committed per second, averaged over the last minute
  */
 public record ProjectionStatus(String name, String tenantId, int version, ProjectionState state, long checkpoint,
                                long headPosition, long lagEvents, long eventsProcessed,
-                               Optional<ProjectionError> lastError) {
+                               Optional<ProjectionError> lastError, Optional<java.time.Instant> lastEventRecordedAt,
+                               double lagSeconds, double eventsPerSecond) {
 
     /** Validates the components. */
     public ProjectionStatus {
@@ -26,5 +31,6 @@ public record ProjectionStatus(String name, String tenantId, int version, Projec
         Objects.requireNonNull(tenantId, "tenantId");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(lastEventRecordedAt, "lastEventRecordedAt");
     }
 }

@@ -1,5 +1,6 @@
 package io.lockstep.projection;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -13,8 +14,10 @@ final class ProjectionStep<C> {
     private static final long UNKNOWN = Long.MIN_VALUE;
 
     private final EventSource source;
-    private final CheckpointStore checkpoints;
+    private final ProjectionStore<C> store;
     private final CheckpointKey key;
+    private final int version;
+    private final boolean resettable;
     private final int batchSize;
     private final StatementMode mode;
     private final BatchCommitter<C> committer;
@@ -26,9 +29,10 @@ final class ProjectionStep<C> {
 
     ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
         this.source = config.source;
-        this.checkpoints = key.tenantId().isEmpty() ? config.store.checkpoints()
-                : config.store.checkpoints().forTenant(key.tenantId());
+        this.store = config.store;
         this.key = key;
+        this.version = config.projection.version();
+        this.resettable = config.projection.resettable();
         this.batchSize = config.batchSize;
         this.mode = config.projection.statementMode();
         this.status = status;
@@ -44,10 +48,15 @@ final class ProjectionStep<C> {
         if (Thread.currentThread().isInterrupted()) {
             return new StepResult.Interrupted();
         }
+        long started = System.nanoTime();
         List<Envelope> batch;
         long from;
         try {
-            from = checkpoint();
+            StepResult blocked = refreshCheckpoint();
+            if (blocked != null) {
+                return blocked;
+            }
+            from = checkpoint;
             batch = source.read(from, batchSize);
             status.head(Math.max(source.headPosition(), batch.isEmpty() ? from : batch.getLast().position()));
         } catch (RuntimeException e) {
@@ -56,7 +65,7 @@ final class ProjectionStep<C> {
                     : classifier.transientFailure(e);
         }
         if (batch.isEmpty()) {
-            // Re-read next time: an operator may have reset the checkpoint while the runner was idle.
+            // Re-read next time: an operator may have reset or paused the projection while it was idle.
             checkpoint = UNKNOWN;
             classifier.reset();
             status.state(ProjectionState.LIVE);
@@ -70,18 +79,59 @@ final class ProjectionStep<C> {
             checkpoint = committer.commit(batch, from, mode);
             classifier.reset();
             status.state(batch.size() < batchSize ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            Listeners.safely(() -> status.listener().batchCommitted(status.snapshot(), batch.size(), took));
             return new StepResult.Committed(from, checkpoint, batch.size());
         } catch (RuntimeException e) {
-            return batchFailed(batch, from, e);
+            StepResult result = batchFailed(batch, from, e);
+            Listeners.safely(() -> status.listener().batchFailed(status.snapshot(), result));
+            return result;
         }
     }
 
-    private long checkpoint() {
-        if (checkpoint == UNKNOWN) {
-            checkpoint = checkpoints.getCheckpoint(key.projection());
-            status.checkpoint(checkpoint);
+    /** Sets the checkpoint back to {@code position} (clearing the read model when {@code clear}). */
+    void reset(long position, boolean clear) {
+        committer.reset(position, version, clear);
+        checkpoint = UNKNOWN;
+        failed = null;
+        classifier.reset();
+    }
+
+    /**
+     * Reads the stored checkpoint when it is not known: pauses, and reconciles the stored version with the
+     * projection's (a higher code version rebuilds from -1 once).
+     *
+     * @return a result that ends the step, or null to go on
+     */
+    private StepResult refreshCheckpoint() {
+        if (checkpoint != UNKNOWN) {
+            return null;
         }
-        return checkpoint;
+        StoredCheckpoint stored = store.readCheckpoint(key);
+        status.checkpoint(stored.position());
+        if (stored.paused()) {
+            status.state(ProjectionState.PAUSED);
+            return new StepResult.Paused(stored.position());
+        }
+        if (stored.version() > version) {
+            return fail(status.error(new LockstepException("the read model of " + key + " was built by version "
+                    + stored.version() + " of the projection, but this code is version " + version
+                    + "; deploy version " + stored.version() + " or later, or replay to rebuild it with this one")));
+        }
+        if (stored.version() < version) {
+            // Version 0 means "never recorded": adopt the current version without a rebuild.
+            boolean rebuild = stored.version() > 0;
+            if (rebuild && !resettable) {
+                return fail(status.error(new LockstepException("projection " + key + " changed from version "
+                        + stored.version() + " to " + version + " and must be rebuilt, but it has no reset handler;"
+                        + " add .onReset(tx -> ...) that clears its tables")));
+            }
+            committer.reset(rebuild ? -1 : stored.position(), version, rebuild);
+            checkpoint = rebuild ? -1 : stored.position();
+            return null;
+        }
+        checkpoint = stored.position();
+        return null;
     }
 
     /** @return why the source's batch cannot be applied after {@code from}, or null when it can */

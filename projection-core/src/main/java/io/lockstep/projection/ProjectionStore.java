@@ -31,7 +31,8 @@ public interface ProjectionStore<C> {
      * projection waits and then fails instead of applying the same events. Call it first in the
      * transaction, before the handlers.
      *
-     * @throws CheckpointConflictException when the stored checkpoint is not {@code expected}
+     * @throws CheckpointConflictException when the stored checkpoint is not {@code expected}, or the
+     *                                     projection is paused
      * @throws IllegalArgumentException    when {@code next} is not after {@code expected}: a runner never
      *                                     moves a checkpoint backward
      */
@@ -49,6 +50,21 @@ public interface ProjectionStore<C> {
                     + next + ": a batch only moves it forward; use resetCheckpoint to rewind");
         }
     }
+
+    /** Reads what the store keeps about {@code key}: position, paused flag, version. */
+    StoredCheckpoint readCheckpoint(CheckpointKey key);
+
+    /**
+     * Inside {@code tx}, sets the checkpoint of {@code key} to {@code position} (backward too) and records
+     * {@code version}; takes the checkpoint's row lock like {@link #advanceCheckpoint}. The paused flag is kept.
+     */
+    void resetCheckpoint(C tx, CheckpointKey key, long position, int version);
+
+    /**
+     * Pauses or resumes {@code key}, creating its row when absent. While paused,
+     * {@link #advanceCheckpoint} fails with a {@link CheckpointConflictException}, so no batch commits.
+     */
+    void setPaused(CheckpointKey key, boolean paused);
 
     /** Inside {@code tx}, records a skipped poison event. */
     void recordDeadLetter(C tx, DeadLetter letter);

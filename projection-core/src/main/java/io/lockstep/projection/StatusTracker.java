@@ -14,17 +14,28 @@ final class StatusTracker {
     private long head = -1;
     private long processed;
     private ProjectionError lastError;
+    private java.time.Instant lastRecordedAt;
+    private final RateWindow rate = new RateWindow();
 
-    StatusTracker(CheckpointKey key, int version, InstantSource clock) {
+    private final ProjectionListener listener;
+
+    StatusTracker(CheckpointKey key, int version, InstantSource clock, ProjectionListener listener) {
         this.key = key;
         this.version = version;
         this.clock = clock;
+        this.listener = listener;
     }
 
-    synchronized void committed(long newCheckpoint, int events) {
+    ProjectionListener listener() {
+        return listener;
+    }
+
+    synchronized void committed(long newCheckpoint, int events, java.time.Instant lastEventRecordedAt) {
         checkpoint = newCheckpoint;
         processed += events;
         head = Math.max(head, newCheckpoint);
+        lastRecordedAt = lastEventRecordedAt;
+        rate.add(clock.instant(), events);
     }
 
     synchronized void checkpoint(long position) {
@@ -35,10 +46,15 @@ final class StatusTracker {
         head = position;
     }
 
-    synchronized void state(ProjectionState newState) {
-        if (state != ProjectionState.FAILED || newState == ProjectionState.FAILED) {
+    /** Moves to {@code newState} (FAILED sticks) and tells the listener when it changed. */
+    void state(ProjectionState newState) {
+        synchronized (this) {
+            if (state == newState || (state == ProjectionState.FAILED && newState != ProjectionState.FAILED)) {
+                return;
+            }
             state = newState;
         }
+        Listeners.safely(() -> listener.stateChanged(snapshot()));
     }
 
     java.time.Instant now() {
@@ -62,7 +78,11 @@ final class StatusTracker {
     }
 
     synchronized ProjectionStatus snapshot() {
-        return new ProjectionStatus(key.projection(), key.tenantId(), version, state, checkpoint, head,
-                Math.max(0, head - checkpoint), processed, Optional.ofNullable(lastError));
+        java.time.Instant now = clock.instant();
+        long lag = Math.max(0, head - checkpoint);
+        double lagSeconds = lag == 0 || lastRecordedAt == null ? 0
+                : Math.max(0, java.time.Duration.between(lastRecordedAt, now).toMillis() / 1000.0);
+        return new ProjectionStatus(key.projection(), key.tenantId(), version, state, checkpoint, head, lag, processed,
+                Optional.ofNullable(lastError), Optional.ofNullable(lastRecordedAt), lagSeconds, rate.perSecond(now));
     }
 }

@@ -48,6 +48,10 @@ public sealed interface StepResult {
     record Skipped(long position, ProjectionError error) implements StepResult {
     }
 
+    /** An operator paused the projection; nothing was read. Step again after a while (or after resume). */
+    record Paused(long checkpoint) implements StepResult {
+    }
+
     /**
      * The stepping thread was interrupted (the flag is set again); the batch rolled back or never started.
      * The caller should stop.

@@ -8,7 +8,10 @@ import io.lockstep.projection.DeadLetter;
 import io.lockstep.projection.Envelope;
 import io.lockstep.projection.ProjectionStore;
 import io.lockstep.projection.StatementMode;
+import io.lockstep.projection.StoredCheckpoint;
 import io.lockstep.projection.TransactionWork;
+import io.lockstep.projection.internal.Arguments;
+import java.sql.ResultSet;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -100,6 +103,47 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
         } catch (SQLException e) {
             throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "advancing checkpoint " + key, e);
         }
+    }
+
+    @Override
+    public StoredCheckpoint readCheckpoint(CheckpointKey key) {
+        return jdbc.withConnection("reading the state of " + key, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.readState())) {
+                statement.setString(1, key.tenantId());
+                statement.setString(2, key.projection());
+                try (ResultSet rows = statement.executeQuery()) {
+                    return rows.next() ? new StoredCheckpoint(rows.getLong(1), rows.getBoolean(2), rows.getInt(3))
+                            : StoredCheckpoint.NONE;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void resetCheckpoint(PostgresTransaction tx, CheckpointKey key, long position, int version) {
+        Arguments.requirePosition(position, "position");
+        try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.resetInTransaction())) {
+            statement.setString(1, key.tenantId());
+            statement.setString(2, key.projection());
+            statement.setLong(3, position);
+            statement.setInt(4, version);
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "resetting " + key, e);
+        }
+    }
+
+    @Override
+    public void setPaused(CheckpointKey key, boolean paused) {
+        jdbc.withConnection((paused ? "pausing " : "resuming ") + key, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.pause())) {
+                statement.setString(1, key.tenantId());
+                statement.setString(2, key.projection());
+                statement.setBoolean(3, paused);
+                statement.executeUpdate();
+            }
+            return null;
+        });
     }
 
     @Override
