@@ -1,0 +1,110 @@
+package io.lockstep.vertx;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/** Maps HTTP requests under a prefix onto {@link ManagementCommand}s; answers JSON, errors as {"error": ...}. */
+final class ManagementHttpHandler implements Handler<HttpServerRequest> {
+
+    private static final int MAX_BODY = 4096;
+
+    private final ProjectionManagement management;
+    private final String prefix;
+
+    ManagementHttpHandler(ProjectionManagement management, String prefix) {
+        this.management = management;
+        String trimmed = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        this.prefix = trimmed;
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        String path = request.path();
+        if (!path.startsWith(prefix)) {
+            answer(request, 404, error("no management resource at " + path));
+            return;
+        }
+        String[] parts = path.substring(prefix.length()).replaceAll("^/+|/+$", "").split("/");
+        try {
+            route(request, parts.length == 1 && parts[0].isEmpty() ? new String[0] : parts);
+        } catch (ManagementException e) {
+            answer(request, e.statusCode(), error(e.getMessage()));
+        }
+    }
+
+    private void route(HttpServerRequest request, String[] parts) {
+        if (parts.length == 0) {
+            requireMethod(request, HttpMethod.GET);
+            answer(request, 200, management.statusReply());
+            return;
+        }
+        String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+        if (parts.length == 1) {
+            requireMethod(request, HttpMethod.GET);
+            answer(request, 200, management.statusOf(name));
+            return;
+        }
+        if (parts.length > 2) {
+            throw ManagementException.notFound("no management resource at " + request.path());
+        }
+        requireMethod(request, HttpMethod.POST);
+        switch (parts[1]) {
+            case "pause", "resume", "replay" -> reply(request, management.execute(
+                    ManagementCommand.parse(new JsonObject().put("action", parts[1]).put("projection", name))));
+            case "reset" -> withBody(request, body -> ManagementCommand.parse(body.copy().put("action", "reset")
+                    .put("projection", name)));
+            default -> throw ManagementException.notFound("unknown action '" + parts[1]
+                    + "'; use pause, resume, replay or reset");
+        }
+    }
+
+    private void withBody(HttpServerRequest request, java.util.function.Function<JsonObject, ManagementCommand> parse) {
+        request.body().onSuccess(buffer -> {
+            try {
+                if (buffer.length() > MAX_BODY) {
+                    throw ManagementException.tooLarge("body of " + buffer.length() + " bytes is larger than "
+                            + MAX_BODY + "; send {\"position\": n}");
+                }
+                JsonObject body;
+                try {
+                    body = buffer.length() == 0 ? new JsonObject() : buffer.toJsonObject();
+                } catch (DecodeException | ClassCastException e) {
+                    throw ManagementException.badRequest("malformed JSON body: expected an object like {\"position\": 42}");
+                }
+                reply(request, management.execute(parse.apply(body)));
+            } catch (ManagementException e) {
+                answer(request, e.statusCode(), error(e.getMessage()));
+            }
+        }).onFailure(failure -> answer(request, 400, error("could not read the body: " + failure.getMessage())));
+    }
+
+    private static void requireMethod(HttpServerRequest request, HttpMethod method) {
+        if (!request.method().equals(method)) {
+            request.response().putHeader("Allow", method.name());
+            throw ManagementException.methodNotAllowed(request.method().name() + " " + request.path()
+                    + " is not supported; use " + method.name());
+        }
+    }
+
+    private void reply(HttpServerRequest request, Future<JsonObject> result) {
+        result.onSuccess(json -> answer(request, 200, json))
+                .onFailure(failure -> answer(request, ProjectionManagement.code(failure), error(failure.getMessage())));
+    }
+
+    private static JsonObject error(String message) {
+        return new JsonObject().put("error", message);
+    }
+
+    private static void answer(HttpServerRequest request, int status, JsonObject body) {
+        if (!request.response().ended()) {
+            request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(body.encode());
+        }
+    }
+}

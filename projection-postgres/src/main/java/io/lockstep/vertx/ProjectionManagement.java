@@ -1,0 +1,185 @@
+package io.lockstep.vertx;
+
+import io.lockstep.projection.ProjectionRunner;
+import io.lockstep.projection.ProjectionStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Operates the projections of one Vert.x instance: status, pause, resume, replay from -1 and reset, over
+ * the event bus (address {@value #DEFAULT_ADDRESS}, JSON commands, see {@link ManagementCommand}) and over
+ * HTTP ({@link #httpHandler(String)}, to mount on the application's own server or router).
+ *
+ * <p>Replies never block the event loop: commands that touch the database run on worker threads. Bad
+ * input is answered with a failure code (400 bad input, 404 unknown projection, 409 not possible) and a
+ * message naming the field, and changes nothing. Thread-safe.
+ */
+public final class ProjectionManagement {
+
+    /** The default event-bus address of management commands. */
+    public static final String DEFAULT_ADDRESS = "lockstep.projections";
+
+    private final Vertx vertx;
+    private final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
+    private final MessageConsumer<Object> consumer;
+
+    private ProjectionManagement(Vertx vertx, String address) {
+        this.vertx = vertx;
+        this.consumer = vertx.eventBus().consumer(address, this::onMessage);
+    }
+
+    /** Listens for commands on {@value #DEFAULT_ADDRESS}. */
+    public static ProjectionManagement create(Vertx vertx) {
+        return create(vertx, DEFAULT_ADDRESS);
+    }
+
+    /** Listens for commands on {@code address}. */
+    public static ProjectionManagement create(Vertx vertx, String address) {
+        return new ProjectionManagement(Objects.requireNonNull(vertx, "vertx"), Objects.requireNonNull(address, "address"));
+    }
+
+    /** Makes {@code runner} manageable; {@link ProjectionVerticle} does this on deploy. */
+    public void register(ProjectionRunner runner) {
+        runners.add(Objects.requireNonNull(runner, "runner"));
+    }
+
+    /** Forgets {@code runner}; {@link ProjectionVerticle} does this on undeploy. */
+    public void unregister(ProjectionRunner runner) {
+        runners.remove(runner);
+    }
+
+    /** @return the status of every registered runner, by name */
+    public List<ProjectionStatus> statuses() {
+        return runners.stream().map(ProjectionRunner::status)
+                .sorted(Comparator.comparing(ProjectionStatus::name).thenComparing(ProjectionStatus::tenantId))
+                .toList();
+    }
+
+    /**
+     * Carries out {@code command}.
+     *
+     * @return the reply: {@code {"projections": [...]}} for status, else {@code {"projection": name, "status": {...}}};
+     *         failed with a {@link ManagementException} for an unknown projection or an impossible command
+     */
+    public Future<JsonObject> execute(ManagementCommand command) {
+        return switch (command) {
+            case ManagementCommand.Status status -> Future.succeededFuture(statusReply());
+            case ManagementCommand.Pause pause -> onEach(pause.projection(), ProjectionRunner::pause);
+            case ManagementCommand.Resume resume -> onEach(resume.projection(), ProjectionRunner::resume);
+            case ManagementCommand.Replay replay -> onFirst(replay.projection(), ProjectionRunner::replay);
+            case ManagementCommand.Reset reset -> onFirst(reset.projection(), r -> r.resetTo(reset.position()));
+        };
+    }
+
+    /**
+     * An HTTP handler for {@code GET prefix} (all statuses), {@code GET prefix/{name}},
+     * {@code POST prefix/{name}/pause|resume|replay} and {@code POST prefix/{name}/reset} with body
+     * {@code {"position": n}}. Mount it on the application's server or router for paths under {@code prefix}.
+     */
+    public Handler<HttpServerRequest> httpHandler(String prefix) {
+        return new ManagementHttpHandler(this, prefix);
+    }
+
+    /**
+     * An HTTP handler answering the health of every registered projection: 200 with {@code {"status": "UP"}}
+     * or {@code "DEGRADED"} (and the problems), 503 with {@code "DOWN"} when a projection FAILED.
+     */
+    public Handler<HttpServerRequest> healthHandler(ProjectionHealth health) {
+        Objects.requireNonNull(health, "health");
+        return request -> {
+            ProjectionHealth.Report report = health.check(statuses());
+            JsonObject body = new JsonObject().put("status", report.level().name())
+                    .put("problems", new JsonArray(report.problems()));
+            request.response().setStatusCode(report.level() == ProjectionHealth.Level.DOWN ? 503 : 200)
+                    .putHeader("Content-Type", "application/json").end(body.encode());
+        };
+    }
+
+    /** Stops listening on the event bus. */
+    public Future<Void> close() {
+        return consumer.unregister();
+    }
+
+    JsonObject statusReply() {
+        JsonArray list = new JsonArray();
+        statuses().forEach(status -> list.add(StatusJson.of(status)));
+        return new JsonObject().put("projections", list);
+    }
+
+    JsonObject statusOf(String projection) {
+        List<ProjectionRunner> named = named(projection);
+        return new JsonObject().put("projection", projection).put("status", StatusJson.of(named.getFirst().status()));
+    }
+
+    private Future<JsonObject> onEach(String projection, java.util.function.Consumer<ProjectionRunner> action) {
+        List<ProjectionRunner> named = named(projection);
+        return vertx.executeBlocking(() -> {
+            named.forEach(action);
+            return statusOf(projection);
+        }, false);
+    }
+
+    private Future<JsonObject> onFirst(String projection, java.util.function.Consumer<ProjectionRunner> action) {
+        List<ProjectionRunner> named = named(projection);
+        return vertx.executeBlocking(() -> {
+            try {
+                action.accept(named.getFirst());
+            } catch (IllegalStateException e) {
+                throw ManagementException.conflict(e.getMessage());
+            }
+            return statusOf(projection);
+        }, false);
+    }
+
+    private List<ProjectionRunner> named(String projection) {
+        List<ProjectionRunner> named = runners.stream().filter(r -> r.key().projection().equals(projection)).toList();
+        if (named.isEmpty()) {
+            throw ManagementException.notFound("unknown projection '" + projection + "'; known: "
+                    + runners.stream().map(r -> r.key().projection()).distinct().sorted().toList());
+        }
+        return named;
+    }
+
+    private void onMessage(Message<Object> message) {
+        ManagementCommand command;
+        try {
+            command = ManagementCommand.parse(body(message.body()));
+            execute(command)
+                    .onSuccess(message::reply)
+                    .onFailure(failure -> message.fail(code(failure), failure.getMessage()));
+        } catch (ManagementException e) {
+            message.fail(e.statusCode(), e.getMessage());
+        }
+    }
+
+    private static JsonObject body(Object body) {
+        if (body instanceof JsonObject json) {
+            return json;
+        }
+        if (body instanceof String text) {
+            try {
+                return new JsonObject(text);
+            } catch (DecodeException e) {
+                throw ManagementException.badRequest("malformed JSON command: " + e.getMessage());
+            }
+        }
+        throw ManagementException.badRequest("the command must be a JSON object, e.g. {\"action\": \"status\"}; got "
+                + (body == null ? "nothing" : body.getClass().getSimpleName()));
+    }
+
+    static int code(Throwable failure) {
+        return failure instanceof ManagementException e ? e.statusCode()
+                : failure instanceof IllegalArgumentException ? 400 : 500;
+    }
+}
