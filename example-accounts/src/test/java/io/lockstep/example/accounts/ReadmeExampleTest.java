@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 
 /** Keeps README.md's code example equal to the compiled code it quotes. */
 class ReadmeExampleTest {
@@ -15,10 +14,11 @@ class ReadmeExampleTest {
     private static final String START = "// README example: start";
     private static final String END = "// README example: end";
 
-    @Test
-    void theReadmeQuotesTheCompiledExampleVerbatim() throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"AccountBalances.java", "ProjectionsOnVertx.java"})
+    void theReadmeQuotesTheCompiledExampleVerbatim(String file) throws IOException {
         // given
-        String source = Files.readString(Path.of("src/main/java/io/lockstep/example/accounts/AccountBalances.java"));
+        String source = Files.readString(Path.of("src/main/java/io/lockstep/example/accounts/" + file));
         String block = source.substring(source.indexOf(START) + START.length(), source.indexOf(END));
         String quoted = Arrays.stream(block.split("\n"))
                 .map(line -> line.length() >= 8 ? line.substring(8) : line.strip())

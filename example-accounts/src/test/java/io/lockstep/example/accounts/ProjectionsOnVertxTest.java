@@ -1,0 +1,76 @@
+package io.lockstep.example.accounts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lockstep.example.accounts.AccountEvent.AccountCreated;
+import io.lockstep.postgres.EventTypes;
+import io.lockstep.postgres.ExpectedVersion;
+import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.testing.TestDatabase;
+import io.lockstep.projection.Projection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Runs the README's Vert.x example: deploy, project, and answer management and health over HTTP. */
+class ProjectionsOnVertxTest {
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create(6);
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    private static <T> T join(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void deploysProjectsAndAnswersOverHttp() throws Exception {
+        // given
+        Vertx vertx = Vertx.vertx();
+        EventTypes types = EventTypes.builder().register("AccountCreated", AccountCreated.class).build();
+        AtomicInteger created = new AtomicInteger();
+        Projection<PostgresTransaction> counting = Projection.<PostgresTransaction>builder("created-count")
+                .on(AccountCreated.class, (e, env, tx) -> created.incrementAndGet())
+                .build();
+        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), types).build()) {
+            log.start();
+            HttpServer server = join(ProjectionsOnVertx.deploy(vertx, db.dataSource(), log, counting,
+                    new SimpleMeterRegistry(), 0));
+
+            // when
+            log.append("acc-1", ExpectedVersion.noStream(), List.of(new AccountCreated("acc-1", "ada", 100)));
+
+            // then
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> created.get() == 1);
+            var client = vertx.createHttpClient();
+            JsonObject status = join(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/projections")
+                    .compose(r -> r.send()).compose(r -> r.body())).toJsonObject();
+            assertThat(status.getJsonArray("projections").getJsonObject(0).getString("name")).isEqualTo("created-count");
+            int health = join(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/health")
+                    .compose(r -> r.send()).map(r -> r.statusCode()));
+            assertThat(health).isEqualTo(200);
+        } finally {
+            join(vertx.close());
+        }
+    }
+}
