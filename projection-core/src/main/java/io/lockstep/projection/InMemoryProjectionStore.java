@@ -80,6 +80,19 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     }
 
     @Override
+    public boolean switchVersion(InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position,
+                                 int toVersion) {
+        if (versions.getOrDefault(key, 0) != fromVersion) {
+            return false;
+        }
+        pending.get().add(() -> {
+            checkpoints.set(key, position);
+            versions.put(key, toVersion);
+        });
+        return true;
+    }
+
+    @Override
     public void setPaused(CheckpointKey key, boolean pause) {
         paused.put(key, pause);
     }

@@ -36,6 +36,7 @@ public final class Projection<C> {
     private final FailurePolicy failurePolicy;
     private final StatementMode statementMode;
     private final ResetHandler<C> resetHandler;
+    private final RebuildStrategy<C> rebuildStrategy;
     private final Map<Class<?>, EventHandler<Object, C>> resolved = new ConcurrentHashMap<>();
 
     private Projection(Builder<C> builder) {
@@ -46,6 +47,12 @@ public final class Projection<C> {
         this.failurePolicy = builder.failurePolicy;
         this.statementMode = builder.statementMode;
         this.resetHandler = builder.resetHandler;
+        this.rebuildStrategy = builder.rebuildStrategy;
+    }
+
+    /** @return how a version bump rebuilds the read model (default {@link RebuildStrategy.InPlace}) */
+    public RebuildStrategy<C> rebuildStrategy() {
+        return rebuildStrategy;
     }
 
     /**
@@ -181,6 +188,7 @@ public final class Projection<C> {
         private FailurePolicy failurePolicy = FailurePolicy.stop();
         private StatementMode statementMode = StatementMode.BATCHED;
         private ResetHandler<C> resetHandler;
+        private RebuildStrategy<C> rebuildStrategy = RebuildStrategy.inPlace();
 
         private Builder(String name) {
             this.name = Arguments.requireName(name, "name");
@@ -230,6 +238,12 @@ public final class Projection<C> {
          */
         public Builder<C> onReset(ResetHandler<C> handler) {
             this.resetHandler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** @param strategy how a version bump rebuilds the read model (default {@link RebuildStrategy#inPlace()}) */
+        public Builder<C> rebuild(RebuildStrategy<C> strategy) {
+            this.rebuildStrategy = Objects.requireNonNull(strategy, "strategy");
             return this;
         }
 

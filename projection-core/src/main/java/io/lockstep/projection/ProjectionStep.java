@@ -24,10 +24,17 @@ final class ProjectionStep<C> {
     private final FailureClassifier classifier;
     private final PoisonIsolation<C> isolation;
     private final StatusTracker status;
+    private final ProjectionRunner.Builder<C> config;
+    private final RebuildStrategy<C> rebuildStrategy;
     private long checkpoint = UNKNOWN;
     private StepResult.Failed failed;
+    /** The side-by-side build of a new version, while one runs. */
+    private ProjectionStep<C> shadow;
+    private int shadowFrom;
 
     ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
+        this.config = config;
+        this.rebuildStrategy = config.projection.rebuildStrategy();
         this.source = config.source;
         this.store = config.store;
         this.key = key;
@@ -118,6 +125,10 @@ final class ProjectionStep<C> {
                     + stored.version() + " of the projection, but this code is version " + version
                     + "; deploy version " + stored.version() + " or later, or replay to rebuild it with this one")));
         }
+        if (stored.version() > 0 && stored.version() < version
+                && rebuildStrategy instanceof RebuildStrategy.SideBySide<C> sideBySide) {
+            return buildSideBySide(stored.version(), sideBySide.tables());
+        }
         if (stored.version() < version) {
             // Version 0 means "never recorded": adopt the current version without a rebuild.
             boolean rebuild = stored.version() > 0;
@@ -132,6 +143,36 @@ final class ProjectionStep<C> {
         }
         checkpoint = stored.position();
         return null;
+    }
+
+    /**
+     * One step of a side-by-side rebuild: the new version builds under its own checkpoint
+     * ({@code name@v<version>}) into its own tables; once caught up, one transaction switches the
+     * projection's checkpoint and version (if no other runner did) and promotes the new tables.
+     */
+    private StepResult buildSideBySide(int fromVersion, RebuildStrategy.VersionedTables<C> tables) {
+        if (shadow == null) {
+            store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+                tables.create(tx, version);
+                return null;
+            });
+            shadow = new ProjectionStep<>(config, new CheckpointKey(key.tenantId(), key.projection() + "@v" + version),
+                    status);
+            shadowFrom = fromVersion;
+            status.state(ProjectionState.CATCHING_UP);
+        }
+        StepResult result = shadow.step();
+        if (!(result instanceof StepResult.Idle idle)) {
+            return result;
+        }
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            if (store.switchVersion(tx, key, shadowFrom, idle.checkpoint(), version)) {
+                tables.promote(tx, shadowFrom, version);
+            }
+            return null;
+        });
+        shadow = null;
+        return idle;
     }
 
     /** @return why the source's batch cannot be applied after {@code from}, or null when it can */

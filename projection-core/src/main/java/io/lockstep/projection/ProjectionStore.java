@@ -66,6 +66,14 @@ public interface ProjectionStore<C> {
      */
     void setPaused(CheckpointKey key, boolean paused);
 
+    /**
+     * Inside {@code tx}, moves {@code key} from {@code fromVersion} to {@code toVersion} with checkpoint
+     * {@code position}, but only if its version is still {@code fromVersion} (compare-and-set; locks the row).
+     *
+     * @return false when another runner switched it first; nothing was changed
+     */
+    boolean switchVersion(C tx, CheckpointKey key, int fromVersion, long position, int toVersion);
+
     /** Inside {@code tx}, records a skipped poison event. */
     void recordDeadLetter(C tx, DeadLetter letter);
 

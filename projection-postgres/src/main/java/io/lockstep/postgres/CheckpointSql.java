@@ -6,7 +6,7 @@ package io.lockstep.postgres;
  * parameter.
  */
 record CheckpointSql(String select, String store, String reset, String claimFirst, String claim, String deadLetter,
-                     String readState, String resetInTransaction, String pause) {
+                     String readState, String resetInTransaction, String pause, String switchVersion) {
 
     static CheckpointSql forSchema(String schema) {
         String checkpoints = "\"" + schema + "\".checkpoints";
@@ -38,6 +38,8 @@ record CheckpointSql(String select, String store, String reset, String claimFirs
                         + " version = EXCLUDED.version, updated_at = now()",
                 "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position, paused) VALUES (?, ?, -1, ?)"
                         + " ON CONFLICT (tenant_id, projection) DO UPDATE SET paused = EXCLUDED.paused,"
-                        + " updated_at = now()");
+                        + " updated_at = now()",
+                "UPDATE " + checkpoints + " SET position = ?, version = ?, updated_at = now()"
+                        + " WHERE tenant_id = ? AND projection = ? AND version = ?");
     }
 }

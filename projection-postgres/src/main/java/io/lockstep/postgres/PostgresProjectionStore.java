@@ -134,6 +134,22 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     }
 
     @Override
+    public boolean switchVersion(PostgresTransaction tx, CheckpointKey key, int fromVersion, long position,
+                                 int toVersion) {
+        Arguments.requirePosition(position, "position");
+        try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.switchVersion())) {
+            statement.setLong(1, position);
+            statement.setInt(2, toVersion);
+            statement.setString(3, key.tenantId());
+            statement.setString(4, key.projection());
+            statement.setInt(5, fromVersion);
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "switching the version of " + key, e);
+        }
+    }
+
+    @Override
     public void setPaused(CheckpointKey key, boolean paused) {
         jdbc.withConnection((paused ? "pausing " : "resuming ") + key, connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.pause())) {

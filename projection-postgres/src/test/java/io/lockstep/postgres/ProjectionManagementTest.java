@@ -218,6 +218,100 @@ class ProjectionManagementTest {
         }
 
         @Test
+        void sideBySideKeepsAnsweringReadsFromTheOldTablesUntilTheNewVersionTakesOver() throws Exception {
+            // given: version 1 serves readers through the view "sbs_balance"
+            db.execute("DROP VIEW IF EXISTS sbs_balance", "DROP TABLE IF EXISTS sbs_balance_v1, sbs_balance_v2",
+                    "CREATE TABLE sbs_balance_v1 (account_id text PRIMARY KEY, balance bigint NOT NULL,"
+                            + " events bigint NOT NULL)",
+                    "CREATE VIEW sbs_balance AS SELECT * FROM sbs_balance_v1");
+            AtomicInteger created = new AtomicInteger();
+            AtomicInteger promoted = new AtomicInteger();
+            ProjectionRunner.builder(sideBySide(1, created, promoted), store, source).build().catchUp();
+            List<String> violations = new CopyOnWriteArrayList<>();
+            AtomicBoolean reading = new AtomicBoolean(true);
+            AtomicInteger reads = new AtomicInteger();
+
+            // when: version 2 is deployed and rebuilds while readers read
+            ProjectionRunner v2 = ProjectionRunner.builder(sideBySide(2, created, promoted), store, source)
+                    .batchSize(500).build();
+            try (ExecutorService readers = Executors.newSingleThreadExecutor()) {
+                Future<?> loop = readers.submit(() -> viewReadLoop(reading, reads, violations));
+                v2.catchUp();
+                reading.set(false);
+                loop.get(30, TimeUnit.SECONDS);
+            }
+            ProjectionRunner.builder(sideBySide(2, created, promoted), store, source).build().catchUp();
+
+            // then
+            assertThat(created).hasValue(1);
+            assertThat(promoted).hasValue(1);
+            assertThat(reads.get()).isGreaterThan(10);
+            assertThat(violations).isEmpty();
+            assertThat(store.readCheckpoint(v2.key())).isEqualTo(new io.lockstep.projection.StoredCheckpoint(
+                    EVENTS - 1, false, 2));
+            assertThat(db.queryLong("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sbs_balance_v1'"))
+                    .as("old tables dropped").isZero();
+            assertThat(db.queryLong("SELECT sum(events) FROM sbs_balance")).isEqualTo(EVENTS);
+        }
+
+        /**
+         * Every read of the view must see the complete read model: all events, as many as the checkpoint
+         * covers. An in-place rebuild would show a partial one.
+         */
+        private void viewReadLoop(AtomicBoolean reading, AtomicInteger reads, List<String> violations) {
+            try (Connection connection = db.openConnection(); Statement statement = connection.createStatement()) {
+                while (reading.get()) {
+                    try (ResultSet rows = statement.executeQuery("SELECT (SELECT coalesce(sum(events), 0) FROM"
+                            + " sbs_balance), (SELECT count(*) FROM test_events WHERE position <= (SELECT position"
+                            + " FROM lockstep.checkpoints WHERE projection = 'sbs'))")) {
+                        rows.next();
+                        if (rows.getLong(1) != rows.getLong(2) || rows.getLong(1) != EVENTS) {
+                            violations.add("view holds " + rows.getLong(1) + " events, checkpoint covers "
+                                    + rows.getLong(2) + ", the log has " + EVENTS);
+                        }
+                    }
+                    reads.incrementAndGet();
+                }
+            } catch (Exception e) {
+                violations.add("reader failed: " + e);
+            }
+        }
+
+        private Projection<PostgresTransaction> sideBySide(int version, AtomicInteger created, AtomicInteger promoted) {
+            org.jooq.Table<org.jooq.Record> table = org.jooq.impl.DSL.table(org.jooq.impl.DSL.name("sbs_balance_v" + version));
+            org.jooq.Field<String> id = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("account_id"), String.class);
+            org.jooq.Field<Long> balance = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("balance"), Long.class);
+            org.jooq.Field<Long> events = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("events"), Long.class);
+            return Projection.<PostgresTransaction>builder("sbs")
+                    .version(version)
+                    .on(AccountOpened.class, (e, env, tx) -> tx.dsl().insertInto(table, id, balance, events)
+                            .values(e.accountId(), e.initialDeposit(), 1L).execute())
+                    .on(FundsDeposited.class, (e, env, tx) -> tx.dsl().update(table)
+                            .set(balance, balance.plus(e.amount())).set(events, events.plus(1))
+                            .where(id.eq(e.accountId())).execute())
+                    .on(FundsWithdrawn.class, (e, env, tx) -> tx.dsl().update(table)
+                            .set(balance, balance.minus(e.amount())).set(events, events.plus(1))
+                            .where(id.eq(e.accountId())).execute())
+                    .rebuild(io.lockstep.projection.RebuildStrategy.sideBySide(
+                            new io.lockstep.projection.RebuildStrategy.VersionedTables<PostgresTransaction>() {
+                                @Override
+                                public void create(PostgresTransaction tx, int v) {
+                                    created.incrementAndGet();
+                                    tx.dsl().execute("CREATE TABLE IF NOT EXISTS sbs_balance_v" + v
+                                            + " (LIKE sbs_balance_v" + (v - 1) + " INCLUDING ALL)");
+                                }
+
+                                @Override
+                                public void promote(PostgresTransaction tx, int from, int to) {
+                                    promoted.incrementAndGet();
+                                    tx.dsl().execute("CREATE OR REPLACE VIEW sbs_balance AS SELECT * FROM sbs_balance_v" + to);
+                                    tx.dsl().execute("DROP TABLE sbs_balance_v" + from);
+                                }
+                            }))
+                    .build();
+        }
+
+        @Test
         void anOlderVersionThanTheReadModelsRefusesToRun() throws Exception {
             ProjectionRunner.builder(balances("newer", 3, new AtomicInteger()), store, source).build().catchUp();
 
