@@ -142,17 +142,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         if (loop.isLoopThread()) {
             return; // a handler stopping its own runner: the loop ends after this batch
         }
-        boolean interrupted = false;
-        while (running.isAlive()) {
-            try {
-                running.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        io.lockstep.projection.internal.Threads.joinUninterruptibly(running);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.lockstep.projection.Envelope;
 import io.lockstep.projection.EventSource;
 import io.lockstep.projection.LockstepException;
 import io.lockstep.projection.internal.Arguments;
+import io.lockstep.projection.internal.Threads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,17 +89,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
     public synchronized void close() {
         listener.stop();
         if (listenerThread != null) {
-            boolean interrupted = false;
-            while (listenerThread.isAlive()) {
-                try {
-                    listenerThread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(listenerThread);
         }
     }
 
