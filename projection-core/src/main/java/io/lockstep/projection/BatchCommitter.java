@@ -41,19 +41,60 @@ final class BatchCommitter<C> {
     }
 
     /**
-     * Sets the checkpoint to {@code position} with {@code version} and, when {@code clear}, clears the read
-     * model, in one transaction: a replay or a version rebuild. The checkpoint row is locked first, so a
-     * concurrent batch either committed before (and is cleared) or fails its claim after.
+     * Sets the checkpoint to {@code position} and, when {@code clear}, clears the read model, in one
+     * transaction: a replay or a reset. The checkpoint row is locked first, so a concurrent batch either
+     * committed before (and is cleared) or fails its claim after. The recorded version is kept.
      */
-    void reset(long position, int version, boolean clear) {
+    void reset(long position, boolean clear) {
         store.inTransaction(StatementMode.IMMEDIATE, tx -> {
-            store.resetCheckpoint(tx, key, position, version);
+            store.resetCheckpoint(tx, key, position);
             if (clear) {
                 projection.reset(tx);
             }
             return null;
         });
         status.checkpoint(position);
+    }
+
+    /**
+     * Rebuilds in place for a version bump, if no other runner did: moves the version from {@code from} to
+     * {@code to} and the checkpoint to -1 (compare-and-set), and clears the read model, in one transaction.
+     */
+    void rebuildInPlace(int from, int to) {
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            if (store.switchVersion(tx, key, from, -1, to)) {
+                projection.reset(tx);
+            }
+            return null;
+        });
+    }
+
+    /** Records {@code version} for a projection that has none yet, without moving its checkpoint. */
+    void adopt(int version) {
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            store.adoptVersion(tx, key, version);
+            return null;
+        });
+    }
+
+    /**
+     * Ends a side-by-side build in one transaction: retires the build's checkpoint {@code shadow} (waiting for
+     * its batch in flight), and, if no other runner did it first, moves this projection's version from
+     * {@code from} to {@code to} with the build's position and promotes the new tables.
+     */
+    void promote(CheckpointKey shadow, int from, int to, RebuildStrategy.VersionedTables<C> tables) {
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            long built = store.retire(tx, shadow);
+            if (store.switchVersion(tx, key, from, built, to)) {
+                tables.promote(tx, from, to);
+            }
+            return null;
+        });
+    }
+
+    /** Runs {@code work} in a transaction of its own. */
+    void inTransaction(TransactionWork<C, Void> work) {
+        store.inTransaction(StatementMode.IMMEDIATE, work);
     }
 
     /** Moves the checkpoint past a poison event and records it as a dead letter, in one transaction. */

@@ -67,13 +67,26 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             throw new IllegalStateException("projection " + key + " has no reset handler, so it cannot be replayed;"
                     + " add .onReset(tx -> ...) that clears its tables");
         }
-        underStepLock(() -> step.reset(-1, true));
+        underStepLock(() -> {
+            requireNotRebuilding();
+            step.reset(-1, true);
+        });
     }
 
     @Override
     public void resetTo(long position) {
         io.lockstep.projection.internal.Arguments.requirePosition(position, "position");
-        underStepLock(() -> step.reset(position, false));
+        underStepLock(() -> {
+            requireNotRebuilding();
+            step.reset(position, false);
+        });
+    }
+
+    private void requireNotRebuilding() {
+        if (step.rebuilding()) {
+            throw new IllegalStateException("projection " + key + " is being rebuilt side by side for a new version;"
+                    + " wait until the new version has taken over, then replay or reset");
+        }
     }
 
     private void underStepLock(Runnable action) {
@@ -83,7 +96,6 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         } finally {
             stepLock.unlock();
         }
-        status.state(ProjectionState.CATCHING_UP);
         loop.wake();
     }
 

@@ -71,12 +71,20 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     }
 
     @Override
-    public void resetCheckpoint(InMemoryTransaction tx, CheckpointKey key, long position, int version) {
+    public void resetCheckpoint(InMemoryTransaction tx, CheckpointKey key, long position) {
         io.lockstep.projection.internal.Arguments.requirePosition(position, "position");
-        pending.get().add(() -> {
-            checkpoints.set(key, position);
-            versions.put(key, version);
-        });
+        pending.get().add(() -> checkpoints.set(key, position));
+    }
+
+    @Override
+    public void adoptVersion(InMemoryTransaction tx, CheckpointKey key, int version) {
+        pending.get().add(() -> versions.merge(key, version, (old, adopted) -> old == 0 ? adopted : old));
+    }
+
+    @Override
+    public long retire(InMemoryTransaction tx, CheckpointKey key) {
+        paused.put(key, true);
+        return checkpoints.get(key);
     }
 
     @Override

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
  * when idle, back off after failures, end on stop or on a poison event under STOP.
  *
  * <p>A stop interrupts the loop's thread only while it waits (for events or a backoff), never while a batch
- * is in flight, so a batch always ends in a commit or a rollback of its own.
+ * is in flight, so a batch always ends in a commit or a rollback of its own. (Waiting for events may query
+ * the source; an interrupt then costs that pooled connection, never a transaction.) Wake-ups (pause,
+ * resume, replay) never interrupt: they end a pause through a condition.
  */
 final class ProjectionLoop implements Runnable {
 
@@ -23,8 +25,9 @@ final class ProjectionLoop implements Runnable {
     private final String name;
     private final ReentrantLock phaseLock = new ReentrantLock();
     private boolean waiting;
+    private final java.util.concurrent.locks.Condition woken = phaseLock.newCondition();
     private volatile boolean stopRequested;
-    private boolean wakeRequested;
+    private boolean wakePending;
     private Thread thread;
 
     ProjectionLoop(java.util.function.Supplier<StepResult> step, EventSource source, Duration idleWait, StatusTracker status, String name) {
@@ -71,15 +74,15 @@ final class ProjectionLoop implements Runnable {
                         LOG.warn("projection '{}' skipped poison event: {}", name, skipped.error().message());
                 case StepResult.Conflict conflict -> {
                     LOG.info("projection '{}': {}", name, conflict.cause().getMessage());
-                    waitFor(() -> Thread.sleep(idleWait));
+                    pause(idleWait);
                 }
                 case StepResult.Retrying retrying -> {
                     LOG.warn("projection '{}' batch failed ({} failure {}), retrying in {}: {}", name,
                             retrying.transientFailure() ? "transient" : "handler", retrying.failures(),
                             retrying.backoff(), retrying.cause().toString());
-                    waitFor(() -> Thread.sleep(retrying.backoff()));
+                    pause(retrying.backoff());
                 }
-                case StepResult.Paused paused -> waitFor(() -> Thread.sleep(idleWait));
+                case StepResult.Paused paused -> pause(idleWait);
                 case StepResult.Interrupted interrupted -> {
                     return;
                 }
@@ -89,7 +92,7 @@ final class ProjectionLoop implements Runnable {
                                 + " restart): {}", name, failed.error().message(), failed.error().cause());
                         reportedFailure = true;
                     }
-                    waitFor(() -> Thread.sleep(idleWait));
+                    pause(idleWait);
                 }
             }
         }
@@ -119,7 +122,10 @@ final class ProjectionLoop implements Runnable {
         }
     }
 
-    /** Runs a blocking wait that {@link #requestStop()} may interrupt. */
+    /**
+     * Waits for new events on the source; only {@link #requestStop()} interrupts it (an interrupt may cost
+     * the source's pooled connection, so wake-ups never do).
+     */
     private void waitFor(Wait wait) throws InterruptedException {
         phaseLock.lock();
         try {
@@ -132,10 +138,6 @@ final class ProjectionLoop implements Runnable {
         }
         try {
             wait.run();
-        } catch (InterruptedException e) {
-            if (!consumeWake()) {
-                throw e;
-            }
         } finally {
             phaseLock.lock();
             try {
@@ -144,31 +146,33 @@ final class ProjectionLoop implements Runnable {
                 phaseLock.unlock();
             }
         }
-        if (Thread.interrupted() && !consumeWake()) {
+        if (Thread.interrupted()) {
             throw new InterruptedException("projection '" + name + "' loop interrupted");
         }
     }
 
-    /** @return true when an interrupt was a wake-up (pause, resume, replay), not a stop */
-    private boolean consumeWake() {
+    /** Sleeps up to {@code duration}; {@link #wake()} ends it early without an interrupt, stop with one. */
+    private void pause(Duration duration) throws InterruptedException {
         phaseLock.lock();
         try {
-            boolean wake = wakeRequested && !stopRequested;
-            wakeRequested = false;
-            return wake;
+            long nanos = duration.toNanos();
+            while (!wakePending && !stopRequested && nanos > 0) {
+                waiting = true;
+                nanos = woken.awaitNanos(nanos);
+            }
+            wakePending = false;
         } finally {
+            waiting = false;
             phaseLock.unlock();
         }
     }
 
-    /** Cuts the loop's current wait short, so it steps again now; does nothing while a batch runs. */
+    /** Cuts a pause (backoff, paused, failed) short so the loop steps again now; never interrupts. */
     void wake() {
         phaseLock.lock();
         try {
-            if (waiting && thread != null && !stopRequested) {
-                wakeRequested = true;
-                thread.interrupt();
-            }
+            wakePending = true;
+            woken.signalAll();
         } finally {
             phaseLock.unlock();
         }
@@ -179,6 +183,7 @@ final class ProjectionLoop implements Runnable {
         phaseLock.lock();
         try {
             stopRequested = true;
+            woken.signalAll();
             if (waiting && thread != null) {
                 thread.interrupt();
             }

@@ -79,7 +79,8 @@ public interface ProjectionRunner extends AutoCloseable {
 
     /**
      * Pauses the projection: stored with its checkpoint, so it stays paused across restarts and for every
-     * runner of it; the batch in flight (if any) fails its claim and rolls back. State {@link ProjectionState#PAUSED}.
+     * runner of it. A batch that already claimed the checkpoint commits (the pause waits for it); no batch
+     * claims it after. State {@link ProjectionState#PAUSED} from the next step on.
      */
     void pause();
 

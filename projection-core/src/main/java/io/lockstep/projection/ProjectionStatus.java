@@ -16,8 +16,8 @@ import java.util.Optional;
  * @param eventsProcessed events committed by this runner since it was built (passed-over events included)
  * @param lastError       the last failure seen, if any (it stays after recovery, for the record)
  * @param lastEventRecordedAt when the last event this runner committed was appended, if any
- * @param lagSeconds      how far behind the read model is in time: now minus {@code lastEventRecordedAt}
- *                        while events wait, 0 when caught up
+ * @param lagSeconds      how far behind the read model is in time: now minus the append time of the oldest
+ *                        event read but not yet committed, 0 when caught up
  * @param eventsPerSecond events committed per second, averaged over the last minute
  */
 public record ProjectionStatus(String name, String tenantId, int version, ProjectionState state, long checkpoint,

@@ -13,33 +13,34 @@ final class ProjectionStep<C> {
 
     private static final long UNKNOWN = Long.MIN_VALUE;
 
+    private final ProjectionRunner.Builder<C> config;
     private final EventSource source;
     private final ProjectionStore<C> store;
     private final CheckpointKey key;
     private final int version;
     private final boolean resettable;
+    private final RebuildStrategy<C> rebuildStrategy;
     private final int batchSize;
     private final StatementMode mode;
     private final BatchCommitter<C> committer;
     private final FailureClassifier classifier;
     private final PoisonIsolation<C> isolation;
     private final StatusTracker status;
-    private final ProjectionRunner.Builder<C> config;
-    private final RebuildStrategy<C> rebuildStrategy;
     private long checkpoint = UNKNOWN;
     private StepResult.Failed failed;
+    /** What the store held when this step failed: an operator's change to it ends the failure. */
+    private StoredCheckpoint failedAt;
     /** The side-by-side build of a new version, while one runs. */
     private ProjectionStep<C> shadow;
-    private int shadowFrom;
 
     ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
         this.config = config;
-        this.rebuildStrategy = config.projection.rebuildStrategy();
         this.source = config.source;
         this.store = config.store;
         this.key = key;
         this.version = config.projection.version();
         this.resettable = config.projection.resettable();
+        this.rebuildStrategy = config.projection.rebuildStrategy();
         this.batchSize = config.batchSize;
         this.mode = config.projection.statementMode();
         this.status = status;
@@ -49,7 +50,7 @@ final class ProjectionStep<C> {
     }
 
     StepResult step() {
-        if (failed != null) {
+        if (failed != null && !operatorActed()) {
             return failed;
         }
         if (Thread.currentThread().isInterrupted()) {
@@ -75,9 +76,11 @@ final class ProjectionStep<C> {
             // Re-read next time: an operator may have reset or paused the projection while it was idle.
             checkpoint = UNKNOWN;
             classifier.reset();
+            status.pending(null);
             status.state(ProjectionState.LIVE);
             return new StepResult.Idle(from);
         }
+        status.pending(batch.getFirst().recordedAt());
         String disorder = disorder(batch, from);
         if (disorder != null) {
             return fail(status.error(new LockstepException(disorder)));
@@ -96,17 +99,49 @@ final class ProjectionStep<C> {
         }
     }
 
-    /** Sets the checkpoint back to {@code position} (clearing the read model when {@code clear}). */
+    /** @return true while a side-by-side build of a new version runs */
+    boolean rebuilding() {
+        return shadow != null;
+    }
+
+    /**
+     * Sets the checkpoint back to {@code position} (clearing the read model when {@code clear}), keeping the
+     * recorded version, and ends a FAILED state.
+     */
     void reset(long position, boolean clear) {
-        committer.reset(position, version, clear);
+        committer.reset(position, clear);
         checkpoint = UNKNOWN;
         failed = null;
+        failedAt = null;
         classifier.reset();
+        status.recovered();
+    }
+
+    /**
+     * A FAILED step looks at the store again: when its checkpoint or version moved since the failure (an
+     * operator reset or replayed it, here or in another process), the failure is over.
+     */
+    private boolean operatorActed() {
+        StoredCheckpoint now;
+        try {
+            now = store.readCheckpoint(key);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        if (failedAt == null || (now.position() == failedAt.position() && now.version() == failedAt.version())) {
+            return false;
+        }
+        failed = null;
+        failedAt = null;
+        checkpoint = UNKNOWN;
+        classifier.reset();
+        status.recovered();
+        return true;
     }
 
     /**
      * Reads the stored checkpoint when it is not known: pauses, and reconciles the stored version with the
-     * projection's (a higher code version rebuilds from -1 once).
+     * projection's (a higher code version rebuilds once: in place, or side by side).
      *
      * @return a result that ends the step, or null to go on
      */
@@ -125,54 +160,53 @@ final class ProjectionStep<C> {
                     + stored.version() + " of the projection, but this code is version " + version
                     + "; deploy version " + stored.version() + " or later, or replay to rebuild it with this one")));
         }
-        if (stored.version() > 0 && stored.version() < version
-                && rebuildStrategy instanceof RebuildStrategy.SideBySide<C> sideBySide) {
-            return buildSideBySide(stored.version(), sideBySide.tables());
+        if (stored.version() == 0) {
+            committer.adopt(version); // never recorded: adopt this version without a rebuild
+            return refreshCheckpoint();
         }
         if (stored.version() < version) {
-            // Version 0 means "never recorded": adopt the current version without a rebuild.
-            boolean rebuild = stored.version() > 0;
-            if (rebuild && !resettable) {
+            if (rebuildStrategy instanceof RebuildStrategy.SideBySide<C> sideBySide) {
+                return buildSideBySide(stored.version(), sideBySide.tables());
+            }
+            if (!resettable) {
                 return fail(status.error(new LockstepException("projection " + key + " changed from version "
                         + stored.version() + " to " + version + " and must be rebuilt, but it has no reset handler;"
                         + " add .onReset(tx -> ...) that clears its tables")));
             }
-            committer.reset(rebuild ? -1 : stored.position(), version, rebuild);
-            checkpoint = rebuild ? -1 : stored.position();
-            return null;
+            committer.rebuildInPlace(stored.version(), version);
+            return refreshCheckpoint();
         }
+        shadow = null;
         checkpoint = stored.position();
         return null;
     }
 
     /**
      * One step of a side-by-side rebuild: the new version builds under its own checkpoint
-     * ({@code name@v<version>}) into its own tables; once caught up, one transaction switches the
-     * projection's checkpoint and version (if no other runner did) and promotes the new tables.
+     * ({@code name@v<version>}) into its own tables while readers keep the old ones; once caught up, one
+     * transaction retires the build's checkpoint, switches the projection's checkpoint and version (unless
+     * another runner did) and promotes the new tables.
      */
     private StepResult buildSideBySide(int fromVersion, RebuildStrategy.VersionedTables<C> tables) {
+        CheckpointKey building = new CheckpointKey(key.tenantId(), key.projection() + "@v" + version);
         if (shadow == null) {
-            store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            committer.inTransaction(tx -> {
                 tables.create(tx, version);
                 return null;
             });
-            shadow = new ProjectionStep<>(config, new CheckpointKey(key.tenantId(), key.projection() + "@v" + version),
-                    status);
-            shadowFrom = fromVersion;
+            shadow = new ProjectionStep<>(config, building, status);
             status.state(ProjectionState.CATCHING_UP);
         }
         StepResult result = shadow.step();
-        if (!(result instanceof StepResult.Idle idle)) {
-            return result;
-        }
-        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
-            if (store.switchVersion(tx, key, shadowFrom, idle.checkpoint(), version)) {
-                tables.promote(tx, shadowFrom, version);
+        if (result instanceof StepResult.Idle || result instanceof StepResult.Paused) {
+            // Caught up: promote. Paused: another runner retired the build, having promoted it.
+            if (result instanceof StepResult.Idle) {
+                committer.promote(building, fromVersion, version, tables);
             }
-            return null;
-        });
-        shadow = null;
-        return idle;
+            shadow = null;
+            return refreshCheckpoint();
+        }
+        return result;
     }
 
     /** @return why the source's batch cannot be applied after {@code from}, or null when it can */
@@ -207,7 +241,7 @@ final class ProjectionStep<C> {
         PoisonIsolation.Outcome outcome = isolation.isolate(batch, from);
         checkpoint = outcome.result() instanceof StepResult.Conflict ? UNKNOWN : outcome.checkpoint();
         switch (outcome.result()) {
-            case StepResult.Failed f -> failed = f;
+            case StepResult.Failed f -> remember(f);
             case StepResult.Committed c -> classifier.reset();
             case StepResult.Skipped s -> classifier.reset();
             default -> { }
@@ -217,7 +251,16 @@ final class ProjectionStep<C> {
 
     private StepResult fail(ProjectionError error) {
         status.state(ProjectionState.FAILED);
-        failed = new StepResult.Failed(error);
-        return failed;
+        return remember(new StepResult.Failed(error));
+    }
+
+    private StepResult.Failed remember(StepResult.Failed result) {
+        failed = result;
+        try {
+            failedAt = store.readCheckpoint(key);
+        } catch (RuntimeException e) {
+            failedAt = null;
+        }
+        return result;
     }
 }

@@ -55,10 +55,23 @@ public interface ProjectionStore<C> {
     StoredCheckpoint readCheckpoint(CheckpointKey key);
 
     /**
-     * Inside {@code tx}, sets the checkpoint of {@code key} to {@code position} (backward too) and records
-     * {@code version}; takes the checkpoint's row lock like {@link #advanceCheckpoint}. The paused flag is kept.
+     * Inside {@code tx}, sets the checkpoint of {@code key} to {@code position} (backward too), creating it
+     * when absent; takes the checkpoint's row lock like {@link #advanceCheckpoint}. Paused flag and version
+     * are kept.
      */
-    void resetCheckpoint(C tx, CheckpointKey key, long position, int version);
+    void resetCheckpoint(C tx, CheckpointKey key, long position);
+
+    /**
+     * Inside {@code tx}, records {@code version} for {@code key} if none is recorded yet (version 0),
+     * creating the row at -1 when absent. Never moves the position.
+     */
+    void adoptVersion(C tx, CheckpointKey key, int version);
+
+    /**
+     * Inside {@code tx}, pauses {@code key} for good (its row stays, no batch can claim it again) and returns
+     * its position, -1 when it has none; waits for a batch holding its row lock. Ends a side-by-side build.
+     */
+    long retire(C tx, CheckpointKey key);
 
     /**
      * Pauses or resumes {@code key}, creating its row when absent. While paused,

@@ -15,6 +15,7 @@ final class StatusTracker {
     private long processed;
     private ProjectionError lastError;
     private java.time.Instant lastRecordedAt;
+    private java.time.Instant oldestPending;
     private final RateWindow rate = new RateWindow();
 
     private final ProjectionListener listener;
@@ -44,6 +45,22 @@ final class StatusTracker {
 
     synchronized void head(long position) {
         head = position;
+    }
+
+    /** Remembers when the oldest event read but not yet committed was appended; null when none waits. */
+    synchronized void pending(java.time.Instant oldestUnprocessed) {
+        oldestPending = oldestUnprocessed;
+    }
+
+    /** Leaves FAILED after an operator acted (replay, reset): the only way out of it. */
+    void recovered() {
+        synchronized (this) {
+            if (state != ProjectionState.FAILED) {
+                return;
+            }
+            state = ProjectionState.CATCHING_UP;
+        }
+        Listeners.safely(() -> listener.stateChanged(snapshot()));
     }
 
     /** Moves to {@code newState} (FAILED sticks) and tells the listener when it changed. */
@@ -80,8 +97,8 @@ final class StatusTracker {
     synchronized ProjectionStatus snapshot() {
         java.time.Instant now = clock.instant();
         long lag = Math.max(0, head - checkpoint);
-        double lagSeconds = lag == 0 || lastRecordedAt == null ? 0
-                : Math.max(0, java.time.Duration.between(lastRecordedAt, now).toMillis() / 1000.0);
+        double lagSeconds = lag == 0 || oldestPending == null ? 0
+                : Math.max(0, java.time.Duration.between(oldestPending, now).toMillis() / 1000.0);
         return new ProjectionStatus(key.projection(), key.tenantId(), version, state, checkpoint, head, lag, processed,
                 Optional.ofNullable(lastError), Optional.ofNullable(lastRecordedAt), lagSeconds, rate.perSecond(now));
     }

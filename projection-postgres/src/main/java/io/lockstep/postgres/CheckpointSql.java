@@ -6,7 +6,8 @@ package io.lockstep.postgres;
  * parameter.
  */
 record CheckpointSql(String select, String store, String reset, String claimFirst, String claim, String deadLetter,
-                     String readState, String resetInTransaction, String pause, String switchVersion) {
+                     String readState, String resetInTransaction, String pause, String switchVersion,
+                     String adoptVersion, String retire) {
 
     static CheckpointSql forSchema(String schema) {
         String checkpoints = "\"" + schema + "\".checkpoints";
@@ -33,13 +34,18 @@ record CheckpointSql(String select, String store, String reset, String claimFirs
                         + " EXCLUDED.error_class, error_message = EXCLUDED.error_message, stack_trace ="
                         + " EXCLUDED.stack_trace, skipped_at = now()",
                 "SELECT position, paused, version FROM " + checkpoints + " WHERE tenant_id = ? AND projection = ?",
-                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position, version) VALUES (?, ?, ?, ?)"
+                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
                         + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"
-                        + " version = EXCLUDED.version, updated_at = now()",
+                        + " updated_at = now()",
                 "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position, paused) VALUES (?, ?, -1, ?)"
                         + " ON CONFLICT (tenant_id, projection) DO UPDATE SET paused = EXCLUDED.paused,"
                         + " updated_at = now()",
                 "UPDATE " + checkpoints + " SET position = ?, version = ?, updated_at = now()"
-                        + " WHERE tenant_id = ? AND projection = ? AND version = ?");
+                        + " WHERE tenant_id = ? AND projection = ? AND version = ?",
+                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position, version) VALUES (?, ?, -1, ?)"
+                        + " ON CONFLICT (tenant_id, projection) DO UPDATE SET version = EXCLUDED.version,"
+                        + " updated_at = now() WHERE c.version = 0",
+                "UPDATE " + checkpoints + " SET paused = true, updated_at = now()"
+                        + " WHERE tenant_id = ? AND projection = ? RETURNING position");
     }
 }

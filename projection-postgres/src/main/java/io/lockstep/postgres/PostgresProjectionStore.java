@@ -120,16 +120,40 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     }
 
     @Override
-    public void resetCheckpoint(PostgresTransaction tx, CheckpointKey key, long position, int version) {
+    public void resetCheckpoint(PostgresTransaction tx, CheckpointKey key, long position) {
         Arguments.requirePosition(position, "position");
         try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.resetInTransaction())) {
             statement.setString(1, key.tenantId());
             statement.setString(2, key.projection());
             statement.setLong(3, position);
-            statement.setInt(4, version);
             statement.executeUpdate();
         } catch (SQLException e) {
             throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "resetting " + key, e);
+        }
+    }
+
+    @Override
+    public void adoptVersion(PostgresTransaction tx, CheckpointKey key, int version) {
+        try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.adoptVersion())) {
+            statement.setString(1, key.tenantId());
+            statement.setString(2, key.projection());
+            statement.setInt(3, version);
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "recording the version of " + key, e);
+        }
+    }
+
+    @Override
+    public long retire(PostgresTransaction tx, CheckpointKey key) {
+        try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.retire())) {
+            statement.setString(1, key.tenantId());
+            statement.setString(2, key.projection());
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? rows.getLong(1) : Arguments.NO_POSITION;
+            }
+        } catch (SQLException e) {
+            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "retiring " + key, e);
         }
     }
 

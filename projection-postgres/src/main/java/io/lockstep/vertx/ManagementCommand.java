@@ -12,20 +12,24 @@ public sealed interface ManagementCommand {
     record Status() implements ManagementCommand {
     }
 
+    /** Names a projection: {@code tenant} is null when the command does not name one. */
+    record Target(String projection, String tenant) {
+    }
+
     /** Pause a projection (stored: survives restarts). */
-    record Pause(String projection) implements ManagementCommand {
+    record Pause(Target target) implements ManagementCommand {
     }
 
     /** Resume a paused projection. */
-    record Resume(String projection) implements ManagementCommand {
+    record Resume(Target target) implements ManagementCommand {
     }
 
     /** Replay a projection from -1: reset handler and checkpoint in one transaction. */
-    record Replay(String projection) implements ManagementCommand {
+    record Replay(Target target) implements ManagementCommand {
     }
 
     /** Expert: set a projection's checkpoint to {@code position} (>= -1) without touching its read model. */
-    record Reset(String projection, long position) implements ManagementCommand {
+    record Reset(Target target, long position) implements ManagementCommand {
     }
 
     /**
@@ -44,31 +48,40 @@ public sealed interface ManagementCommand {
         }
         return switch (name) {
             case "status" -> new Status();
-            case "pause" -> new Pause(projection(json));
-            case "resume" -> new Resume(projection(json));
-            case "replay" -> new Replay(projection(json));
-            case "reset" -> new Reset(projection(json), position(json));
+            case "pause" -> new Pause(target(json));
+            case "resume" -> new Resume(target(json));
+            case "replay" -> new Replay(target(json));
+            case "reset" -> new Reset(target(json), position(json));
             default -> throw ManagementException.badRequest("unknown action '" + name + "'; use one of status, pause,"
                     + " resume, replay, reset");
         };
     }
 
-    private static String projection(JsonObject json) {
+    private static Target target(JsonObject json) {
         Object value = json.getValue("projection");
         if (!(value instanceof String name) || name.isBlank()) {
             throw ManagementException.badRequest("field 'projection' is missing or blank; name the projection, e.g."
                     + " {\"action\": \"pause\", \"projection\": \"account-balances\"}");
         }
-        return name;
+        Object tenant = json.getValue("tenant");
+        if (tenant != null && !(tenant instanceof String)) {
+            throw ManagementException.badRequest("field 'tenant' must be a string when given");
+        }
+        return new Target(name, (String) tenant);
     }
 
     private static long position(JsonObject json) {
         Object value = json.getValue("position");
-        if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
-            throw ManagementException.badRequest("field 'position' is missing or not a whole number; give the"
-                    + " checkpoint to set, >= -1 (-1 replays everything without clearing the read model)");
+        long position;
+        if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+            position = ((Number) value).longValue();
+        } else if (value instanceof java.math.BigInteger big && big.bitLength() < 64) {
+            position = big.longValue();
+        } else {
+            throw ManagementException.badRequest("field 'position' is missing, not a whole number or out of range ("
+                    + value + "); give the checkpoint to set, -1.." + Long.MAX_VALUE
+                    + " (-1 replays everything without clearing the read model)");
         }
-        long position = number.longValue();
         if (position < -1) {
             throw ManagementException.badRequest("position " + position + " is out of range: it must be >= -1");
         }

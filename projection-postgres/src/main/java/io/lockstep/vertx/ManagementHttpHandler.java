@@ -26,7 +26,7 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         String path = request.path();
-        if (!path.startsWith(prefix)) {
+        if (!path.equals(prefix) && !path.startsWith(prefix + "/")) {
             answer(request, 404, error("no management resource at " + path));
             return;
         }
@@ -35,6 +35,8 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
             route(request, parts.length == 1 && parts[0].isEmpty() ? new String[0] : parts);
         } catch (ManagementException e) {
             answer(request, e.statusCode(), error(e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            answer(request, 400, error("malformed request path " + path + ": " + e.getMessage()));
         }
     }
 
@@ -45,9 +47,10 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
             return;
         }
         String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+        String tenant = request.getParam("tenant");
         if (parts.length == 1) {
             requireMethod(request, HttpMethod.GET);
-            answer(request, 200, management.statusOf(name));
+            answer(request, 200, management.statusOf(new ManagementCommand.Target(name, tenant)));
             return;
         }
         if (parts.length > 2) {
@@ -55,16 +58,21 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
         }
         requireMethod(request, HttpMethod.POST);
         switch (parts[1]) {
-            case "pause", "resume", "replay" -> reply(request, management.execute(
-                    ManagementCommand.parse(new JsonObject().put("action", parts[1]).put("projection", name))));
+            case "pause", "resume", "replay" -> reply(request, management.execute(ManagementCommand.parse(
+                    new JsonObject().put("action", parts[1]).put("projection", name).put("tenant", tenant))));
             case "reset" -> withBody(request, body -> ManagementCommand.parse(body.copy().put("action", "reset")
-                    .put("projection", name)));
+                    .put("projection", name).put("tenant", tenant)));
             default -> throw ManagementException.notFound("unknown action '" + parts[1]
                     + "'; use pause, resume, replay or reset");
         }
     }
 
     private void withBody(HttpServerRequest request, java.util.function.Function<JsonObject, ManagementCommand> parse) {
+        String declared = request.getHeader("Content-Length");
+        if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > MAX_BODY) {
+            throw ManagementException.tooLarge("body of " + declared + " bytes is larger than " + MAX_BODY
+                    + "; send {\"position\": n}");
+        }
         request.body().onSuccess(buffer -> {
             try {
                 if (buffer.length() > MAX_BODY) {

@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Judges projection health: {@link Level#DOWN} when a projection is FAILED; {@link Level#DEGRADED} when its
+ * Judges projection health: {@link Level#DOWN} when a projection is FAILED (or a registered runner has
+ * STOPPED); {@link Level#DEGRADED} when its
  * lag has stayed above {@code maxLag} for longer than {@code gracePeriod} (a replay or a burst may lag
  * briefly); else {@link Level#UP}. Thread-safe.
  */
@@ -63,16 +64,25 @@ public final class ProjectionHealth {
         return new ProjectionHealth(DEFAULT_MAX_LAG, DEFAULT_GRACE_PERIOD, InstantSource.system());
     }
 
-    /** Judges {@code statuses}, remembering since when each projection lags. */
+    /**
+     * Judges {@code statuses}, remembering since when each projection lags. Several runners of one projection
+     * (verticle instances) count as one: FAILED or STOPPED if any is, lagging by the largest lag.
+     */
     public synchronized Report check(List<ProjectionStatus> statuses) {
         Instant now = clock.instant();
         Level level = Level.UP;
         List<String> problems = new ArrayList<>();
+        Map<String, ProjectionStatus> worst = new java.util.TreeMap<>();
         for (ProjectionStatus status : statuses) {
-            String id = status.tenantId() + "/" + status.name();
-            if (status.state() == ProjectionState.FAILED) {
+            worst.merge(status.tenantId() + "/" + status.name(), status, ProjectionHealth::worse);
+        }
+        for (Map.Entry<String, ProjectionStatus> entry : worst.entrySet()) {
+            String id = entry.getKey();
+            ProjectionStatus status = entry.getValue();
+            if (status.state() == ProjectionState.FAILED || status.state() == ProjectionState.STOPPED) {
                 level = Level.DOWN;
-                problems.add(status.name() + " FAILED: " + status.lastError().map(e -> e.message()).orElse("?"));
+                problems.add(status.name() + " " + status.state() + ": "
+                        + status.lastError().map(e -> e.message()).orElse("its runner is not running"));
                 continue;
             }
             if (status.lagSeconds() * 1000 > maxLag.toMillis()) {
@@ -87,5 +97,14 @@ public final class ProjectionHealth {
             }
         }
         return new Report(level, List.copyOf(problems));
+    }
+
+    private static ProjectionStatus worse(ProjectionStatus a, ProjectionStatus b) {
+        boolean aDown = a.state() == ProjectionState.FAILED || a.state() == ProjectionState.STOPPED;
+        boolean bDown = b.state() == ProjectionState.FAILED || b.state() == ProjectionState.STOPPED;
+        if (aDown != bDown) {
+            return aDown ? a : b;
+        }
+        return a.lagSeconds() >= b.lagSeconds() ? a : b;
     }
 }

@@ -73,13 +73,17 @@ public final class ProjectionManagement {
      *         failed with a {@link ManagementException} for an unknown projection or an impossible command
      */
     public Future<JsonObject> execute(ManagementCommand command) {
-        return switch (command) {
-            case ManagementCommand.Status status -> Future.succeededFuture(statusReply());
-            case ManagementCommand.Pause pause -> onEach(pause.projection(), ProjectionRunner::pause);
-            case ManagementCommand.Resume resume -> onEach(resume.projection(), ProjectionRunner::resume);
-            case ManagementCommand.Replay replay -> onFirst(replay.projection(), ProjectionRunner::replay);
-            case ManagementCommand.Reset reset -> onFirst(reset.projection(), r -> r.resetTo(reset.position()));
-        };
+        try {
+            return switch (command) {
+                case ManagementCommand.Status status -> Future.succeededFuture(statusReply());
+                case ManagementCommand.Pause pause -> onEach(pause.target(), ProjectionRunner::pause);
+                case ManagementCommand.Resume resume -> onEach(resume.target(), ProjectionRunner::resume);
+                case ManagementCommand.Replay replay -> onFirst(replay.target(), ProjectionRunner::replay);
+                case ManagementCommand.Reset reset -> onFirst(reset.target(), r -> r.resetTo(reset.position()));
+            };
+        } catch (ManagementException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     /**
@@ -117,36 +121,53 @@ public final class ProjectionManagement {
         return new JsonObject().put("projections", list);
     }
 
-    JsonObject statusOf(String projection) {
-        List<ProjectionRunner> named = named(projection);
-        return new JsonObject().put("projection", projection).put("status", StatusJson.of(named.getFirst().status()));
+    /** @return {@code {"projection": name, "statuses": [...]}}: one status per runner of the projection */
+    JsonObject statusOf(ManagementCommand.Target target) {
+        JsonArray list = new JsonArray();
+        named(target).forEach(runner -> list.add(StatusJson.of(runner.status())));
+        return new JsonObject().put("projection", target.projection()).put("statuses", list);
     }
 
-    private Future<JsonObject> onEach(String projection, java.util.function.Consumer<ProjectionRunner> action) {
-        List<ProjectionRunner> named = named(projection);
+    private Future<JsonObject> onEach(ManagementCommand.Target target,
+                                      java.util.function.Consumer<ProjectionRunner> action) {
+        List<ProjectionRunner> named = named(target);
         return vertx.executeBlocking(() -> {
             named.forEach(action);
-            return statusOf(projection);
+            return statusOf(target);
         }, false);
     }
 
-    private Future<JsonObject> onFirst(String projection, java.util.function.Consumer<ProjectionRunner> action) {
-        List<ProjectionRunner> named = named(projection);
+    private Future<JsonObject> onFirst(ManagementCommand.Target target,
+                                       java.util.function.Consumer<ProjectionRunner> action) {
+        List<ProjectionRunner> named = named(target);
         return vertx.executeBlocking(() -> {
             try {
                 action.accept(named.getFirst());
             } catch (IllegalStateException e) {
                 throw ManagementException.conflict(e.getMessage());
             }
-            return statusOf(projection);
+            return statusOf(target);
         }, false);
     }
 
-    private List<ProjectionRunner> named(String projection) {
-        List<ProjectionRunner> named = runners.stream().filter(r -> r.key().projection().equals(projection)).toList();
+    /**
+     * @return the runners of the target projection (all tenants' when the target names none, if only one
+     *         tenant runs it)
+     */
+    private List<ProjectionRunner> named(ManagementCommand.Target target) {
+        List<ProjectionRunner> named = runners.stream()
+                .filter(r -> r.key().projection().equals(target.projection()))
+                .filter(r -> target.tenant() == null || r.key().tenantId().equals(target.tenant()))
+                .toList();
         if (named.isEmpty()) {
-            throw ManagementException.notFound("unknown projection '" + projection + "'; known: "
-                    + runners.stream().map(r -> r.key().projection()).distinct().sorted().toList());
+            throw ManagementException.notFound("unknown projection '" + target.projection() + "'"
+                    + (target.tenant() == null ? "" : " of tenant '" + target.tenant() + "'") + "; known: "
+                    + runners.stream().map(r -> r.key().toString()).distinct().sorted().toList());
+        }
+        List<String> tenants = named.stream().map(r -> r.key().tenantId()).distinct().toList();
+        if (tenants.size() > 1) {
+            throw ManagementException.badRequest("projection '" + target.projection() + "' runs for tenants "
+                    + tenants + "; name one with the field 'tenant' (HTTP: ?tenant=...)");
         }
         return named;
     }

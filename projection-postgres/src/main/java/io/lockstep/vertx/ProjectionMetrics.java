@@ -32,25 +32,53 @@ import java.util.Objects;
 public final class ProjectionMetrics implements ProjectionListener {
 
     private final MeterRegistry registry;
+    private final java.util.Map<Tags, java.util.List<ProjectionRunner>> bound = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param registry where the meters go */
     public ProjectionMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
-    /** Registers the gauges of {@code runner}. */
+    /**
+     * Adds {@code runner} to the gauges of its projection. Several runners of one projection (verticle
+     * instances) share the gauges: lag and checkpoint show the largest value, each state gauge counts the
+     * runners in that state. Call {@link #unbind} when the runner is stopped for good.
+     */
     public void bind(ProjectionRunner runner) {
         Tags tags = tags(runner.status());
-        Gauge.builder("lockstep.projection.lag.events", runner, r -> r.status().lagEvents()).tags(tags)
+        bound.computeIfAbsent(tags, t -> {
+            java.util.List<ProjectionRunner> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
+            register(t, runners);
+            return runners;
+        }).add(runner);
+    }
+
+    /** Removes {@code runner} from its projection's gauges. */
+    public void unbind(ProjectionRunner runner) {
+        java.util.List<ProjectionRunner> runners = bound.get(tags(runner.status()));
+        if (runners != null) {
+            runners.remove(runner);
+        }
+    }
+
+    private void register(Tags tags, java.util.List<ProjectionRunner> runners) {
+        Gauge.builder("lockstep.projection.lag.events", runners, rs -> max(rs, s -> s.lagEvents())).tags(tags)
                 .description("events between the checkpoint and the head").register(registry);
-        Gauge.builder("lockstep.projection.lag.seconds", runner, r -> r.status().lagSeconds()).tags(tags)
-                .description("age of the oldest unprocessed event, roughly").baseUnit("seconds").register(registry);
-        Gauge.builder("lockstep.projection.checkpoint", runner, r -> r.status().checkpoint()).tags(tags)
+        Gauge.builder("lockstep.projection.lag.seconds", runners, rs -> max(rs, ProjectionStatus::lagSeconds))
+                .tags(tags).description("age of the oldest event read but not yet committed").baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("lockstep.projection.checkpoint", runners, rs -> max(rs, s -> s.checkpoint())).tags(tags)
                 .register(registry);
         for (ProjectionState state : ProjectionState.values()) {
-            Gauge.builder("lockstep.projection.state", runner, r -> r.status().state() == state ? 1 : 0)
-                    .tags(tags.and("state", state.name())).register(registry);
+            Gauge.builder("lockstep.projection.state", runners,
+                            rs -> rs.stream().filter(r -> r.status().state() == state).count())
+                    .tags(tags.and("state", state.name())).description("runners in this state").register(registry);
         }
+    }
+
+    private static double max(java.util.List<ProjectionRunner> runners,
+                              java.util.function.ToDoubleFunction<ProjectionStatus> value) {
+        return runners.stream().mapToDouble(r -> value.applyAsDouble(r.status())).max().orElse(Double.NaN);
     }
 
     @Override

@@ -196,6 +196,72 @@ class ProjectionManagementTest {
     }
 
     @Nested
+    class Recovering {
+
+        @Test
+        void aResetPastThePoisonEventBringsEveryFailedRunnerBackAndTheHealthUp() throws Exception {
+            // given: two runners of one projection stopped on a poison event
+            Projection<PostgresTransaction> poisoned = Projection.<PostgresTransaction>builder("recovering")
+                    .on(AccountOpened.class, (e, env, tx) -> AccountsProjection.open(e, tx))
+                    .on(FundsDeposited.class, (e, env, tx) -> {
+                        if (env.position() == 501) {
+                            throw new IllegalStateException("poison");
+                        }
+                        AccountsProjection.credit(tx, e.accountId(), e.amount());
+                    })
+                    .build();
+            List<ProjectionRunner> runners = List.of(
+                    ProjectionRunner.builder(poisoned, store, source).idleWait(Duration.ofMillis(20))
+                            .retryPolicy(new io.lockstep.projection.RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build(),
+                    ProjectionRunner.builder(poisoned, store, source).idleWait(Duration.ofMillis(20))
+                            .retryPolicy(new io.lockstep.projection.RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build());
+            runners.forEach(ProjectionRunner::start);
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> runners.stream()
+                        .anyMatch(r -> r.status().state() == ProjectionState.FAILED));
+                assertThat(store.checkpoints().getCheckpoint("recovering")).isEqualTo(500);
+
+                // when: an operator moves the checkpoint past the poison event through one runner
+                runners.getFirst().resetTo(501);
+
+                // then: both leave FAILED and catch up
+                await().atMost(Duration.ofSeconds(30)).until(() -> runners.stream()
+                        .allMatch(r -> r.status().state() == ProjectionState.LIVE));
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        store.checkpoints().getCheckpoint("recovering") == EVENTS - 1);
+                assertThat(new io.lockstep.vertx.ProjectionHealth(Duration.ofSeconds(30), Duration.ZERO,
+                        java.time.InstantSource.system()).check(runners.stream().map(ProjectionRunner::status).toList())
+                        .level()).isEqualTo(io.lockstep.vertx.ProjectionHealth.Level.UP);
+            } finally {
+                runners.forEach(ProjectionRunner::stop);
+            }
+        }
+
+        @Test
+        void pauseAndResumeInQuickSuccessionLeaveTheLoopRunning() throws Exception {
+            ProjectionRunner runner = ProjectionRunner.builder(balances("wakes", 1, new AtomicInteger()), store, source)
+                    .build();
+            runner.start();
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> runner.status().checkpoint() == EVENTS - 1);
+                for (int i = 0; i < 20; i++) {
+                    runner.pause();
+                    runner.resume();
+                }
+                runner.resetTo(EVENTS - 101);
+
+                // the loop is alive: it re-applies the last 100 events (reset keeps the read model, so the
+                // event count in the read model grows by exactly 100)
+                await().atMost(Duration.ofSeconds(60)).until(() -> db.queryLong(
+                        "SELECT sum(events) FROM account_balance") == EVENTS + 100);
+                assertThat(runner.status().state()).isIn(ProjectionState.LIVE, ProjectionState.CATCHING_UP);
+            } finally {
+                runner.stop();
+            }
+        }
+    }
+
+    @Nested
     class Versions {
 
         @Test
@@ -309,6 +375,43 @@ class ProjectionManagementTest {
                                 }
                             }))
                     .build();
+        }
+
+        @Test
+        void twoRunnersBuildingSideBySideWhileEventsArriveApplyEachEventOnce() throws Exception {
+            // given: version 1 built; events keep arriving while two version-2 runners rebuild
+            db.execute("DROP VIEW IF EXISTS sbs_balance", "DROP TABLE IF EXISTS sbs_balance_v1, sbs_balance_v2",
+                    "CREATE TABLE sbs_balance_v1 (account_id text PRIMARY KEY, balance bigint NOT NULL,"
+                            + " events bigint NOT NULL)",
+                    "CREATE VIEW sbs_balance AS SELECT * FROM sbs_balance_v1");
+            AtomicInteger created = new AtomicInteger();
+            AtomicInteger promoted = new AtomicInteger();
+            ProjectionRunner.builder(sideBySide(1, created, promoted), store, source).build().catchUp();
+            List<ProjectionRunner> v2 = List.of(
+                    ProjectionRunner.builder(sideBySide(2, created, promoted), store, source).batchSize(300)
+                            .idleWait(Duration.ofMillis(10)).build(),
+                    ProjectionRunner.builder(sideBySide(2, created, promoted), store, source).batchSize(300)
+                            .idleWait(Duration.ofMillis(10)).build());
+            int extra = 2_000;
+            try {
+                v2.forEach(ProjectionRunner::start);
+                for (int i = 0; i < extra; i += 100) {
+                    AccountsWorkload.appendDeposits(db, 100);
+                }
+                await().atMost(Duration.ofMinutes(1)).until(() -> store.readCheckpoint(v2.getFirst().key())
+                        .equals(new io.lockstep.projection.StoredCheckpoint(EVENTS + extra - 1, false, 2)));
+            } finally {
+                v2.forEach(ProjectionRunner::stop);
+            }
+
+            // then
+            assertThat(promoted).hasValue(1);
+            assertThat(db.queryLong("SELECT sum(events) FROM sbs_balance")).isEqualTo(EVENTS + extra);
+            assertThat(db.queryLong("SELECT sum(balance) FROM sbs_balance")).isEqualTo(db.queryLong(
+                    "SELECT sum(CASE event_type WHEN 'AccountOpened' THEN (payload->>'initialDeposit')::bigint"
+                            + " WHEN 'FundsDeposited' THEN (payload->>'amount')::bigint"
+                            + " ELSE -(payload->>'amount')::bigint END) FROM test_events"));
+            db.execute("DELETE FROM test_events WHERE position >= " + EVENTS);
         }
 
         @Test

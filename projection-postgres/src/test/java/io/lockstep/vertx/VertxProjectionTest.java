@@ -231,7 +231,7 @@ class VertxProjectionTest {
             join(vertx.deployVerticle(verticle(management, VertxProjectionTest::free), new DeploymentOptions()));
 
             // then: still paused, nothing applied after the redeploy
-            assertThat(paused.getJsonObject("status").getString("state")).isIn("PAUSED", "LIVE");
+            assertThat(paused.getJsonArray("statuses")).hasSize(1);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> management.statuses().getFirst().state()
                     == ProjectionState.PAUSED);
             assertThat(checkpoint()).isEqualTo(999);
@@ -259,6 +259,15 @@ class VertxProjectionTest {
             ReplyException malformed = failure("{\"action\": \"pause\", ");
             assertThat(malformed.failureCode()).isEqualTo(400);
             assertThat(malformed.getMessage()).contains("malformed JSON");
+
+            ReplyException overflow = failure(new JsonObject().put("action", "reset").put("projection", NAME)
+                    .put("position", new java.math.BigInteger("18446744073709551615")));
+            assertThat(overflow.failureCode()).isEqualTo(400);
+            assertThat(overflow.getMessage()).contains("out of range");
+
+            ReplyException fraction = failure(new JsonObject().put("action", "reset").put("projection", NAME)
+                    .put("position", 1.5));
+            assertThat(fraction.failureCode()).isEqualTo(400);
 
             ReplyException noAction = failure(new JsonObject().put("projection", NAME));
             assertThat(noAction.failureCode()).isEqualTo(400);
@@ -348,6 +357,10 @@ class VertxProjectionTest {
             assertThat(malformed.json().getString("error")).contains("malformed JSON");
             assertThat(call(HttpMethod.GET, "/projections/" + NAME + "/pause", null).status()).isEqualTo(405);
             assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/explode", null).status()).isEqualTo(404);
+            assertThat(call(HttpMethod.GET, "/projections/%zz", null).status()).isEqualTo(400);
+            assertThat(call(HttpMethod.GET, "/projectionsX", null).status()).isEqualTo(404);
+            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/reset", "{\"position\": 18446744073709551615}")
+                    .status()).isEqualTo(400);
             assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/reset", "x".repeat(5000)).status())
                     .isEqualTo(413);
 

@@ -58,6 +58,17 @@ public final class AccountsWorkload {
                 "ANALYZE test_events");
     }
 
+    /** Appends {@code count} deposits of 1 cent after the current head, to existing accounts. */
+    public static void appendDeposits(TestDatabase db, int count) {
+        db.execute("""
+                INSERT INTO test_events (position, stream_id, stream_version, event_type, payload)
+                SELECT h.p + g, s.stream_id, 1000000 + h.p + g, 'FundsDeposited',
+                       jsonb_build_object('accountId', s.stream_id, 'amount', 1)
+                FROM (SELECT max(position) AS p FROM test_events) h, generate_series(1, %d) g,
+                     LATERAL (SELECT stream_id FROM test_events WHERE event_type = 'AccountOpened'
+                              ORDER BY position OFFSET (g %% 10) LIMIT 1) s""".formatted(count));
+    }
+
     /**
      * Folds the events independently of any projection code: the balance and event count each account
      * must end with.
