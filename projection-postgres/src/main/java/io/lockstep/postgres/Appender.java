@@ -78,6 +78,16 @@ final class Appender {
 
     /** One append attempt on {@code connection}; throws the driver's unique violation on a lost race. */
     AppendResult insert(Connection connection, Encoded append) throws SQLException {
+        if (append.expected() instanceof ExpectedVersion.Any) {
+            // Appenders that expect any version take turns per stream (a transaction-scoped advisory lock on
+            // the stream's hash), so they never race for the next version. A statement of its own: under
+            // READ COMMITTED the insert's snapshot must be taken after the lock is granted.
+            try (PreparedStatement lock = connection.prepareStatement(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+                lock.setString(1, append.streamId());
+                lock.execute();
+            }
+        }
         try (PreparedStatement statement = connection.prepareStatement(sql.append())) {
             long expected = switch (append.expected()) {
                 case ExpectedVersion.Any any -> -2;

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The event log's background duty: holds one connection that LISTENs for appends and for sequenced events,
  * ticks the sequencer when an append is notified (and every tick interval, as a fallback), and wakes local
- * readers. A lost connection is re-established with backoff; while it is down the sequencer still ticks
- * and readers fall back to polling.
+ * readers. A lost connection is re-established with backoff (up to 5 s); while it is down this process
+ * does not tick (another process's sequencer may) and its readers fall back to polling.
  */
 final class EventLogListener implements Runnable {
 
@@ -56,9 +56,9 @@ final class EventLogListener implements Runnable {
         while (running) {
             try {
                 PGNotification[] notifications = receive();
-                boolean appended = false;
+                boolean sequencedElsewhere = false;
                 for (PGNotification notification : notifications) {
-                    appended |= notification.getName().equals(sql.appended());
+                    sequencedElsewhere |= notification.getName().equals(sql.sequenced());
                 }
                 if (runSequencer) {
                     Sequencer.Tick tick = sequencer.tick();
@@ -66,7 +66,7 @@ final class EventLogListener implements Runnable {
                         readers.advanced();
                     }
                 }
-                if (!appended && notifications.length > 0) {
+                if (sequencedElsewhere) {
                     readers.advanced();
                 }
                 backoff = Duration.ofMillis(50);
@@ -93,6 +93,10 @@ final class EventLogListener implements Runnable {
                 listen.execute("LISTEN \"" + sql.sequenced() + "\"");
             }
             listening = true;
+            // Positions may have been given while we were not listening: let waiting readers look, and tick
+            // now rather than after a whole interval.
+            readers.advanced();
+            return new PGNotification[0];
         }
         PGNotification[] notifications = connection.unwrap(PGConnection.class)
                 .getNotifications((int) Math.max(1, tickInterval.toMillis()));
@@ -102,6 +106,12 @@ final class EventLogListener implements Runnable {
     private void closeConnection() {
         listening = false;
         if (connection != null) {
+            try (Statement unlisten = connection.createStatement()) {
+                // Through the pool's proxy: a clean connection goes back without LISTENs, a dead one is evicted.
+                unlisten.execute("UNLISTEN *");
+            } catch (SQLException ignored) {
+                // Broken: the pool saw the failure and discards it on close.
+            }
             try {
                 connection.close();
             } catch (SQLException ignored) {
