@@ -43,12 +43,18 @@ final class BatchCommitter<C> {
     /**
      * Sets the checkpoint to {@code position} and, when {@code clear}, clears the read model, in one
      * transaction: a replay or a reset. The checkpoint row is locked first, so a concurrent batch either
-     * committed before (and is cleared) or fails its claim after. The recorded version is kept.
+     * committed before (and is cleared) or fails its claim after. A reset keeps the recorded version; a replay
+     * records this runner's.
      */
     void reset(long position, boolean clear) {
+        int recorded = clear ? store.readCheckpoint(key).version() : projection.version();
         store.inTransaction(StatementMode.IMMEDIATE, tx -> {
             store.resetCheckpoint(tx, key, position);
             if (clear) {
+                if (recorded > 0 && recorded != projection.version()) {
+                    // A replay rebuilds with this runner's version (e.g. after a downgrade): record it.
+                    store.switchVersion(tx, key, recorded, position, projection.version());
+                }
                 projection.reset(tx);
             }
             return null;

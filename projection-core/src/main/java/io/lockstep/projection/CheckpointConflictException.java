@@ -36,6 +36,12 @@ public final class CheckpointConflictException extends LockstepException {
                         + " the batch was rolled back and nothing of it was applied");
     }
 
+    /** Builds the exception for a batch that found its projection paused when it tried to commit. */
+    public static CheckpointConflictException paused(CheckpointKey key, long position) {
+        return new CheckpointConflictException(key, position, position, "projection " + key
+                + " was paused at " + position + " while this batch ran; the batch was rolled back");
+    }
+
     /** Builds the exception for a store call that would have moved the checkpoint backward. */
     public static CheckpointConflictException backward(CheckpointKey key, long stored, long requested) {
         return new CheckpointConflictException(key, requested, stored,

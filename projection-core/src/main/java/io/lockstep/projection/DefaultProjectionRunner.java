@@ -52,12 +52,14 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     @Override
     public void pause() {
         store.setPaused(key, true);
+        step.reread();
         loop.wake();
     }
 
     @Override
     public void resume() {
         store.setPaused(key, false);
+        step.reread();
         loop.wake();
     }
 

@@ -58,7 +58,10 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
         ProjectionStore.requireForward(key, expected, next);
         long stored = checkpoints.get(key);
-        if (stored != expected || paused.getOrDefault(key, false)) {
+        if (paused.getOrDefault(key, false)) {
+            throw CheckpointConflictException.paused(key, stored);
+        }
+        if (stored != expected) {
             throw CheckpointConflictException.concurrentAdvance(key, expected, stored);
         }
         // Checked again, atomically, at commit: storeCheckpoint or a reset may run outside transactions.
@@ -83,7 +86,7 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
 
     @Override
     public long retire(InMemoryTransaction tx, CheckpointKey key) {
-        paused.put(key, true);
+        pending.get().add(() -> paused.put(key, true));
         return checkpoints.get(key);
     }
 

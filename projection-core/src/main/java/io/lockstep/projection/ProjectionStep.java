@@ -32,6 +32,8 @@ final class ProjectionStep<C> {
     private StoredCheckpoint failedAt;
     /** The side-by-side build of a new version, while one runs. */
     private ProjectionStep<C> shadow;
+    /** Set by other threads (pause, resume) to make the next step read the stored checkpoint again. */
+    private volatile boolean reread;
 
     ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
         this.config = config;
@@ -50,6 +52,10 @@ final class ProjectionStep<C> {
     }
 
     StepResult step() {
+        if (reread) {
+            reread = false;
+            checkpoint = UNKNOWN;
+        }
         if (failed != null && !operatorActed()) {
             return failed;
         }
@@ -97,6 +103,11 @@ final class ProjectionStep<C> {
             Listeners.safely(() -> status.listener().batchFailed(status.snapshot(), result));
             return result;
         }
+    }
+
+    /** Makes the next step read the stored checkpoint (and paused flag) again. Thread-safe. */
+    void reread() {
+        reread = true;
     }
 
     /** @return true while a side-by-side build of a new version runs */
@@ -198,15 +209,15 @@ final class ProjectionStep<C> {
             status.state(ProjectionState.CATCHING_UP);
         }
         StepResult result = shadow.step();
-        if (result instanceof StepResult.Idle || result instanceof StepResult.Paused) {
-            // Caught up: promote. Paused: another runner retired the build, having promoted it.
-            if (result instanceof StepResult.Idle) {
-                committer.promote(building, fromVersion, version, tables);
-            }
-            shadow = null;
-            return refreshCheckpoint();
+        if (result instanceof StepResult.Idle) {
+            committer.promote(building, fromVersion, version, tables);
+        } else if (!(result instanceof StepResult.Paused) || store.readCheckpoint(key).version() != version) {
+            // A paused build that was not promoted was paused by an operator: it stays paused.
+            return result;
         }
-        return result;
+        // Promoted, here or by another runner that retired the build in the same transaction.
+        shadow = null;
+        return refreshCheckpoint();
     }
 
     /** @return why the source's batch cannot be applied after {@code from}, or null when it can */

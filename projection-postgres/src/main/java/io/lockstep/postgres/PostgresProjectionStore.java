@@ -97,8 +97,10 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
                 }
             }
             if (updated != 1) {
-                throw CheckpointConflictException.concurrentAdvance(key, expected,
-                        PostgresCheckpointStore.read(connection, sql, key));
+                StoredCheckpoint now = readState(connection, key);
+                throw now.paused() && now.position() == expected
+                        ? CheckpointConflictException.paused(key, expected)
+                        : CheckpointConflictException.concurrentAdvance(key, expected, now.position());
             }
         } catch (SQLException e) {
             throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "advancing checkpoint " + key, e);
@@ -107,16 +109,18 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
 
     @Override
     public StoredCheckpoint readCheckpoint(CheckpointKey key) {
-        return jdbc.withConnection("reading the state of " + key, connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.readState())) {
-                statement.setString(1, key.tenantId());
-                statement.setString(2, key.projection());
-                try (ResultSet rows = statement.executeQuery()) {
-                    return rows.next() ? new StoredCheckpoint(rows.getLong(1), rows.getBoolean(2), rows.getInt(3))
-                            : StoredCheckpoint.NONE;
-                }
+        return jdbc.withConnection("reading the state of " + key, connection -> readState(connection, key));
+    }
+
+    private StoredCheckpoint readState(Connection connection, CheckpointKey key) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql.readState())) {
+            statement.setString(1, key.tenantId());
+            statement.setString(2, key.projection());
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? new StoredCheckpoint(rows.getLong(1), rows.getBoolean(2), rows.getInt(3))
+                        : StoredCheckpoint.NONE;
             }
-        });
+        }
     }
 
     @Override
