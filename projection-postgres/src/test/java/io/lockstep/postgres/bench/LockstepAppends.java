@@ -1,0 +1,65 @@
+package io.lockstep.postgres.bench;
+
+import io.lockstep.postgres.ExpectedVersion;
+import io.lockstep.postgres.PostgresEventLog;
+import java.time.Duration;
+import javax.sql.DataSource;
+
+/**
+ * Appends through {@link PostgresEventLog#append(String, ExpectedVersion, java.util.List)} with
+ * {@link ExpectedVersion#any()}. {@code lockstep} runs it as in production: the log is started, so the
+ * sequencer ticks on every notified append. {@code lockstep-unsequenced} (a diagnostic) leaves the log
+ * unstarted: the same append statement with its NOTIFY, but no sequencer and no listener.
+ */
+final class LockstepAppends implements AppendContender {
+
+    static final String LOCKSTEP = "lockstep";
+    static final String UNSEQUENCED = "lockstep-unsequenced";
+
+    private final boolean started;
+    private final Duration tickInterval;
+
+    LockstepAppends(boolean started, Duration tickInterval) {
+        this.started = started;
+        this.tickInterval = tickInterval;
+    }
+
+    @Override
+    public String name() {
+        return started ? LOCKSTEP : UNSEQUENCED;
+    }
+
+    @Override
+    public Session open(DataSource dataSource) {
+        PostgresEventLog log = PostgresEventLog.builder(dataSource, AppendWorkload.TYPES).tickInterval(tickInterval)
+                .build();
+        if (started) {
+            log.start();
+        }
+        return new Session() {
+            @Override
+            public Append appender(int thread, int eventsPerAppend) {
+                AppendWorkload.Streams streams = new AppendWorkload.Streams(thread);
+                return () -> {
+                    String stream = streams.id(streams.advance());
+                    log.append(stream, ExpectedVersion.any(), AppendWorkload.events(stream, eventsPerAppend));
+                };
+            }
+
+            @Override
+            public long backlog() {
+                return started ? log.sequencerStatus().backlog() : 0;
+            }
+
+            @Override
+            public boolean sequences() {
+                return started;
+            }
+
+            @Override
+            public void close() {
+                log.close();
+            }
+        };
+    }
+}

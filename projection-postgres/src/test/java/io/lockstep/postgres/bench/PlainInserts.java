@@ -1,0 +1,153 @@
+package io.lockstep.postgres.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The baseline: plain multi-row INSERTs into {@code lockstep.events}, one statement per append, with stream
+ * versions counted by the client (each thread owns its streams), no version check, no NOTIFY and no
+ * sequencer. Events are encoded with the same {@link AppendWorkload#TYPES}, so the stored JSON is the same.
+ *
+ * <p>{@code plain-insert} commits each INSERT on its own (auto-commit: one round trip). Two diagnostics
+ * add Lockstep's costs one at a time: {@code plain-insert-tx} wraps the INSERT in an explicit transaction
+ * committed by a second round trip, as Lockstep's append does; {@code plain-insert-notify} also calls
+ * {@code pg_notify} in the INSERT's statement, as Lockstep's append does. {@code plain-insert-cte} sends, in
+ * auto-commit, a statement shaped like Lockstep's append (read the stream's version, check it, insert the
+ * events from two arrays) without NOTIFY and without sequencer: the cost of the statement's shape alone.
+ */
+final class PlainInserts implements AppendContender {
+
+    static final String PLAIN = "plain-insert";
+    static final String PLAIN_TX = "plain-insert-tx";
+    static final String PLAIN_NOTIFY = "plain-insert-notify";
+    static final String PLAIN_CTE = "plain-insert-cte";
+
+    /** The channel Lockstep's appends notify in the default schema. */
+    private static final String NOTIFY_CHANNEL = "lockstep_appended";
+
+    private final String name;
+
+    PlainInserts(String name) {
+        if (!List.of(PLAIN, PLAIN_TX, PLAIN_NOTIFY, PLAIN_CTE).contains(name)) {
+            throw new IllegalArgumentException("unknown plain-insert variant '" + name + "'");
+        }
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Session open(DataSource dataSource) {
+        return new Session() {
+            @Override
+            public Append appender(int thread, int eventsPerAppend) {
+                AppendWorkload.Streams streams = new AppendWorkload.Streams(thread);
+                if (name.equals(PLAIN_CTE)) {
+                    return () -> insertVersioned(dataSource, streams, eventsPerAppend);
+                }
+                String sql = sql(eventsPerAppend);
+                return () -> insert(dataSource, sql, streams, eventsPerAppend);
+            }
+
+            @Override
+            public long backlog() {
+                return 0;
+            }
+
+            @Override
+            public boolean sequences() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private void insert(DataSource dataSource, String sql, AppendWorkload.Streams streams, int count)
+            throws SQLException {
+        int stream = streams.advance();
+        String streamId = streams.id(stream);
+        try (Connection connection = dataSource.getConnection()) {
+            boolean transaction = !name.equals(PLAIN);
+            connection.setAutoCommit(!transaction);
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int p = 1;
+                for (AppendWorkload.Deposited event : AppendWorkload.events(streamId, count)) {
+                    statement.setString(p++, streamId);
+                    statement.setLong(p++, streams.takeVersion(stream));
+                    statement.setString(p++, AppendWorkload.TYPES.nameOf(event));
+                    statement.setString(p++, AppendWorkload.TYPES.toJson(event));
+                    statement.setString(p++, "{}");
+                }
+                statement.execute();
+                if (transaction) {
+                    connection.commit();
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (transaction) {
+                    connection.rollback();
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Lockstep's append statement, copied from EventLogSql without its NOTIFY: keep the two alike. */
+    private static final String VERSIONED = "WITH cur AS (SELECT coalesce(max(stream_version), -1) AS v"
+            + " FROM lockstep.events WHERE stream_id = ?),"
+            + " ins AS (INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload, metadata)"
+            + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
+            + " FROM cur, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)"
+            + " WHERE ? OR cur.v = ? RETURNING stream_version)"
+            + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins)";
+
+    private static void insertVersioned(DataSource dataSource, AppendWorkload.Streams streams, int count)
+            throws SQLException {
+        String streamId = streams.id(streams.advance());
+        String[] types = new String[count];
+        String[] payloads = new String[count];
+        List<AppendWorkload.Deposited> events = AppendWorkload.events(streamId, count);
+        for (int i = 0; i < count; i++) {
+            types[i] = AppendWorkload.TYPES.nameOf(events.get(i));
+            payloads[i] = AppendWorkload.TYPES.toJson(events.get(i));
+        }
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(VERSIONED)) {
+            statement.setString(1, streamId);
+            statement.setString(2, streamId);
+            statement.setString(3, "{}");
+            statement.setArray(4, connection.createArrayOf("text", types));
+            statement.setArray(5, connection.createArrayOf("text", payloads));
+            statement.setBoolean(6, true);
+            statement.setLong(7, -2);
+            try (var rows = statement.executeQuery()) {
+                rows.next();
+                if (rows.getLong(2) != count) {
+                    throw new IllegalStateException("inserted " + rows.getLong(2) + " of " + count + " events");
+                }
+            }
+        }
+    }
+
+    private String sql(int rows) {
+        StringBuilder sql = new StringBuilder("INSERT INTO lockstep.events (stream_id, stream_version, event_type,"
+                + " payload, metadata) VALUES ");
+        for (int i = 0; i < rows; i++) {
+            sql.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?::jsonb, ?::jsonb)");
+        }
+        return name.equals(PLAIN_NOTIFY)
+                ? "WITH ins AS (" + sql + " RETURNING 1) SELECT (SELECT count(*) FROM ins), pg_notify('"
+                        + NOTIFY_CHANNEL + "', '')"
+                : sql.toString();
+    }
+}
