@@ -20,6 +20,11 @@ final class EventLogListener implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLogListener.class);
     private static final Duration MAX_RECONNECT_BACKOFF = Duration.ofSeconds(5);
+    /**
+     * Shortest time between two ticks under a stream of appends: each tick then sequences every append of
+     * that window at once, instead of one tick (a transaction) per append. Adds at most this much latency.
+     */
+    static final Duration MIN_TICK_SPACING = Duration.ofMillis(5);
 
     private final DataSource dataSource;
     private final EventLogSql sql;
@@ -53,9 +58,16 @@ final class EventLogListener implements Runnable {
     @Override
     public void run() {
         Duration backoff = Duration.ofMillis(50);
+        long lastTick = 0;
         while (running) {
             try {
                 PGNotification[] notifications = receive();
+                long sinceTick = System.nanoTime() - lastTick;
+                if (notifications.length > 0 && sinceTick < MIN_TICK_SPACING.toNanos()
+                        && !pause(Duration.ofNanos(MIN_TICK_SPACING.toNanos() - sinceTick))) {
+                    break;
+                }
+                lastTick = System.nanoTime();
                 boolean sequencedElsewhere = false;
                 for (PGNotification notification : notifications) {
                     sequencedElsewhere |= notification.getName().equals(sql.sequenced());

@@ -21,15 +21,22 @@ record EventLogSql(String appended, String sequenced, String append, String actu
                         + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins),"
                         + " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN pg_notify(?, '') END",
                 "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
-                "SELECT snapshot FROM " + q + "sequencer_state WHERE id = 1 FOR UPDATE",
+                // Also keeps the tick's scans on the (tx_id, id) index: the planner cannot see the snapshot
+                // bounds and would otherwise read the whole events table on every tick.
+                "SELECT set_config('enable_seqscan', 'off', true), pg_snapshot_xmax(snapshot)::text,"
+                        + " ARRAY(SELECT pg_snapshot_xip(snapshot))::text[] FROM " + q + "sequencer_state"
+                        + " WHERE id = 1 FOR UPDATE",
                 // Events whose transaction is visible now and was not in the previous snapshot, in insertion
                 // order (which keeps each stream in version order), get the next dense positions.
                 "WITH cur AS (SELECT pg_current_snapshot() AS s),"
-                        + " prev AS (SELECT snapshot AS s FROM " + q + "sequencer_state WHERE id = 1),"
                         + " base AS (SELECT coalesce(max(position), 0) AS p FROM " + q + "event_log),"
-                        + " fresh AS (SELECT e.id FROM " + q + "events e, cur, prev"
-                        + "  WHERE (e.tx_id >= pg_snapshot_xmax(prev.s) OR e.tx_id IN (SELECT pg_snapshot_xip(prev.s)))"
-                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s) AND NOT pg_visible_in_snapshot(e.tx_id, prev.s)),"
+                        // Two index range scans: transactions that began after the previous snapshot, and those
+                        // it saw in progress; neither was visible to it.
+                        // The previous snapshot's bounds are bound values (?), so the planner sees them.
+                        + " fresh AS (SELECT e.id FROM " + q + "events e, cur"
+                        + "  WHERE e.tx_id >= ?::xid8 AND pg_visible_in_snapshot(e.tx_id, cur.s)"
+                        + "  UNION ALL SELECT e.id FROM " + q + "events e, cur"
+                        + "  WHERE e.tx_id = ANY(?::xid8[]) AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
                         + " ins AS (INSERT INTO " + q + "event_log (position, event_id)"
                         + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id FROM fresh f, base"
                         + "  RETURNING position),"

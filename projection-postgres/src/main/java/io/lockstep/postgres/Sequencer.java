@@ -54,14 +54,21 @@ final class Sequencer {
     }
 
     private Tick tickIn(Connection connection) throws SQLException {
-        try (Statement lock = connection.createStatement()) {
-            lock.execute(sql.lockState());
+        String previousXmax;
+        java.sql.Array previousInProgress;
+        try (Statement lock = connection.createStatement(); ResultSet state = lock.executeQuery(sql.lockState())) {
+            state.next();
+            previousXmax = state.getString(2);
+            previousInProgress = state.getArray(3);
         }
         Tick tick;
-        try (PreparedStatement statement = connection.prepareStatement(sql.tick());
-             ResultSet rows = statement.executeQuery()) {
-            rows.next();
-            tick = new Tick(rows.getLong(1), rows.getLong(2));
+        try (PreparedStatement statement = connection.prepareStatement(sql.tick())) {
+            statement.setString(1, previousXmax);
+            statement.setArray(2, previousInProgress);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                tick = new Tick(rows.getLong(1), rows.getLong(2));
+            }
         }
         if (tick.sequenced() > 0) {
             try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
