@@ -58,7 +58,7 @@ final class EventLogListener implements Runnable {
     @Override
     public void run() {
         Duration backoff = Duration.ofMillis(50);
-        long lastTick = 0;
+        long lastTick = System.nanoTime() - MIN_TICK_SPACING.toNanos();
         while (running) {
             try {
                 PGNotification[] notifications = receive();
