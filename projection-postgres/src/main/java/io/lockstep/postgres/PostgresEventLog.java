@@ -39,6 +39,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
     public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(100);
 
     private final DataSource dataSource;
+    private final JdbcTransactions jdbc;
     private final EventTypes types;
     private final EventLogSql sql;
     private final String storeName;
@@ -54,7 +55,8 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
         this.sql = EventLogSql.forSchema(builder.schema);
         this.storeName = "PostgreSQL event log '" + builder.schema + "'";
         this.appender = new Appender(sql, types);
-        this.sequencer = new Sequencer(dataSource, sql, storeName);
+        this.jdbc = new JdbcTransactions(dataSource, storeName);
+        this.sequencer = new Sequencer(jdbc, sql);
         this.listener = new EventLogListener(dataSource, sql, sequencer, readers, builder.tickInterval,
                 builder.runSequencer);
     }
@@ -302,16 +304,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
     }
 
     private <R> R withConnection(String operation, JdbcTransactions.ConnectionWork<R> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            if (!connection.getAutoCommit()) {
-                connection.setAutoCommit(true);
-            }
-            return work.run(connection);
-        } catch (LockstepException | IllegalArgumentException e) {
-            throw e;
-        } catch (Exception e) {
-            throw SqlFailures.translate(storeName, operation, e);
-        }
+        return jdbc.withConnection(operation, work);
     }
 
     /** Configures a {@link PostgresEventLog}. */

@@ -5,7 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import javax.sql.DataSource;
+import io.lockstep.projection.StatementMode;
 
 /**
  * Assigns positions to committed events: one tick is one READ COMMITTED transaction that locks the
@@ -20,37 +20,16 @@ final class Sequencer {
     record Tick(long sequenced, long head) {
     }
 
-    private final DataSource dataSource;
+    private final JdbcTransactions jdbc;
     private final EventLogSql sql;
-    private final String storeName;
 
-    Sequencer(DataSource dataSource, EventLogSql sql, String storeName) {
-        this.dataSource = dataSource;
+    Sequencer(JdbcTransactions jdbc, EventLogSql sql) {
+        this.jdbc = jdbc;
         this.sql = sql;
-        this.storeName = storeName;
     }
 
     Tick tick() {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(false);
-            try {
-                Tick tick = tickIn(connection);
-                connection.commit();
-                return tick;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            } finally {
-                connection.setAutoCommit(autoCommit);
-            }
-        } catch (SQLException e) {
-            throw SqlFailures.translate(storeName, "sequencer tick", e);
-        }
+        return jdbc.inTransaction(StatementMode.IMMEDIATE, tx -> tickIn(tx.unbatched()));
     }
 
     private Tick tickIn(Connection connection) throws SQLException {
