@@ -5,7 +5,8 @@ package io.lockstep.postgres;
  * a bound parameter.
  */
 record EventLogSql(String appended, String sequenced, String append, String actualVersion, String lockState,
-                   String tick, String read, String head, String readStream, String backlog, String restoreGuard) {
+                   String tick, String read, String head, String readStream, String backlog, String restoreGuard,
+                   String positionOf) {
 
     static EventLogSql forSchema(String schema) {
         String q = "\"" + schema + "\".";
@@ -54,6 +55,8 @@ record EventLogSql(String appended, String sequenced, String append, String actu
                         + q + "sequencer_state s WHERE s.id = 1 AND (e.tx_id >= pg_snapshot_xmax(s.snapshot)"
                         + " OR e.tx_id IN (SELECT pg_snapshot_xip(s.snapshot)))",
                 "SELECT max(tx_id)::text, pg_current_xact_id()::text, max(tx_id) > pg_current_xact_id() FROM "
-                        + q + "events");
+                        + q + "events",
+                "SELECT l.position FROM " + q + "events e JOIN " + q + "event_log l ON l.event_id = e.id"
+                        + " WHERE e.stream_id = ? AND e.stream_version = ?");
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import javax.sql.DataSource;
 
 /**
@@ -246,6 +247,52 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
             poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500)
                     : poll.multipliedBy(2);
         }
+    }
+
+    /**
+     * Waits until the sequencer has given the last event of {@code appended} its global position, so a caller
+     * can hand that position to a client for read-your-writes (a projection has applied the append once its
+     * checkpoint reaches it). Wakes on the sequencer's notifications; polls with backoff while this process
+     * does not listen (the log is not started here, or its LISTEN connection is down).
+     *
+     * @param appended what {@link #append} returned (after its transaction committed)
+     * @param timeout  how long to wait, at most; a started log sequences within milliseconds
+     * @return the position, or empty when none was assigned within {@code timeout} (the append's transaction
+     *         has not committed, or no sequencer runs: start the log in some process)
+     */
+    public OptionalLong awaitPosition(AppendResult appended, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(appended, "appended");
+        Objects.requireNonNull(timeout, "timeout");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration poll = Duration.ofMillis(5);
+        while (true) {
+            long seen = readers.generation();
+            OptionalLong position = positionOf(appended.streamId(), appended.lastVersion());
+            if (position.isPresent()) {
+                return position;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return OptionalLong.empty();
+            }
+            Duration wait = listener.listening() ? Duration.ofNanos(left)
+                    : Duration.ofNanos(Math.min(left, poll.toNanos()));
+            readers.awaitAfter(seen, wait);
+            poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(200)) > 0 ? Duration.ofMillis(200)
+                    : poll.multipliedBy(2);
+        }
+    }
+
+    private OptionalLong positionOf(String streamId, long version) {
+        return withConnection("reading the position of '" + streamId + "' version " + version, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(sql.positionOf())) {
+                statement.setString(1, streamId);
+                statement.setLong(2, version);
+                try (ResultSet rows = statement.executeQuery()) {
+                    return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
+                }
+            }
+        });
     }
 
     /**

@@ -156,6 +156,32 @@ class PostgresEventLogTest {
         }
 
         @Test
+        void awaitPositionReturnsTheLastEventsPositionOnceSequenced() throws Exception {
+            log.append("a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)));
+            log.start();
+            try {
+                // when
+                AppendResult appended = log.append("b", ExpectedVersion.noStream(),
+                        List.of(new Opened("b", 1), new Deposited("b", 2)));
+
+                // then
+                assertThat(log.awaitPosition(appended, Duration.ofSeconds(10))).hasValue(3);
+            } finally {
+                log.close();
+            }
+        }
+
+        @Test
+        void awaitPositionGivesUpWhenNothingSequences() throws Exception {
+            // no sequencer runs: the log is not started
+            AppendResult appended = log.append("a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)));
+
+            assertThat(log.awaitPosition(appended, Duration.ofMillis(50))).isEmpty();
+            log.sequence();
+            assertThat(log.awaitPosition(appended, Duration.ZERO)).hasValue(1);
+        }
+
+        @Test
         void anUnknownTypeReachesTheFailurePolicyWithPositionAndType() throws Exception {
             // given: an event written under a name this registry does not know
             log.append("a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)));
