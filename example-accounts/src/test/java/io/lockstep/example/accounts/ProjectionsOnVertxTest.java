@@ -2,7 +2,7 @@ package io.lockstep.example.accounts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lockstep.example.accounts.AccountEvent.AccountCreated;
+import io.lockstep.example.accounts.domain.AccountEvent.AccountCreated;
 import io.lockstep.postgres.EventTypes;
 import io.lockstep.postgres.ExpectedVersion;
 import io.lockstep.postgres.PostgresEventLog;

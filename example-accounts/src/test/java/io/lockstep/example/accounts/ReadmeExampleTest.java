@@ -15,7 +15,7 @@ class ReadmeExampleTest {
     private static final String END = "// README example: end";
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"AccountBalances.java", "ProjectionsOnVertx.java"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"readmodel/AccountsProjection.java", "ProjectionsOnVertx.java"})
     void theReadmeQuotesTheCompiledExampleVerbatim(String file) throws IOException {
         // given
         String source = Files.readString(Path.of("src/main/java/io/lockstep/example/accounts/" + file));

@@ -1,4 +1,4 @@
-package io.lockstep.example.accounts;
+package io.lockstep.example.accounts.domain;
 
 /** The accounts domain's events. Amounts are whole cents. */
 public sealed interface AccountEvent {

@@ -1,0 +1,135 @@
+package io.lockstep.example.accounts.app;
+
+import io.lockstep.example.accounts.domain.AccountCommands;
+import io.lockstep.example.accounts.domain.AccountEventTypes;
+import io.lockstep.example.accounts.http.AccountsApi;
+import io.lockstep.example.accounts.readmodel.AccountsProjection;
+import io.lockstep.example.accounts.readmodel.ReadModels;
+import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.projection.ProjectionRunner;
+import io.lockstep.vertx.ProjectionHealth;
+import io.lockstep.vertx.ProjectionManagement;
+import io.lockstep.vertx.ProjectionMetrics;
+import io.lockstep.vertx.ProjectionVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import javax.sql.DataSource;
+
+/**
+ * The running application: the event log (with its sequencer), the {@code accounts} projection in a
+ * {@link ProjectionVerticle}, the write side, the read side, metrics and, on request, the HTTP API. Start it
+ * with {@link #start}, stop it with {@link #close()} (which waits for the projection's batch in flight).
+ */
+public final class AccountsApp implements AutoCloseable {
+
+    /** How often a command is decided again after losing a race on its account. */
+    public static final int COMMAND_ATTEMPTS = 20;
+    /** How long a command waits for its event's global position before answering without it. */
+    public static final Duration POSITION_WAIT = Duration.ofSeconds(5);
+
+    private final Vertx vertx;
+    private final PostgresEventLog log;
+    private final ProjectionRunner runner;
+    private final ProjectionManagement management;
+    private final PrometheusMeterRegistry registry;
+    private final AccountCommands commands;
+    private final ReadModels readModels;
+    private HttpServer server;
+
+    private AccountsApp(DataSource dataSource, Duration positionWait) {
+        this.vertx = Vertx.vertx();
+        this.log = PostgresEventLog.builder(dataSource, AccountEventTypes.registry()).build();
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProjectionMetrics metrics = new ProjectionMetrics(registry);
+        this.runner = ProjectionRunner.builder(AccountsProjection.create(),
+                PostgresProjectionStore.builder(dataSource).build(), log).listener(metrics).build();
+        metrics.bind(runner);
+        this.management = ProjectionManagement.create(vertx);
+        this.commands = new AccountCommands(log, COMMAND_ATTEMPTS, positionWait);
+        this.readModels = new ReadModels(dataSource);
+    }
+
+    /**
+     * Starts the event log and the projection (blocking until deployed).
+     *
+     * @param positionWait how long commands wait for their event's position (zero: do not wait)
+     */
+    public static AccountsApp start(DataSource dataSource, Duration positionWait) {
+        AccountsApp app = new AccountsApp(dataSource, positionWait);
+        try {
+            app.log.start();
+            await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management, List.of(app.runner)),
+                    new DeploymentOptions()));
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Serves the HTTP API (blocking until bound).
+     *
+     * @param port the port, or 0 for any free one
+     * @return the bound port
+     */
+    public int listen(int port) {
+        AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, management,
+                ProjectionHealth.withDefaults(), registry);
+        server = await(vertx.createHttpServer().requestHandler(api.router()).listen(port));
+        return server.actualPort();
+    }
+
+    /** @return the write side */
+    public AccountCommands commands() {
+        return commands;
+    }
+
+    /** @return the read side */
+    public ReadModels readModels() {
+        return readModels;
+    }
+
+    /** @return the {@code accounts} projection's runner (started) */
+    public ProjectionRunner runner() {
+        return runner;
+    }
+
+    /** @return the event log (started) */
+    public PostgresEventLog log() {
+        return log;
+    }
+
+    /** Stops serving, stops the projection (its batch in flight commits or rolls back), then the log. */
+    @Override
+    public void close() {
+        try {
+            if (server != null) {
+                await(server.close());
+            }
+            await(vertx.close());
+        } finally {
+            runner.close();
+            log.close();
+        }
+    }
+
+    private static <T> T await(Future<T> future) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting or stopping", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.lockstep.example.accounts.app;
+
+import io.lockstep.example.accounts.domain.AccountCommands;
+import io.lockstep.example.accounts.domain.AccountRejection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
+
+/**
+ * Realistic load through the write side's command handlers: opens accounts for a few owners, then sends
+ * deposits (55%), withdrawals (44%, some larger than the balance, so refused) and closings (1%) to random
+ * accounts from concurrent clients. Refusals are counted, not errors: the domain's rules at work.
+ */
+public final class Simulation {
+
+    /** What the simulation asked for. */
+    public record Plan(int accounts, long commands, int concurrency, long seed) {
+    }
+
+    /** What happened. */
+    public record Result(long opened, long appended, Map<String, Long> refused, double seconds) {
+    }
+
+    private final AccountCommands commands;
+    private final Plan plan;
+    private final AtomicLong done = new AtomicLong();
+    private final LongAdder appended = new LongAdder();
+    private final Map<String, LongAdder> refused = new ConcurrentHashMap<>();
+
+    public Simulation(AccountCommands commands, Plan plan) {
+        this.commands = commands;
+        this.plan = plan;
+    }
+
+    /** @return commands handled so far, openings included: for progress */
+    public long done() {
+        return done.get();
+    }
+
+    /** @return every command the plan sends, openings included */
+    public long total() {
+        return plan.accounts() + plan.commands();
+    }
+
+    /** Runs the plan on {@code concurrency} virtual threads and waits for it. */
+    public Result run() throws InterruptedException {
+        long started = System.nanoTime();
+        String run = Long.toHexString(new Random(plan.seed() ^ System.nanoTime()).nextLong() & 0xffffffL);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < plan.accounts(); i++) {
+            ids.add("sim-" + run + "-" + i);
+        }
+        int owners = Math.max(1, plan.accounts() / 3);
+        AtomicLong nextOpen = new AtomicLong();
+        AtomicLong nextCommand = new AtomicLong();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < plan.concurrency(); c++) {
+            Random random = new Random(plan.seed() * 31 + c);
+            clients.add(Thread.ofVirtual().name("simulated-client-" + c).start(() -> {
+                try {
+                    for (long i; (i = nextOpen.getAndIncrement()) < plan.accounts(); ) {
+                        String id = ids.get((int) i);
+                        long owner = i % owners;
+                        send(() -> commands.open(Optional.of(id), "owner-" + owner, 10_000 + random.nextInt(90_000)));
+                    }
+                    while (nextCommand.getAndIncrement() < plan.commands()) {
+                        String id = ids.get(random.nextInt(ids.size()));
+                        int dice = random.nextInt(100);
+                        send(() -> {
+                            if (dice < 55) {
+                                commands.deposit(id, 1 + random.nextInt(50_000));
+                            } else if (dice < 99) {
+                                commands.withdraw(id, 1 + random.nextInt(60_000));
+                            } else {
+                                commands.close(id);
+                            }
+                        });
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        for (Thread client : clients) {
+            client.join();
+        }
+        Map<String, Long> refusals = new java.util.TreeMap<>();
+        refused.forEach((kind, count) -> refusals.put(kind, count.sum()));
+        return new Result(Math.min(plan.accounts(), nextOpen.get()), appended.sum(), refusals,
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    private interface Command {
+        void send() throws InterruptedException;
+    }
+
+    private void send(Command command) throws InterruptedException {
+        try {
+            command.send();
+            appended.increment();
+        } catch (AccountRejection rejection) {
+            refused.computeIfAbsent(rejection.getClass().getSimpleName(), kind -> new LongAdder()).increment();
+        } finally {
+            done.incrementAndGet();
+        }
+    }
+}

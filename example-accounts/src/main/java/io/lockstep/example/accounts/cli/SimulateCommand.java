@@ -1,0 +1,106 @@
+package io.lockstep.example.accounts.cli;
+
+import io.lockstep.example.accounts.app.AccountsApp;
+import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Simulation;
+import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.ProjectionStatus;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code simulate}: runs the application (projections included) and drives load through the command
+ * handlers, with progress; then waits for the projection to catch up and prints a summary.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Opens accounts and sends deposits, withdrawals and closings from concurrent clients.")
+final class SimulateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DatabaseOptions database;
+
+    @Option(names = "--accounts", defaultValue = "100", description = "Accounts to open, 1..100000 (default: ${DEFAULT-VALUE})")
+    int accounts;
+
+    @Option(names = "--events", defaultValue = "10000",
+            description = "Commands to send after the openings, 0..100000000 (default: ${DEFAULT-VALUE})")
+    long events;
+
+    @Option(names = "--concurrency", defaultValue = "8", description = "Concurrent clients, 1..256 (default: ${DEFAULT-VALUE})")
+    int concurrency;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the random choices (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        check("--accounts", accounts, 1, 100_000, 100);
+        check("--events", events, 0, 100_000_000, 10_000);
+        check("--concurrency", concurrency, 1, 256, 8);
+        try (Database db = database.open(concurrency + 6);
+             AccountsApp app = AccountsApp.start(db.dataSource(), Duration.ZERO)) {
+            Simulation simulation = new Simulation(app.commands(),
+                    new Simulation.Plan(accounts, events, concurrency, seed));
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            Thread driver = Thread.ofVirtual().name("simulation").start(() -> {
+                try {
+                    outcome.set(simulation.run());
+                } catch (Throwable e) {
+                    outcome.set(e);
+                }
+            });
+            Progress progress = new Progress(out, "simulating", "commands", Progress.isTerminal());
+            while (!driver.join(Progress.BAR_EVERY)) {
+                progress.update(simulation.done(), simulation.total());
+            }
+            progress.finish(simulation.done(), simulation.total());
+            if (outcome.get() instanceof Throwable failure) {
+                throw new IllegalStateException("the simulation failed: " + failure.getMessage(), failure);
+            }
+            Simulation.Result result = (Simulation.Result) outcome.get();
+            out.printf(Locale.ROOT, "sent %,d commands in %.1f s (%,.0f/s): %,d events appended, refused %s%n",
+                    simulation.done(), result.seconds(), simulation.done() / Math.max(result.seconds(), 1e-3),
+                    result.appended(), result.refused());
+
+            // Every appended event gets a position, then the projection reaches it.
+            Progress projecting = new Progress(out, "projecting", "events", Progress.isTerminal());
+            long head = app.log().headPosition();
+            while (app.runner().status().checkpoint() < head || app.log().sequencerStatus().backlog() > 0) {
+                ProjectionStatus status = app.runner().status();
+                if (status.state() == ProjectionState.FAILED) {
+                    throw new IllegalStateException("projection " + status.name() + " failed: "
+                            + status.lastError().map(Object::toString).orElse("?"));
+                }
+                projecting.update(Math.max(0, status.checkpoint()), head);
+                Thread.sleep(Progress.BAR_EVERY.toMillis());
+                head = app.log().headPosition();
+            }
+            projecting.finish(head, head);
+            ProjectionStatus status = app.runner().status();
+            out.printf("projection %s: %s, checkpoint %d = head %d%n", status.name(), status.state(),
+                    status.checkpoint(), head);
+        }
+        return 0;
+    }
+
+    private void check(String option, long value, long min, long max, long fallback) {
+        if (value < min || value > max) {
+            throw new ParameterException(spec.commandLine(), option + " " + value + " makes no sense; use " + min + ".."
+                    + max + " (default " + fallback + ")");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.lockstep.example.accounts.cli;
+
+import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.domain.AccountEventTypes;
+import io.lockstep.example.accounts.readmodel.AccountsProjection;
+import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.projection.CheckpointKey;
+import io.lockstep.projection.StoredCheckpoint;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code status}: every projection's stored checkpoint against the log's head, and the sequencer. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Prints every projection's checkpoint, lag and state, and the sequencer's backlog.")
+final class StatusCommand implements Callable<Integer> {
+
+    /** The projections this application runs. */
+    static final List<String> PROJECTIONS = List.of(AccountsProjection.NAME);
+
+    @Mixin
+    DatabaseOptions database;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        try (Database db = database.open(2)) {
+            PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry()).build();
+            PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+            long head = log.headPosition();
+            out.printf("%-16s %7s %-10s %12s %12s %12s%n", "projection", "version", "state", "checkpoint", "head", "lag");
+            for (String name : PROJECTIONS) {
+                StoredCheckpoint stored = store.readCheckpoint(CheckpointKey.of(name));
+                String state = stored.paused() ? "PAUSED" : stored.position() >= head ? "CAUGHT_UP" : "BEHIND";
+                out.printf("%-16s %7d %-10s %,12d %,12d %,12d%n", name, stored.version(), state, stored.position(), head,
+                        Math.max(0, head - stored.position()));
+            }
+            PostgresEventLog.SequencerStatus sequencer = log.sequencerStatus();
+            out.printf("%nsequencer: last tick %s, %,d committed events waiting for a position%n",
+                    sequencer.lastTick(), sequencer.backlog());
+        }
+        return 0;
+    }
+}

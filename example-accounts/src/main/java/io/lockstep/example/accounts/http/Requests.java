@@ -1,0 +1,100 @@
+package io.lockstep.example.accounts.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lockstep.example.accounts.domain.Amounts;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.stream.Collectors;
+
+/**
+ * Parses and checks request bodies strictly: a JSON object with known fields of the right JSON types only
+ * (no numbers as strings, no fractions as whole numbers). Every refusal is an {@link ApiError} naming the
+ * field.
+ */
+final class Requests {
+
+    /** {@code POST /accounts}. */
+    record OpenAccount(String owner, Long initialDeposit, String accountId) {
+    }
+
+    /** {@code POST /accounts/{id}/deposits} and {@code /withdrawals}. */
+    record Movement(Long amount) {
+    }
+
+    /** {@code POST /accounts/{id}/close}: no fields. */
+    record Close() {
+    }
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
+
+    private Requests() {
+    }
+
+    /**
+     * @param body the request body; an empty one reads as {@code {}} when {@code type} has no required field
+     * @throws ApiError 400 naming the field for malformed JSON, unknown fields and values of the wrong type
+     */
+    static <T> T parse(Buffer body, Class<T> type) {
+        byte[] bytes = body == null ? new byte[0] : body.getBytes();
+        if (bytes.length == 0 || new String(bytes).isBlank()) {
+            bytes = "{}".getBytes();
+        }
+        try {
+            return MAPPER.readValue(bytes, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiError.badRequest(e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'; this request takes "
+                    + (e.getKnownPropertyIds().isEmpty() ? "no fields" : e.getKnownPropertyIds().stream()
+                    .map(Object::toString).sorted().collect(Collectors.joining(", "))));
+        } catch (JsonParseException | InputCoercionException e) {
+            String field = fieldOf(e);
+            throw ApiError.badRequest(field, (field == null ? "malformed JSON: " : field + " is invalid: ")
+                    + e.getOriginalMessage());
+        } catch (JsonMappingException e) {
+            String field = fieldOf(e);
+            if (field == null) {
+                throw ApiError.badRequest(null, "the body must be a JSON object: " + e.getOriginalMessage());
+            }
+            throw ApiError.badRequest(field, field + " has the wrong type: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw ApiError.badRequest(null, "malformed JSON: " + e.getMessage());
+        }
+    }
+
+    /** @return the amount field's value, checked: present, whole cents, 1..{@link Amounts#MAX_AMOUNT} */
+    static long amount(Long value, String field) {
+        if (value == null) {
+            throw ApiError.badRequest(field, field + " is required: a whole number of cents from 1 to " + Amounts.MAX_AMOUNT);
+        }
+        try {
+            return Amounts.require(value, field);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(field, e.getMessage());
+        }
+    }
+
+    private static String fieldOf(JacksonException e) {
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            return mapping.getPath().getLast().getFieldName();
+        }
+        if (e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser parser) {
+            try {
+                return parser.currentName();
+            } catch (IOException | RuntimeException ignored) {
+                return null;
+            }
+        }
+        return null;
+    }
+}
