@@ -12,6 +12,7 @@ import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
 import io.lockstep.vertx.ProjectionMetrics;
 import io.lockstep.vertx.ProjectionVerticle;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -54,6 +55,9 @@ public final class AccountsApp implements AutoCloseable {
         metrics.bind(runner);
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, COMMAND_ATTEMPTS, positionWait);
+        FunctionCounter.builder("accounts.command.conflicts", commands, AccountCommands::conflicts)
+                .description("appends that lost a race on their account's version and were decided again")
+                .register(registry);
         this.readModels = new ReadModels(dataSource);
     }
 

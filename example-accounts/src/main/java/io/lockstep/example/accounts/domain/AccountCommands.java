@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -31,6 +32,7 @@ public final class AccountCommands {
     private static final int PAGE = 10_000;
 
     private final PostgresEventLog log;
+    private final LongAdder conflicts = new LongAdder();
     private final int maxAttempts;
     private final Duration positionWait;
 
@@ -97,6 +99,11 @@ public final class AccountCommands {
         return decide(accountId, Account::close);
     }
 
+    /** @return how many appends lost a race on their account's version and were decided again (or gave up) */
+    public long conflicts() {
+        return conflicts.sum();
+    }
+
     /** @return the account as its stream says now, or empty when it does not exist */
     public Optional<Account> load(String accountId) {
         requireAccountId(accountId);
@@ -125,6 +132,7 @@ public final class AccountCommands {
                         List.of(event));
                 return outcome(accountId, appended);
             } catch (StreamVersionConflictException e) {
+                conflicts.increment();
                 if (attempt == maxAttempts) {
                     throw new AccountRejection.Contention(accountId, attempt);
                 }
