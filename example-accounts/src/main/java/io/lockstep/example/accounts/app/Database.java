@@ -98,7 +98,9 @@ public final class Database implements AutoCloseable {
     private static EmbeddedPostgres startEmbedded(Path dataDir) {
         try {
             Files.createDirectories(dataDir);
-            return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).start();
+            return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false) // stopped by close(), after the application
+                    .start();
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
                     + ". Pass --data-dir for another directory, or --jdbc-url for an existing server", e);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,8 +15,9 @@ import java.util.function.LongConsumer;
 
 /**
  * Realistic load through the write side's command handlers: opens accounts for a few owners, then sends
- * deposits (55%), withdrawals (44%, some larger than the balance, so refused) and closings (1%) to random
- * accounts from concurrent clients. Refusals are counted, not errors: the domain's rules at work.
+ * deposits (about 55%), withdrawals (about 45%, some larger than the balance, so refused) and now and then
+ * a closing (about one account in ten over the run) to random open accounts from concurrent clients.
+ * Refusals are counted, not errors: the domain's rules at work.
  */
 public final class Simulation {
 
@@ -32,6 +34,7 @@ public final class Simulation {
     private final AtomicLong done = new AtomicLong();
     private final LongAdder appended = new LongAdder();
     private final Map<String, LongAdder> refused = new ConcurrentHashMap<>();
+    private final Set<String> closed = ConcurrentHashMap.newKeySet();
 
     public Simulation(AccountCommands commands, Plan plan) {
         this.commands = commands;
@@ -69,16 +72,18 @@ public final class Simulation {
                         long owner = i % owners;
                         send(() -> commands.open(Optional.of(id), "owner-" + owner, 10_000 + random.nextInt(90_000)));
                     }
+                    double closing = Math.min(0.01, 0.1 * plan.accounts() / Math.max(1, plan.commands()));
                     while (nextCommand.getAndIncrement() < plan.commands()) {
-                        String id = ids.get(random.nextInt(ids.size()));
-                        int dice = random.nextInt(100);
+                        String id = pick(ids, random);
+                        double dice = random.nextDouble();
                         send(() -> {
-                            if (dice < 55) {
-                                commands.deposit(id, 1 + random.nextInt(50_000));
-                            } else if (dice < 99) {
-                                commands.withdraw(id, 1 + random.nextInt(60_000));
-                            } else {
+                            if (dice < closing) {
                                 commands.close(id);
+                                closed.add(id);
+                            } else if (dice < 0.55) {
+                                commands.deposit(id, 1 + random.nextInt(50_000));
+                            } else {
+                                commands.withdraw(id, 1 + random.nextInt(60_000));
                             }
                         });
                     }
@@ -94,6 +99,15 @@ public final class Simulation {
         refused.forEach((kind, count) -> refusals.put(kind, count.sum()));
         return new Result(Math.min(plan.accounts(), nextOpen.get()), appended.sum(), refusals,
                 (System.nanoTime() - started) / 1e9);
+    }
+
+    /** A random account, preferring open ones as a real client would (it can still race with a closing). */
+    private String pick(List<String> ids, Random random) {
+        String id = ids.get(random.nextInt(ids.size()));
+        for (int tries = 0; tries < 10 && closed.contains(id); tries++) {
+            id = ids.get(random.nextInt(ids.size()));
+        }
+        return id;
     }
 
     private interface Command {

@@ -22,6 +22,7 @@ final class Progress {
     private final boolean terminal;
     private final long started = System.nanoTime();
     private long lastDrawn = Long.MIN_VALUE;
+    private long firstDone = -1;
 
     /**
      * @param label what is progressing, e.g. "replaying accounts"
@@ -54,8 +55,11 @@ final class Progress {
     }
 
     private void draw(long done, long total, long now) {
+        if (firstDone < 0) {
+            firstDone = done; // what was done before this task started counts for the bar, not for the rate
+        }
         double seconds = Math.max((now - started) / 1e9, 1e-3);
-        double rate = done / seconds;
+        double rate = (done - firstDone) / seconds;
         long left = Math.max(total - done, 0);
         String eta = rate > 0 ? clock(Math.round(left / rate)) : "--:--";
         double fraction = total <= 0 ? 1 : Math.min(1, (double) done / total);

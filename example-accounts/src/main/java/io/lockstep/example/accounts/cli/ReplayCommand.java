@@ -51,10 +51,12 @@ final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "unknown projection '" + projection + "'; this application runs "
                     + String.join(", ", StatusCommand.PROJECTIONS));
         }
-        try (Database db = database.open(4);
-             PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry()).build();
-             ProjectionRunner runner = ProjectionRunner.builder(AccountsProjection.create(),
-                     PostgresProjectionStore.builder(db.dataSource()).build(), log).build()) {
+        try (Resources resources = new Resources()) {
+            Database db = resources.add(database.open(4));
+            PostgresEventLog log = resources.add(PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry())
+                    .build());
+            ProjectionRunner runner = resources.add(ProjectionRunner.builder(AccountsProjection.create(),
+                    PostgresProjectionStore.builder(db.dataSource()).build(), log).build());
             log.start();
             runner.replay();
             long head = log.headPosition();

@@ -3,7 +3,6 @@ package io.lockstep.example.accounts.cli;
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,29 +20,20 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        Database db = database.open(16);
-        AccountsApp app;
+        Resources resources = new Resources();
         try {
-            app = AccountsApp.start(db.dataSource(), AccountsApp.POSITION_WAIT);
+            Database db = resources.add(database.open(16));
+            AccountsApp app = resources.add(AccountsApp.start(db.dataSource(), AccountsApp.POSITION_WAIT));
+            int bound = app.listen(port);
+            System.out.printf("listening on http://localhost:%d%n", bound);
+            System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
+            System.out.printf("      curl -s localhost:%d/projections%n", bound);
+            System.out.println("Ctrl-C stops it: the projection finishes its batch in flight, then the database stops");
         } catch (RuntimeException e) {
-            db.close();
+            resources.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("stopping: the projection finishes its batch in flight");
-            try {
-                app.close();
-            } finally {
-                db.close();
-                stopped.countDown();
-            }
-        }, "accounts-shutdown"));
-        int bound = app.listen(port);
-        System.out.printf("listening on http://localhost:%d%n", bound);
-        System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
-        System.out.printf("      curl -s localhost:%d/projections%n", bound);
-        stopped.await();
+        Thread.currentThread().join(); // until the JVM is stopped; Resources closes everything on the way out
         return 0;
     }
 }

@@ -51,8 +51,9 @@ final class SimulateCommand implements Callable<Integer> {
         check("--accounts", accounts, 1, 100_000, 100);
         check("--events", events, 0, 100_000_000, 10_000);
         check("--concurrency", concurrency, 1, 256, 8);
-        try (Database db = database.open(concurrency + 6);
-             AccountsApp app = AccountsApp.start(db.dataSource(), Duration.ZERO)) {
+        try (Resources resources = new Resources()) {
+            Database db = resources.add(database.open(concurrency + 6));
+            AccountsApp app = resources.add(AccountsApp.start(db.dataSource(), Duration.ZERO));
             Simulation simulation = new Simulation(app.commands(),
                     new Simulation.Plan(accounts, events, concurrency, seed));
             AtomicReference<Object> outcome = new AtomicReference<>();

@@ -28,7 +28,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Database db = database.open(2)) {
+        try (Resources resources = new Resources()) {
+            Database db = resources.add(database.open(2));
             PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry()).build();
             PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
             long head = log.headPosition();

@@ -57,16 +57,18 @@ final class Requests {
             throw ApiError.badRequest(e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'; this request takes "
                     + (e.getKnownPropertyIds().isEmpty() ? "no fields" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).sorted().collect(Collectors.joining(", "))));
-        } catch (JsonParseException | InputCoercionException e) {
+        } catch (JsonParseException e) {
+            throw ApiError.badRequest(null, "malformed JSON: " + e.getOriginalMessage());
+        } catch (InputCoercionException e) {
             String field = fieldOf(e);
-            throw ApiError.badRequest(field, (field == null ? "malformed JSON: " : field + " is invalid: ")
-                    + e.getOriginalMessage());
+            throw ApiError.badRequest(field, field + " is out of range: amounts are whole cents from 1 to "
+                    + Amounts.MAX_AMOUNT);
         } catch (JsonMappingException e) {
             String field = fieldOf(e);
             if (field == null) {
-                throw ApiError.badRequest(null, "the body must be a JSON object: " + e.getOriginalMessage());
+                throw ApiError.badRequest(null, "the body must be a JSON object, e.g. {\"amount\": 500}");
             }
-            throw ApiError.badRequest(field, field + " has the wrong type: " + e.getOriginalMessage());
+            throw ApiError.badRequest(field, field + " has the wrong type: " + expected(e));
         } catch (IOException e) {
             throw ApiError.badRequest(null, "malformed JSON: " + e.getMessage());
         }
@@ -82,6 +84,18 @@ final class Requests {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(field, e.getMessage());
         }
+    }
+
+    private static String expected(JsonMappingException e) {
+        Class<?> target = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException mismatch
+                ? mismatch.getTargetType() : null;
+        if (target == Long.class || target == long.class) {
+            return "give a whole number of cents as a JSON integer, e.g. 500 (not \"500\" or 5.0)";
+        }
+        if (target == String.class) {
+            return "give a JSON string";
+        }
+        return e.getOriginalMessage();
     }
 
     private static String fieldOf(JacksonException e) {

@@ -28,6 +28,9 @@ class ReplayTest {
             try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 12);
                  AccountsApp app = AccountsApp.start(database.dataSource(), Duration.ZERO)) {
                 new Simulation(app.commands(), new Simulation.Plan(40, 3_000, 6, 7)).run();
+                String closing = app.readModels().accounts().stream().filter(a -> !a.closed()).findFirst().orElseThrow()
+                        .accountId();
+                app.commands().close(closing);
                 await().atMost(Duration.ofSeconds(60)).until(() -> app.log().sequencerStatus().backlog() == 0
                         && app.runner().status().checkpoint() == app.log().headPosition());
                 liveAccounts = app.readModels().accounts();
