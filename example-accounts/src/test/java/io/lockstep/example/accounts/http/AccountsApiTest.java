@@ -122,7 +122,15 @@ class AccountsApiTest {
             assertThat(get("/health").status()).isEqualTo(200);
             Response metrics = get("/metrics");
             assertThat(metrics.status()).isEqualTo(200);
-            assertThat(metrics.body()).contains("lockstep_");
+            assertThat(metrics.body()).contains("lockstep_projection_checkpoint", "accounts_command_conflicts_total");
+        }
+
+        @Test
+        void managementReadsItsOwnRequestBodies() throws Exception {
+            Response reset = post("/projections/accounts/reset", "{\"position\": -5}");
+
+            assertThat(reset.status()).isEqualTo(400);
+            assertThat(reset.body()).contains("position");
         }
     }
 
