@@ -5,13 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.lockstep.migrations.LockstepMigrations;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -19,7 +15,8 @@ import org.flywaydb.core.Flyway;
 /**
  * The application's PostgreSQL: an existing server ({@code --jdbc-url}), or an embedded PostgreSQL 17 whose
  * data directory persists, so a restart resumes from the stored checkpoints. A second process pointed at the
- * same data directory while the first runs connects to the server the first started. Opening migrates
+ * same data directory while the first runs connects to the server the first started; a server whose process
+ * was killed (SIGKILL runs no shutdown) is stopped and started again under this process. Opening migrates
  * Lockstep's tables and the application's read models.
  */
 public final class Database implements AutoCloseable {
@@ -53,11 +50,16 @@ public final class Database implements AutoCloseable {
             url = jdbcUrl.get();
             description = "PostgreSQL at " + withoutPassword(url);
         } else {
-            Optional<String> running = runningServer(dataDir);
-            if (running.isPresent()) {
+            DataDirectory directory = new DataDirectory(dataDir);
+            Optional<String> running = directory.runningServer();
+            if (running.isPresent() && directory.ownerAlive()) {
                 url = running.get();
-                description = "the embedded PostgreSQL already running on " + dataDir + " (" + url + ")";
+                description = "the embedded PostgreSQL another process runs on " + dataDir + " (" + url + ")";
             } else {
+                if (running.isPresent()) {
+                    System.out.println("stopping the embedded PostgreSQL a killed process left running on " + dataDir);
+                    directory.stopOrphan(Duration.ofSeconds(60));
+                }
                 embedded = startEmbedded(dataDir);
                 url = embedded.getJdbcUrl("postgres", "postgres");
                 description = "embedded PostgreSQL 17, data in " + dataDir;
@@ -99,36 +101,14 @@ public final class Database implements AutoCloseable {
         try {
             Files.createDirectories(dataDir);
             return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false)
+                    // The library's defaults trade durability for test speed; an acknowledged command must
+                    // survive a crash of the machine, as it would on a real server.
+                    .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
                     .setRegisterShutdownHook(false) // stopped by close(), after the application
                     .start();
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
                     + ". Pass --data-dir for another directory, or --jdbc-url for an existing server", e);
-        }
-    }
-
-    /**
-     * A server another process started on {@code dataDir}: PostgreSQL writes its port to the fourth line of
-     * {@code postmaster.pid}.
-     */
-    private static Optional<String> runningServer(Path dataDir) {
-        Path pidFile = dataDir.resolve("postmaster.pid");
-        if (!Files.isRegularFile(pidFile)) {
-            return Optional.empty();
-        }
-        try {
-            List<String> lines = Files.readAllLines(pidFile);
-            if (lines.size() < 4) {
-                return Optional.empty();
-            }
-            String url = "jdbc:postgresql://localhost:" + Integer.parseInt(lines.get(3).strip()) + "/postgres?user=postgres";
-            try (Connection ignored = DriverManager.getConnection(url)) {
-                return Optional.of(url);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + pidFile, e);
-        } catch (NumberFormatException | SQLException e) {
-            return Optional.empty(); // a stale pid file: the server is not running
         }
     }
 
