@@ -1,0 +1,140 @@
+package io.lockstep.example.accounts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lockstep.example.accounts.support.AppProcess;
+import io.lockstep.example.accounts.support.Http;
+import io.lockstep.example.accounts.support.LogFold;
+import io.lockstep.postgres.testing.TestDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exactly-once through the whole application: {@code simulate} runs in a child JVM and is killed with SIGKILL
+ * while clients append and the projection commits batches, three times, at different points; then {@code serve}
+ * resumes. Once the projection has reached the end of the log, {@code account_balance} and
+ * {@code owner_summary} must equal the fold of the log computed here. A batch lost in a crash leaves rows
+ * behind the log; a batch applied twice (read-model writes committed without their checkpoint) counts
+ * movements twice.
+ */
+class SimulateCrashTest {
+
+    /**
+     * Accounts each simulate run opens. With the simulation's 1% closings an account takes about 100 events
+     * until it is closed, after which every command to it is refused: 50 accounts stop appending after about
+     * 5,000 events, too close to a 2,000 checkpoint to be sure the kill lands while events still arrive; 500
+     * keep appending for about 50,000.
+     */
+    private static final int ACCOUNTS = 500;
+    private static final Duration PATIENCE = Duration.ofSeconds(90);
+
+    static TestDatabase db;
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create(4);
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    /** Where a SIGKILL landed. */
+    record Kill(long checkpoint, long storedEvents, long sequencedEvents) {
+    }
+
+    @Test
+    void readModelsEqualTheFoldOfTheLogAfterSimulateIsKilledThreeTimesAndServeResumes() throws Exception {
+        // given: simulate SIGKILLed three times while its clients append (each run opens new accounts for the
+        // same owners): once its projection has committed 2,000 events; once the next run has projected the
+        // first run's backlog and 1,500 events more; once the run after has committed its first batch
+        List<Kill> kills = new ArrayList<>();
+        kills.add(simulateAndKill("simulate-1", 2_000));
+        kills.add(simulateAndKill("simulate-2", kills.get(0).storedEvents() + 1_500));
+        kills.add(simulateAndKill("simulate-3", kills.get(1).checkpoint()));
+        Kill last = kills.get(2);
+
+        // when: the application restarts and catches up
+        try (AppProcess serve = AppProcess.start("crash-serve", List.of(), "serve", "--port", "0",
+                "--jdbc-url", db.jdbcUrl())) {
+            Http http = new Http(serve.awaitListening());
+            await("the projection reaches the end of the log, every committed event sequenced").atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(100)).until(SimulateCrashTest::caughtUp);
+            long head = db.queryLong("SELECT max(position) FROM lockstep.event_log");
+            await("serve's runner reports the checkpoint it committed").atMost(PATIENCE)
+                    .until(() -> projection(http).get("checkpoint").asLong() == head);
+            long committedByServe = projection(http).get("eventsProcessed").asLong();
+
+            // then: the read models are the fold of the log, every column
+            LogFold fold = LogFold.of(db.dataSource());
+            assertThat(fold.violations()).as("account stream rules").isEmpty();
+            assertThat(fold.eventTypes()).as("events in the log by type").containsOnlyKeys("AccountCreated",
+                    "FundsDeposited", "FundsWithdrawn", "AccountClosed");
+            assertThat(fold.accounts()).as("accounts opened by the three runs").hasSizeGreaterThan(2 * ACCOUNTS);
+            assertThat(LogFold.differences(fold.accounts(), LogFold.accountBalance(db.dataSource())))
+                    .as("account_balance rows that differ from the fold of the log").isEmpty();
+            assertThat(LogFold.differences(fold.owners(), LogFold.ownerSummary(db.dataSource())))
+                    .as("owner_summary rows that differ from the fold of the log").isEmpty();
+            assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE balance < 0")).isZero();
+
+            // and serve resumed from the last stored checkpoint: it committed exactly the events after it
+            assertThat(head).isEqualTo(db.queryLong("SELECT count(*) FROM lockstep.event_log"));
+            assertThat(last.checkpoint()).as("checkpoint at the last kill").isLessThan(head);
+            assertThat(committedByServe).as("events serve committed").isEqualTo(head - last.checkpoint());
+
+            // and SIGTERM stops it gracefully
+            assertThat(serve.terminate()).as("serve's exit code after SIGTERM:%n%s", serve.output()).isZero();
+        }
+    }
+
+    /**
+     * Runs {@code simulate} until the projection's checkpoint passes {@code checkpointTarget} and appends are
+     * still arriving, then SIGKILLs it.
+     */
+    private static Kill simulateAndKill(String label, long checkpointTarget) {
+        try (AppProcess simulate = AppProcess.start(label, List.of(), "simulate", "--jdbc-url", db.jdbcUrl(),
+                "--accounts", String.valueOf(ACCOUNTS), "--events", "200000", "--concurrency", "8")) {
+            await(label + " projects past position " + checkpointTarget).atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> checkpoint() > checkpointTarget || !simulate.isAlive());
+            long stored = storedEvents();
+            await(label + " still appends").atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
+                    .until(() -> storedEvents() > stored || !simulate.isAlive());
+            assertThat(simulate.isAlive()).as("%s runs until killed:%n%s", label, simulate.output()).isTrue();
+            simulate.kill();
+        }
+        Kill kill = new Kill(checkpoint(), storedEvents(), db.queryLong("SELECT count(*) FROM lockstep.event_log"));
+        System.out.printf("%s: SIGKILL at checkpoint %d, %d events stored, %d sequenced%n", label, kill.checkpoint(),
+                kill.storedEvents(), kill.sequencedEvents());
+        return kill;
+    }
+
+    private static JsonNode projection(Http http) throws Exception {
+        Http.Response response = http.get("/projections");
+        assertThat(response.status()).as("GET /projections: %s", response.body()).isEqualTo(200);
+        return response.json().get("projections").get(0);
+    }
+
+    private static long checkpoint() {
+        return db.queryLong("SELECT coalesce(max(position), -1) FROM lockstep.checkpoints WHERE projection = 'accounts'");
+    }
+
+    private static long storedEvents() {
+        return db.queryLong("SELECT count(*) FROM lockstep.events");
+    }
+
+    private static boolean caughtUp() {
+        return db.queryLong("""
+                SELECT CASE WHEN (SELECT count(*) FROM lockstep.events) = (SELECT count(*) FROM lockstep.event_log)
+                             AND (SELECT position FROM lockstep.checkpoints WHERE projection = 'accounts')
+                               = (SELECT max(position) FROM lockstep.event_log)
+                            THEN 1 ELSE 0 END""") == 1;
+    }
+}
