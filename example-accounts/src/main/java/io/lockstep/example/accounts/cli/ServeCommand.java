@@ -2,11 +2,14 @@ package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code serve}: the HTTP API and the projections, until the process is stopped (Ctrl-C, SIGTERM). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -29,21 +32,37 @@ final class ServeCommand implements Callable<Integer> {
             db.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopping.getAndSet(true)) {
+                return;
+            }
             System.out.println("stopping: the projection finishes its batch in flight");
             try {
                 app.close();
             } finally {
                 db.close();
-                stopped.countDown();
             }
-        }, "accounts-shutdown"));
+        };
+        // SIGTERM and Ctrl-C ask this thread to stop the application, instead of starting the JVM's shutdown: a
+        // shutdown a signal starts exits 143 (130) whatever this returns, and runs all shutdown hooks at once,
+        // the embedded PostgreSQL's own among them, which stops the server under the batch in flight. The hook
+        // covers every other way the JVM ends.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String signal : List.of("TERM", "INT")) {
+            try {
+                Signal.handle(new Signal(signal), received -> stopRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                System.err.println("SIG" + signal + " stops the JVM directly (" + e.getMessage() + ")");
+            }
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "accounts-shutdown"));
         int bound = app.listen(port);
         System.out.printf("listening on http://localhost:%d%n", bound);
         System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
         System.out.printf("      curl -s localhost:%d/projections%n", bound);
-        stopped.await();
+        stopRequested.await();
+        stop.run();
         return 0;
     }
 }
