@@ -65,8 +65,11 @@ class SimulateCrashTest {
         try (AppProcess serve = AppProcess.start("crash-serve", List.of(), "serve", "--port", "0",
                 "--jdbc-url", db.jdbcUrl())) {
             Http http = new Http(serve.awaitListening());
+            long started = System.nanoTime();
             await("the projection reaches the end of the log, every committed event sequenced").atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(100)).until(SimulateCrashTest::caughtUp);
+            System.out.printf("serve: caught up %d events after %.1f s%n", storedEvents() - last.checkpoint(),
+                    (System.nanoTime() - started) / 1e9);
             long head = db.queryLong("SELECT max(position) FROM lockstep.event_log");
             await("serve's runner reports the checkpoint it committed").atMost(PATIENCE)
                     .until(() -> projection(http).get("checkpoint").asLong() == head);
@@ -99,6 +102,7 @@ class SimulateCrashTest {
      * still arriving, then SIGKILLs it.
      */
     private static Kill simulateAndKill(String label, long checkpointTarget) {
+        long started = System.nanoTime();
         try (AppProcess simulate = AppProcess.start(label, List.of(), "simulate", "--jdbc-url", db.jdbcUrl(),
                 "--accounts", String.valueOf(ACCOUNTS), "--events", "200000", "--concurrency", "8")) {
             await(label + " projects past position " + checkpointTarget).atMost(PATIENCE)
@@ -111,8 +115,8 @@ class SimulateCrashTest {
             simulate.kill();
         }
         Kill kill = new Kill(checkpoint(), storedEvents(), db.queryLong("SELECT count(*) FROM lockstep.event_log"));
-        System.out.printf("%s: SIGKILL at checkpoint %d, %d events stored, %d sequenced%n", label, kill.checkpoint(),
-                kill.storedEvents(), kill.sequencedEvents());
+        System.out.printf("%s: SIGKILL after %.1f s at checkpoint %d, %d events stored, %d sequenced%n", label,
+                (System.nanoTime() - started) / 1e9, kill.checkpoint(), kill.storedEvents(), kill.sequencedEvents());
         return kill;
     }
 

@@ -64,6 +64,8 @@ class SmokeTest {
 
             // then: a clean exit that leaves the data and stops the embedded server
             assertThat(exitCode).as("exit code after SIGTERM:%n%s", first.output()).isZero();
+            assertThat(first.stderr()).as("the application stopped before its database")
+                    .doesNotContain("terminating connection due to administrator command");
         }
         assertThat(dataDir().resolve("PG_VERSION")).isRegularFile();
         assertStopped(serverPort);
@@ -83,6 +85,8 @@ class SmokeTest {
             assertThat(projection.get("eventsProcessed").asLong()).as("events processed again").isZero();
             serverPort = embeddedServerPort();
             assertThat(second.terminate()).as("exit code after SIGTERM:%n%s", second.output()).isZero();
+            assertThat(second.stderr()).as("the application stopped before its database")
+                    .doesNotContain("terminating connection due to administrator command");
         }
         assertStopped(serverPort);
     }

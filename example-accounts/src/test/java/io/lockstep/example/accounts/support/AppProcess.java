@@ -117,6 +117,11 @@ public final class AppProcess implements AutoCloseable {
         return read(stdout);
     }
 
+    /** @return what the child printed on standard error so far */
+    public String stderr() {
+        return read(stderr);
+    }
+
     /** @return both output files, for failure messages */
     public String output() {
         return "--- " + stdout + " ---\n" + read(stdout) + "--- " + stderr + " ---\n" + read(stderr);
