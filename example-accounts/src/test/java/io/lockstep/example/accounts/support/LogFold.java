@@ -40,6 +40,8 @@ public final class LogFold {
               FROM lockstep.event_log l JOIN lockstep.events e ON e.id = l.event_id
              ORDER BY l.position""";
 
+    private static final int SHOWN_DIFFERENCES = 20;
+
     private final Map<String, AccountRow> accounts = new TreeMap<>();
     private final Map<String, OwnerRow> owners = new TreeMap<>();
     private final Map<String, Long> streamVersions = new HashMap<>();
@@ -169,19 +171,28 @@ public final class LogFold {
     }
 
     /**
-     * @return one line per key whose rows differ: missing, unexpected, or expected and actual side by side;
-     *         empty when the maps are equal
+     * @return one line per key whose rows differ (missing, unexpected, or expected and actual side by side),
+     *         the first {@value #SHOWN_DIFFERENCES} and a count of the rest; empty when the maps are equal
      */
     public static <V> List<String> differences(Map<String, V> expected, Map<String, V> actual) {
         List<String> differences = new ArrayList<>();
         TreeSet<String> keys = new TreeSet<>(expected.keySet());
         keys.addAll(actual.keySet());
+        int more = 0;
         for (String key : keys) {
             V wanted = expected.get(key);
             V found = actual.get(key);
-            if (!Objects.equals(wanted, found)) {
-                differences.add(key + ":\n  expected " + wanted + "\n  actual   " + found);
+            if (Objects.equals(wanted, found)) {
+                continue;
             }
+            if (differences.size() < SHOWN_DIFFERENCES) {
+                differences.add(key + ":\n  expected " + wanted + "\n  actual   " + found);
+            } else {
+                more++;
+            }
+        }
+        if (more > 0) {
+            differences.add("... and " + more + " more");
         }
         return differences;
     }
