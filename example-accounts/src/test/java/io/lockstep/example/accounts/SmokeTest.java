@@ -73,6 +73,8 @@ class SmokeTest {
         // when: started again the same way
         try (AppProcess second = start("smoke-second")) {
             Http http = new Http(second.awaitListening());
+            assertThat(second.stdout()).as("a server of its own, not one left running")
+                    .contains("database: embedded PostgreSQL 17, data in " + dataDir());
 
             // then: the account is there, and the projection resumed from its stored checkpoint
             Response account = http.get("/accounts/" + accountId);
