@@ -82,13 +82,14 @@ public final class AccountsApp implements AutoCloseable {
     /**
      * Serves the HTTP API (blocking until bound).
      *
+     * @param host the address to bind: {@code 127.0.0.1} for this machine only, {@code 0.0.0.0} for all
      * @param port the port, or 0 for any free one
      * @return the bound port
      */
-    public int listen(int port) {
+    public int listen(String host, int port) {
         AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, management,
                 ProjectionHealth.withDefaults(), registry);
-        server = await(vertx.createHttpServer().requestHandler(api.router()).listen(port));
+        server = await(vertx.createHttpServer().requestHandler(api.router()).listen(port, host));
         return server.actualPort();
     }
 

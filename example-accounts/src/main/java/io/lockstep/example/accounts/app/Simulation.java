@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
@@ -61,6 +62,7 @@ public final class Simulation {
         }
         int owners = Math.max(1, plan.accounts() / 3);
         AtomicLong nextOpen = new AtomicLong();
+        CountDownLatch allOpened = new CountDownLatch(plan.accounts()); // no command reaches an account still opening
         AtomicLong nextCommand = new AtomicLong();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < plan.concurrency(); c++) {
@@ -70,8 +72,13 @@ public final class Simulation {
                     for (long i; (i = nextOpen.getAndIncrement()) < plan.accounts(); ) {
                         String id = ids.get((int) i);
                         long owner = i % owners;
-                        send(() -> commands.open(Optional.of(id), "owner-" + owner, 10_000 + random.nextInt(90_000)));
+                        try {
+                            send(() -> commands.open(Optional.of(id), "owner-" + owner, 10_000 + random.nextInt(90_000)));
+                        } finally {
+                            allOpened.countDown();
+                        }
                     }
+                    allOpened.await();
                     double closing = Math.min(0.01, 0.1 * plan.accounts() / Math.max(1, plan.commands()));
                     while (nextCommand.getAndIncrement() < plan.commands()) {
                         String id = pick(ids, random);

@@ -18,13 +18,17 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "The HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "The address to bind; 0.0.0.0 serves other machines too (default: ${DEFAULT-VALUE}, this machine only)")
+    String host;
+
     @Override
     public Integer call() throws InterruptedException {
         Resources resources = new Resources();
         try {
             Database db = resources.add(database.open(16));
             AccountsApp app = resources.add(AccountsApp.start(db.dataSource(), AccountsApp.POSITION_WAIT));
-            int bound = app.listen(port);
+            int bound = app.listen(host, port);
             System.out.printf("listening on http://localhost:%d%n", bound);
             System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
             System.out.printf("      curl -s localhost:%d/projections%n", bound);

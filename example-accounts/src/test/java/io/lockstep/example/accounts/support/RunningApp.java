@@ -18,7 +18,7 @@ public final class RunningApp implements AutoCloseable {
         this.db = db;
         this.database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 16);
         this.app = AccountsApp.start(database.dataSource(), AccountsApp.POSITION_WAIT);
-        this.http = new Http(app.listen(0));
+        this.http = new Http(app.listen("127.0.0.1", 0));
     }
 
     public static RunningApp start() {
