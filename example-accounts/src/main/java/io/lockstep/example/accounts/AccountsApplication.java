@@ -1,6 +1,7 @@
 package io.lockstep.example.accounts;
 
 import io.lockstep.example.accounts.cli.AccountsCommand;
+import io.lockstep.projection.LockstepException;
 import java.util.Set;
 import picocli.CommandLine;
 
@@ -24,6 +25,15 @@ public final class AccountsApplication {
             line[0] = "serve";
             System.arraycopy(args, 0, line, 1, args.length);
         }
-        return new CommandLine(new AccountsCommand()).execute(line);
+        return new CommandLine(new AccountsCommand())
+                .setExecutionExceptionHandler((failure, command, parsed) -> {
+                    command.getErr().println("error: " + failure.getMessage());
+                    if (!(failure instanceof IllegalStateException || failure instanceof IllegalArgumentException
+                            || failure instanceof LockstepException)) {
+                        failure.printStackTrace(command.getErr());
+                    }
+                    return 1;
+                })
+                .execute(line);
     }
 }

@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -35,9 +36,12 @@ public final class AccountsApp implements AutoCloseable {
     public static final int COMMAND_ATTEMPTS = 20;
     /** How long a command waits for its event's global position before answering without it. */
     public static final Duration POSITION_WAIT = Duration.ofSeconds(5);
+    /** How long stopping waits for HTTP requests in flight. */
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private final Vertx vertx;
     private final PostgresEventLog log;
+    private final PostgresProjectionStore store;
     private final ProjectionRunner runner;
     private final ProjectionManagement management;
     private final PrometheusMeterRegistry registry;
@@ -50,8 +54,8 @@ public final class AccountsApp implements AutoCloseable {
         this.log = PostgresEventLog.builder(dataSource, AccountEventTypes.registry()).build();
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProjectionMetrics metrics = new ProjectionMetrics(registry);
-        this.runner = ProjectionRunner.builder(AccountsProjection.create(),
-                PostgresProjectionStore.builder(dataSource).build(), log).listener(metrics).build();
+        this.store = PostgresProjectionStore.builder(dataSource).build();
+        this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, log).listener(metrics).build();
         metrics.bind(runner);
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, COMMAND_ATTEMPTS, positionWait);
@@ -87,9 +91,14 @@ public final class AccountsApp implements AutoCloseable {
      * @return the bound port
      */
     public int listen(String host, int port) {
-        AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, management,
+        AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, store.checkpoints(), management,
                 ProjectionHealth.withDefaults(), registry);
-        server = await(vertx.createHttpServer().requestHandler(api.router()).listen(port, host));
+        try {
+            server = await(vertx.createHttpServer().requestHandler(api.router()).listen(port, host));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "); pass another --port (0 picks a free one) or --host", e);
+        }
         return server.actualPort();
     }
 
@@ -118,7 +127,8 @@ public final class AccountsApp implements AutoCloseable {
     public void close() {
         try {
             if (server != null) {
-                await(server.close());
+                // Requests in flight get their answers (a stored command must not lose its reply).
+                await(server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS));
             }
             await(vertx.close());
         } finally {

@@ -57,12 +57,26 @@ final class DataDirectory {
         }
     }
 
+    /** @return whether sessions other than this check's are connected to the server at {@code url} */
+    static boolean inUse(String url) {
+        try (Connection connection = DriverManager.getConnection(url);
+             var rows = connection.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity"
+                     + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+            rows.next();
+            return rows.getLong(1) > 0;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /**
      * Stops a server whose owner was killed (SIGKILL skips its shutdown), so this process can start its own:
      * SIGTERM to the postmaster, then waits for it to exit.
      */
     void stopOrphan(Duration timeout) {
-        postmaster().flatMap(p -> ProcessHandle.of(p.pid())).ifPresent(process -> {
+        postmaster().flatMap(p -> ProcessHandle.of(p.pid()))
+                .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false))
+                .ifPresent(process -> {
             process.destroy();
             try {
                 process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -52,7 +52,7 @@ public final class Database implements AutoCloseable {
         } else {
             DataDirectory directory = new DataDirectory(dataDir);
             Optional<String> running = directory.runningServer();
-            if (running.isPresent() && directory.ownerAlive()) {
+            if (running.isPresent() && (directory.ownerAlive() || DataDirectory.inUse(running.get()))) {
                 url = running.get();
                 description = "the embedded PostgreSQL another process runs on " + dataDir + " (" + url + ")";
             } else {
@@ -69,7 +69,9 @@ public final class Database implements AutoCloseable {
         try {
             dataSource = pool(url, poolSize);
             LockstepMigrations.migrate(dataSource);
-            Flyway.configure().dataSource(dataSource).locations("classpath:db/accounts").load().migrate();
+            // A history table of its own, so a database shared with other Flyway users stays unambiguous.
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/accounts")
+                    .table("accounts_schema_history").validateMigrationNaming(true).load().migrate();
             return new Database(dataSource, embedded, description);
         } catch (RuntimeException e) {
             if (dataSource != null) {
@@ -108,7 +110,8 @@ public final class Database implements AutoCloseable {
                     .start();
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
-                    + ". Pass --data-dir for another directory, or --jdbc-url for an existing server", e);
+                    + ". If another process is starting it right now, wait and try again; otherwise pass --data-dir"
+                    + " for another directory, or --jdbc-url for an existing server", e);
         }
     }
 
@@ -120,7 +123,8 @@ public final class Database implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    private static String withoutPassword(String url) {
+    /** @return {@code url} with its password masked, for messages */
+    public static String withoutPassword(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 

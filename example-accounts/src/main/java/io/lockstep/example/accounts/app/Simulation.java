@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 
@@ -36,6 +37,7 @@ public final class Simulation {
     private final LongAdder appended = new LongAdder();
     private final Map<String, LongAdder> refused = new ConcurrentHashMap<>();
     private final Set<String> closed = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
     public Simulation(AccountCommands commands, Plan plan) {
         this.commands = commands;
@@ -52,7 +54,12 @@ public final class Simulation {
         return plan.accounts() + plan.commands();
     }
 
-    /** Runs the plan on {@code concurrency} virtual threads and waits for it. */
+    /**
+     * Runs the plan on {@code concurrency} virtual threads and waits for it.
+     *
+     * @throws IllegalStateException when a command failed for another reason than the account's rules (the
+     *                               database is down, say): the first such failure, after every client stopped
+     */
     public Result run() throws InterruptedException {
         long started = System.nanoTime();
         String run = Long.toHexString(new Random(plan.seed() ^ System.nanoTime()).nextLong() & 0xffffffL);
@@ -80,7 +87,7 @@ public final class Simulation {
                     }
                     allOpened.await();
                     double closing = Math.min(0.01, 0.1 * plan.accounts() / Math.max(1, plan.commands()));
-                    while (nextCommand.getAndIncrement() < plan.commands()) {
+                    while (failure.get() == null && nextCommand.getAndIncrement() < plan.commands()) {
                         String id = pick(ids, random);
                         double dice = random.nextDouble();
                         send(() -> {
@@ -101,6 +108,10 @@ public final class Simulation {
         }
         for (Thread client : clients) {
             client.join();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a simulated client failed after " + done.get() + " commands: "
+                    + failure.get().getMessage(), failure.get());
         }
         Map<String, Long> refusals = new java.util.TreeMap<>();
         refused.forEach((kind, count) -> refusals.put(kind, count.sum()));
@@ -127,6 +138,8 @@ public final class Simulation {
             appended.increment();
         } catch (AccountRejection rejection) {
             refused.computeIfAbsent(rejection.getClass().getSimpleName(), kind -> new LongAdder()).increment();
+        } catch (RuntimeException e) {
+            failure.compareAndSet(null, e);
         } finally {
             done.incrementAndGet();
         }

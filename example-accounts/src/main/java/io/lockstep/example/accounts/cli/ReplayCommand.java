@@ -58,6 +58,11 @@ final class ReplayCommand implements Callable<Integer> {
             ProjectionRunner runner = resources.add(ProjectionRunner.builder(AccountsProjection.create(),
                     PostgresProjectionStore.builder(db.dataSource()).build(), log).build());
             log.start();
+            if (PostgresProjectionStore.builder(db.dataSource()).build().readCheckpoint(runner.key()).paused()) {
+                throw new IllegalStateException("projection " + projection + " is paused, so a replay would empty its"
+                        + " tables and not rebuild them; resume it first (POST /projections/" + projection
+                        + "/resume), then replay. Nothing was changed");
+            }
             runner.replay();
             long head = log.headPosition();
             long started = System.nanoTime();

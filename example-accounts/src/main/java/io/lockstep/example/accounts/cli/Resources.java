@@ -22,6 +22,11 @@ final class Resources implements AutoCloseable {
     /** @return {@code resource}, to be closed before everything added earlier */
     synchronized <T extends AutoCloseable> T add(T resource) {
         if (closed) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                System.err.println("while stopping: " + e);
+            }
             throw new IllegalStateException("stopping: not opening more");
         }
         opened.push(resource);

@@ -5,7 +5,10 @@ import io.lockstep.example.accounts.app.Database;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code serve}: the HTTP API and the projections, until the process is stopped (Ctrl-C, SIGTERM). */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -22,8 +25,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "The address to bind; 0.0.0.0 serves other machines too (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (port < 0 || port > 65_535) {
+            throw new ParameterException(spec.commandLine(), "--port " + port + " is not a port; use 0..65535"
+                    + " (0 picks a free one; default 8080)");
+        }
         Resources resources = new Resources();
         try {
             Database db = resources.add(database.open(16));

@@ -86,6 +86,11 @@ final class SimulateCommand implements Callable<Integer> {
                     throw new IllegalStateException("projection " + status.name() + " failed: "
                             + status.lastError().map(Object::toString).orElse("?"));
                 }
+                if (status.state() == ProjectionState.PAUSED) {
+                    throw new IllegalStateException("the simulation is stored, but projection " + status.name()
+                            + " is paused at " + status.checkpoint() + "; resume it (POST /projections/"
+                            + status.name() + "/resume) to project the rest");
+                }
                 projecting.update(Math.max(0, status.checkpoint()), head);
                 Thread.sleep(Progress.BAR_EVERY.toMillis());
                 head = app.log().headPosition();

@@ -13,7 +13,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-/** {@code status}: every projection's stored checkpoint against the log's head, and the sequencer. */
+/**
+ * {@code status}: every projection's stored checkpoint against the log's head, and the sequencer. What is
+ * stored: PAUSED, CAUGHT_UP or BEHIND. A runner's own state (LIVE, RETRYING, FAILED with its error) lives in
+ * the process running it: {@code GET /projections} on {@code serve}.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Prints every projection's checkpoint, lag and state, and the sequencer's backlog.")
 final class StatusCommand implements Callable<Integer> {
@@ -33,7 +37,7 @@ final class StatusCommand implements Callable<Integer> {
             PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry()).build();
             PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
             long head = log.headPosition();
-            out.printf("%-16s %7s %-10s %12s %12s %12s%n", "projection", "version", "state", "checkpoint", "head", "lag");
+            out.printf("%-16s %7s %-10s %12s %12s %12s%n", "projection", "version", "stored", "checkpoint", "head", "lag");
             for (String name : PROJECTIONS) {
                 StoredCheckpoint stored = store.readCheckpoint(CheckpointKey.of(name));
                 String state = stored.paused() ? "PAUSED" : stored.position() >= head ? "CAUGHT_UP" : "BEHIND";

@@ -142,8 +142,21 @@ public final class AccountCommands {
         }
     }
 
-    private Outcome outcome(String accountId, AppendResult appended) throws InterruptedException {
-        OptionalLong position = positionWait.isZero() ? OptionalLong.empty() : log.awaitPosition(appended, positionWait);
+    /**
+     * The append has committed: from here on nothing may turn the command into a failure, or a client that
+     * retries would apply it twice. Not knowing the position only makes the answer less helpful.
+     */
+    private Outcome outcome(String accountId, AppendResult appended) {
+        OptionalLong position = OptionalLong.empty();
+        if (!positionWait.isZero()) {
+            try {
+                position = log.awaitPosition(appended, positionWait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // e.g. no pooled connection within the pool's timeout: answered without a position
+            }
+        }
         return new Outcome(accountId, appended.lastVersion(), position);
     }
 
@@ -161,10 +174,13 @@ public final class AccountCommands {
         return accountId;
     }
 
-    private static void requireOwner(String owner) {
-        if (owner == null || owner.isBlank() || owner.length() > MAX_OWNER_LENGTH) {
+    /** @throws IllegalArgumentException naming the owner and the allowed form */
+    public static String requireOwner(String owner) {
+        if (owner == null || owner.isBlank() || owner.length() > MAX_OWNER_LENGTH
+                || owner.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("owner '" + owner + "' is invalid: give a name of 1 to "
-                    + MAX_OWNER_LENGTH + " characters");
+                    + MAX_OWNER_LENGTH + " characters without control characters");
         }
+        return owner;
     }
 }

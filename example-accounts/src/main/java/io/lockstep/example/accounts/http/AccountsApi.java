@@ -6,6 +6,7 @@ import io.lockstep.example.accounts.domain.AccountCommands;
 import io.lockstep.example.accounts.domain.AccountCommands.Outcome;
 import io.lockstep.example.accounts.domain.AccountRejection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
+import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
@@ -21,7 +22,10 @@ import io.vertx.ext.web.handler.HttpException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API (JSON). Commands and reads run JDBC on Vert.x's worker pool, never on the event loop.
@@ -42,6 +46,7 @@ public final class AccountsApi {
     /** The largest request body accepted. */
     public static final int MAX_BODY_BYTES = 4096;
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Logger LOG = LoggerFactory.getLogger(AccountsApi.class);
 
     private final Vertx vertx;
     private final AccountCommands commands;
@@ -51,12 +56,18 @@ public final class AccountsApi {
     private final Handler<HttpServerRequest> health;
     private final PrometheusMeterRegistry registry;
 
+    /**
+     * @param runner      the projection the reads are served from (its checkpoint answers {@code ?minPosition})
+     * @param checkpoints where that projection's checkpoint is stored
+     */
     public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, ProjectionRunner runner,
-                       ProjectionManagement management, ProjectionHealth health, PrometheusMeterRegistry registry) {
-        this.vertx = vertx;
-        this.commands = commands;
-        this.readModels = readModels;
-        this.checkpointWait = new CheckpointWait(vertx, runner, CheckpointWait.DEFAULT_TIMEOUT);
+                       CheckpointStore checkpoints, ProjectionManagement management, ProjectionHealth health,
+                       PrometheusMeterRegistry registry) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.commands = Objects.requireNonNull(commands, "commands");
+        this.readModels = Objects.requireNonNull(readModels, "readModels");
+        this.checkpointWait = new CheckpointWait(vertx, Objects.requireNonNull(runner, "runner"),
+                Objects.requireNonNull(checkpoints, "checkpoints"), CheckpointWait.DEFAULT_TIMEOUT);
         this.management = management.httpHandler("/projections");
         this.health = management.healthHandler(health);
         this.registry = registry;
@@ -99,10 +110,14 @@ public final class AccountsApi {
 
     private void open(RoutingContext ctx) {
         Requests.OpenAccount request = Requests.parse(ctx.body().buffer(), Requests.OpenAccount.class);
-        if (request.owner() == null || request.owner().isBlank()
-                || request.owner().length() > AccountCommands.MAX_OWNER_LENGTH) {
+        if (request.owner() == null) {
             throw ApiError.badRequest("owner", "owner is required: a name of 1 to " + AccountCommands.MAX_OWNER_LENGTH
                     + " characters");
+        }
+        try {
+            AccountCommands.requireOwner(request.owner());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("owner", e.getMessage());
         }
         long deposit = Requests.amount(request.initialDeposit(), "initialDeposit");
         Optional<String> id = Optional.ofNullable(request.accountId()).map(value -> validAccountId(value, "accountId"));
@@ -189,8 +204,7 @@ public final class AccountsApi {
                 if (ctx.statusCode() == 413) {
                     yield new ApiError(413, null, "the request body is larger than " + MAX_BODY_BYTES + " bytes");
                 }
-                System.err.println("request " + ctx.request().method() + " " + ctx.request().path() + " failed: " + failure);
-                failure.printStackTrace();
+                LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
                 yield new ApiError(500, null, "internal error: " + failure.getClass().getSimpleName());
             }
         };

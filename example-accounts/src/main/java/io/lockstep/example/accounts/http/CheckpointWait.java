@@ -1,5 +1,6 @@
 package io.lockstep.example.accounts.http;
 
+import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.ProjectionRunner;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -9,8 +10,9 @@ import java.util.Map;
 
 /**
  * Read-your-writes: holds a read until the projection has processed a position the client got from a
- * command ({@code ?minPosition=N}). Watches this process's runner with a timer on the event loop: nothing
- * blocks, and a read that was already caught up is answered at once.
+ * command ({@code ?minPosition=N}). Watches this process's runner with a timer on the event loop, and once
+ * that has passed N, confirms with the stored checkpoint (on a worker thread): the stored one is the truth
+ * when another process replays or runs the projection. Nothing blocks the event loop.
  */
 final class CheckpointWait {
 
@@ -20,11 +22,13 @@ final class CheckpointWait {
 
     private final Vertx vertx;
     private final ProjectionRunner runner;
+    private final CheckpointStore checkpoints;
     private final Duration timeout;
 
-    CheckpointWait(Vertx vertx, ProjectionRunner runner, Duration timeout) {
+    CheckpointWait(Vertx vertx, ProjectionRunner runner, CheckpointStore checkpoints, Duration timeout) {
         this.vertx = vertx;
         this.runner = runner;
+        this.checkpoints = checkpoints;
         this.timeout = timeout;
     }
 
@@ -34,28 +38,41 @@ final class CheckpointWait {
     }
 
     /**
-     * @return a future that succeeds once the checkpoint is at or past {@code minPosition}, or fails with a
-     *         503 {@link ApiError} carrying the checkpoint after the timeout
+     * @return a future that succeeds once the stored checkpoint is at or past {@code minPosition}, or fails
+     *         with a 503 {@link ApiError} carrying the checkpoint after the timeout
      */
     Future<Void> until(long minPosition) {
-        if (runner.status().checkpoint() >= minPosition) {
-            return Future.succeededFuture();
-        }
         Promise<Void> reached = Promise.promise();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        vertx.setPeriodic(CHECK_EVERY_MS, timer -> {
-            long checkpoint = runner.status().checkpoint();
-            if (checkpoint >= minPosition) {
-                vertx.cancelTimer(timer);
+        attempt(minPosition, System.nanoTime() + timeout.toNanos(), reached);
+        return reached.future();
+    }
+
+    private void attempt(long minPosition, long deadline, Promise<Void> reached) {
+        if (checkpoint() < minPosition) {
+            later(minPosition, deadline, reached);
+            return;
+        }
+        String projection = runner.key().projection();
+        vertx.executeBlocking(() -> checkpoints.getCheckpoint(projection), false).onComplete(stored -> {
+            if (stored.failed()) {
+                reached.fail(stored.cause());
+            } else if (stored.result() >= minPosition) {
                 reached.complete();
-            } else if (System.nanoTime() - deadline > 0) {
-                vertx.cancelTimer(timer);
-                reached.fail(new ApiError(503, "minPosition", "the " + runner.key().projection()
-                        + " projection has not reached position " + minPosition + " within " + timeout.toSeconds()
-                        + " s (it is at " + checkpoint + "); retry later",
-                        Map.of("checkpoint", checkpoint, "minPosition", minPosition)));
+            } else {
+                later(minPosition, deadline, reached);
             }
         });
-        return reached.future();
+    }
+
+    private void later(long minPosition, long deadline, Promise<Void> reached) {
+        if (System.nanoTime() - deadline > 0) {
+            long checkpoint = checkpoint();
+            reached.fail(new ApiError(503, "minPosition", "the " + runner.key().projection()
+                    + " projection has not reached position " + minPosition + " within " + timeout.toSeconds()
+                    + " s (it is at " + checkpoint + "); retry later",
+                    Map.of("checkpoint", checkpoint, "minPosition", minPosition)));
+        } else {
+            vertx.setTimer(CHECK_EVERY_MS, timer -> attempt(minPosition, deadline, reached));
+        }
     }
 }

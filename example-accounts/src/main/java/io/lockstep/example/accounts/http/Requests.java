@@ -2,10 +2,14 @@ package io.lockstep.example.accounts.http;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lockstep.example.accounts.domain.Amounts;
@@ -33,10 +37,15 @@ final class Requests {
     }
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, config -> config
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     private Requests() {
@@ -52,12 +61,20 @@ final class Requests {
             bytes = "{}".getBytes();
         }
         try {
-            return MAPPER.readValue(bytes, type);
+            T parsed = MAPPER.readValue(bytes, type);
+            if (parsed == null) {
+                throw ApiError.badRequest(null, "the body must be a JSON object, e.g. {\"amount\": 500}; got null");
+            }
+            return parsed;
         } catch (UnrecognizedPropertyException e) {
             throw ApiError.badRequest(e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'; this request takes "
                     + (e.getKnownPropertyIds().isEmpty() ? "no fields" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).sorted().collect(Collectors.joining(", "))));
         } catch (JsonParseException e) {
+            if (e.getOriginalMessage().startsWith("Duplicate field")) {
+                String field = fieldOf(e);
+                throw ApiError.badRequest(field, field + " is given twice; give each field once");
+            }
             throw ApiError.badRequest(null, "malformed JSON: " + e.getOriginalMessage());
         } catch (InputCoercionException e) {
             String field = fieldOf(e);

@@ -156,7 +156,13 @@ class AccountsApiTest {
                     Arguments.of("/accounts/bad-input/deposits", "{\"amount\": 99999999999999999999}", 400, "amount"),
                     Arguments.of("/accounts/bad-input/withdrawals", "{\"amount\": 5, \"note\": \"x\"}", 400, "note"),
                     Arguments.of("/accounts/bad-input/close", "{\"force\": true}", 400, "force"),
-                    Arguments.of("/accounts/bad%20input/deposits", "{\"amount\": 5}", 400, "accountId"));
+                    Arguments.of("/accounts/bad%20input/deposits", "{\"amount\": 5}", 400, "accountId"),
+                    Arguments.of("/accounts", "null", 400, null),
+                    Arguments.of("/accounts/bad-input/deposits", "null", 400, null),
+                    Arguments.of("/accounts/bad-input/close", "null", 400, null),
+                    Arguments.of("/accounts", "{\"owner\": 123, \"initialDeposit\": 10}", 400, "owner"),
+                    Arguments.of("/accounts", "{\"owner\": \"a\\u0000b\", \"initialDeposit\": 10}", 400, "owner"),
+                    Arguments.of("/accounts/bad-input/deposits", "{\"amount\": 1, \"amount\": 1000}", 400, "amount"));
         }
 
         @ParameterizedTest(name = "{0} {1} -> {2} naming {3}")
