@@ -15,10 +15,12 @@ class ReadmeExampleTest {
     private static final String END = "// README example: end";
 
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"readmodel/AccountsProjection.java", "ProjectionsOnVertx.java"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"src/main/java/io/lockstep/example/accounts/readmodel/AccountsProjection.java",
+            "src/main/java/io/lockstep/example/accounts/ProjectionsOnVertx.java",
+            "src/test/java/io/lockstep/example/accounts/ReadmeSnippets.java"})
     void theReadmeQuotesTheCompiledExampleVerbatim(String file) throws IOException {
         // given
-        String source = Files.readString(Path.of("src/main/java/io/lockstep/example/accounts/" + file));
+        String source = Files.readString(Path.of(file));
         String block = source.substring(source.indexOf(START) + START.length(), source.indexOf(END));
         String quoted = Arrays.stream(block.split("\n"))
                 .map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
