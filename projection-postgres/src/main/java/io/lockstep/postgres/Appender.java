@@ -12,7 +12,7 @@ import java.util.Objects;
 
 /**
  * Appends events to one stream with an optimistic version check, in one statement that also notifies the
- * sequencer (delivered on commit). Thread-safe.
+ * sequencer (delivered on commit) when asked to. Thread-safe.
  */
 final class Appender {
 
@@ -54,13 +54,13 @@ final class Appender {
     /**
      * Appends on {@code connection}, inside its current transaction; a lost race is turned into a
      * {@link StreamVersionConflictException} (or retried, for {@link ExpectedVersion.Any}) after rolling back
-     * to a savepoint, so the caller's transaction stays usable.
+     * to a savepoint, so the caller's transaction stays usable. Notifies the sequencer on commit.
      */
     AppendResult append(Connection connection, Encoded append) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             Savepoint savepoint = connection.setSavepoint();
             try {
-                AppendResult result = insert(connection, append);
+                AppendResult result = insert(connection, append, true);
                 connection.releaseSavepoint(savepoint);
                 return result;
             } catch (SQLException e) {
@@ -76,8 +76,12 @@ final class Appender {
         }
     }
 
-    /** One append attempt on {@code connection}; throws the driver's unique violation on a lost race. */
-    AppendResult insert(Connection connection, Encoded append) throws SQLException {
+    /**
+     * One append attempt on {@code connection}; throws the driver's unique violation on a lost race.
+     *
+     * @param notify whether the append notifies the sequencer (false when the caller wakes a local one)
+     */
+    AppendResult insert(Connection connection, Encoded append, boolean notify) throws SQLException {
         if (append.expected() instanceof ExpectedVersion.Any) {
             // Appenders that expect any version take turns per stream (a transaction-scoped advisory lock on
             // the stream's hash), so they never race for the next version. A statement of its own: under
@@ -101,7 +105,8 @@ final class Appender {
             statement.setArray(5, connection.createArrayOf("text", append.payloads()));
             statement.setBoolean(6, append.expected() instanceof ExpectedVersion.Any);
             statement.setLong(7, expected);
-            statement.setString(8, sql.appended());
+            statement.setBoolean(8, notify);
+            statement.setString(9, sql.appended());
             try (ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 long before = rows.getLong(1);

@@ -13,14 +13,14 @@ record EventLogSql(String appended, String sequenced, String append, String actu
         return new EventLogSql(
                 schema + "_appended",
                 schema + "_sequenced",
-                // One round trip: read the stream's version, check it, insert, notify the sequencer.
+                // One round trip: read the stream's version, check it, insert, notify the sequencer if asked to.
                 "WITH cur AS (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events WHERE stream_id = ?),"
                         + " ins AS (INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
                         + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
                         + " FROM cur, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)"
                         + " WHERE ? OR cur.v = ? RETURNING stream_version)"
                         + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins),"
-                        + " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN pg_notify(?, '') END",
+                        + " CASE WHEN ? AND EXISTS (SELECT 1 FROM ins) THEN pg_notify(?, '') END",
                 "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
                 // Also keeps the tick's scans on the (tx_id, id) index: the planner cannot see the snapshot
                 // bounds and would otherwise read the whole events table on every tick.

@@ -4,8 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** Wakes readers waiting for new positions. A generation counter closes the race between check and wait. */
-final class ReaderSignal {
+/**
+ * Wakes threads waiting for something to happen (new positions for readers, new appends for the
+ * sequencer). A generation counter closes the race between check and wait: read {@link #generation()},
+ * check, then {@link #awaitAfter(long, Duration)}; a {@link #wake()} in between is not lost. Thread-safe.
+ */
+final class WakeSignal {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -20,7 +24,8 @@ final class ReaderSignal {
         }
     }
 
-    void advanced() {
+    /** Moves to the next generation and wakes every waiter. */
+    void wake() {
         lock.lock();
         try {
             generation++;
