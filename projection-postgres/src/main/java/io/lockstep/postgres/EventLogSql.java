@@ -4,23 +4,22 @@ package io.lockstep.postgres;
  * The event log's SQL in one schema, built once from a validated schema name (quoted here); every value is
  * a bound parameter.
  */
-record EventLogSql(String appended, String sequenced, String append, String actualVersion, String lockState,
+record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String lockState,
                    String tick, String read, String head, String readStream, String backlog, String restoreGuard,
                    String positionOf) {
+
+    /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
+    static final int MAX_LISTED_EVENTS = 64;
 
     static EventLogSql forSchema(String schema) {
         String q = "\"" + schema + "\".";
         return new EventLogSql(
                 schema + "_appended",
                 schema + "_sequenced",
-                // One round trip: read the stream's version, check it, insert, notify the sequencer if asked to.
-                "WITH cur AS (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events WHERE stream_id = ?),"
-                        + " ins AS (INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
+                "INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
                         + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
-                        + " FROM cur, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)"
-                        + " WHERE ? OR cur.v = ? RETURNING stream_version)"
-                        + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins),"
-                        + " CASE WHEN ? AND EXISTS (SELECT 1 FROM ins) THEN pg_notify(?, '') END",
+                        + " FROM (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events"
+                        + " WHERE stream_id = ?) cur, ",
                 "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
                 // Also keeps the tick's scans on the (tx_id, id) index: the planner cannot see the snapshot
                 // bounds and would otherwise read the whole events table on every tick.
@@ -58,5 +57,38 @@ record EventLogSql(String appended, String sequenced, String append, String actu
                         + q + "events",
                 "SELECT l.position FROM " + q + "events e JOIN " + q + "event_log l ON l.event_id = e.id"
                         + " WHERE e.stream_id = ? AND e.stream_version = ?");
+    }
+
+    /**
+     * One statement, so one round trip: reads the stream's version, inserts the events after it when
+     * {@code ? OR version = ?} (any version, or the expected one) holds, and returns each new version, with a
+     * notification to the sequencer (delivered on commit) when asked to. Parameters, in order: [the stream id
+     * for the lock,] the stream id, the metadata, the stream id, the events (type and payload of each, or an
+     * array of types and one of payloads), any, expected, notify, the channel.
+     *
+     * @param events    how many events the append has
+     * @param takeTurns whether to take a transaction-scoped advisory lock on the stream first, so that
+     *                  appenders expecting any version take turns instead of racing for the next version. A
+     *                  statement of its own, so that under READ COMMITTED the insert's snapshot is taken after
+     *                  the lock is granted; sent with the insert (one round trip, one Sync), so that in
+     *                  auto-commit mode both run in one implicit transaction, which holds the lock
+     */
+    String append(int events, boolean takeTurns) {
+        StringBuilder statement = new StringBuilder();
+        if (takeTurns) {
+            statement.append("SELECT pg_advisory_xact_lock(hashtextextended(?, 0)); ");
+        }
+        statement.append(appendHead);
+        if (events <= MAX_LISTED_EVENTS) {
+            statement.append("(VALUES ");
+            for (int i = 1; i <= events; i++) {
+                statement.append(i == 1 ? "(" : ", (").append(i).append(", ?, ?)");
+            }
+            statement.append(") AS t(ord, type, payload)");
+        } else {
+            statement.append("unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)");
+        }
+        return statement.append(" WHERE ? OR cur.v = ?")
+                .append(" RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END").toString();
     }
 }

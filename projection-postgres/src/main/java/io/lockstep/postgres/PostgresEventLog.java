@@ -158,38 +158,12 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         // The local sequencer is woken in-process: a NOTIFY per append would serialise the appenders' commits.
         boolean wakeLocally = duty.awake();
-        for (int attempt = 1; ; attempt++) {
-            int tries = attempt;
-            AppendResult result = withConnection("appending to '" + streamId + "'", connection -> {
-                connection.setAutoCommit(false);
-                try {
-                    AppendResult appended = appender.insert(connection, append, !wakeLocally);
-                    connection.commit();
-                    return appended;
-                } catch (SQLException e) {
-                    connection.rollback();
-                    if (!Appender.lostRace(e)) {
-                        throw e;
-                    }
-                    if (Appender.retries(append, tries)) {
-                        return null;
-                    }
-                    connection.setAutoCommit(true);
-                    throw new StreamVersionConflictException(streamId, expected, appender.actualVersion(connection, streamId));
-                } catch (RuntimeException e) {
-                    connection.rollback();
-                    throw e;
-                } finally {
-                    connection.setAutoCommit(true);
-                }
-            });
-            if (result != null) {
-                if (wakeLocally) {
-                    duty.wake();
-                }
-                return result;
-            }
+        AppendResult result = withConnection("appending to '" + streamId + "'",
+                connection -> appender.appendCommitted(connection, append, !wakeLocally));
+        if (wakeLocally) {
+            duty.wake();
         }
+        return result;
     }
 
     /**
@@ -204,7 +178,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
         Objects.requireNonNull(connection, "connection");
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         try {
-            return appender.append(connection, append);
+            return appender.appendInTransaction(connection, append);
         } catch (SQLException e) {
             throw SqlFailures.translate(storeName, "appending to '" + streamId + "'", e);
         }
