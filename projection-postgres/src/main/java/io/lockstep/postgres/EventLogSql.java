@@ -1,11 +1,10 @@
 package io.lockstep.postgres;
 
 /**
- * The event log's SQL in one schema, built once from a validated schema name (quoted here); every value is
- * a bound parameter.
+ * The event log's SQL in one schema, built once from a validated schema name (quoted here, and part of the
+ * channel names); every value that comes from a caller is a bound parameter.
  */
-record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String lockState,
-                   String tick, String read, String head, String readStream, String backlog, String restoreGuard,
+record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String tick, String read, String head, String readStream, String backlog, String restoreGuard,
                    String positionOf) {
 
     /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
@@ -21,28 +20,37 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                         + " FROM (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events"
                         + " WHERE stream_id = ?) cur, ",
                 "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
-                // Also keeps the tick's scans on the (tx_id, id) index: the planner cannot see the snapshot
-                // bounds and would otherwise read the whole events table on every tick.
-                "SELECT set_config('enable_seqscan', 'off', true), pg_snapshot_xmax(snapshot)::text,"
-                        + " ARRAY(SELECT pg_snapshot_xip(snapshot))::text[] FROM " + q + "sequencer_state"
-                        + " WHERE id = 1 FOR UPDATE",
-                // Events whose transaction is visible now and was not in the previous snapshot, in insertion
-                // order (which keeps each stream in version order), get the next dense positions.
-                "WITH cur AS (SELECT pg_current_snapshot() AS s),"
+                // One tick, two statements sent together: one round trip, one implicit transaction (one Sync, in
+                // auto-commit mode). The first locks the sequencer's row (a second sequencer waits here); the
+                // second runs after the lock is granted, so under READ COMMITTED its snapshot sees every tick
+                // committed before. Events whose transaction is visible now and was not in the previous snapshot,
+                // in insertion order (which keeps each stream in version order), get the next dense positions;
+                // the snapshot is saved; readers are notified (on commit) when positions were given.
+                // The previous snapshot's bounds are read in the statement, so it has no parameters and its plan
+                // is planned once per connection and cached; but the planner cannot see the bounds and estimates a
+                // third of the events table. enable_seqscan off keeps the scans on the (tx_id, id) index, and jit
+                // off keeps that estimate (past jit_above_cost from some 300,000 events) from compiling the
+                // statement on every tick (15 ms each, measured).
+                "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true) FROM " + q
+                        + "sequencer_state WHERE id = 1 FOR UPDATE;"
+                        + " WITH prev AS (SELECT snapshot AS s FROM " + q + "sequencer_state WHERE id = 1),"
+                        + " cur AS (SELECT pg_current_snapshot() AS s),"
                         + " base AS (SELECT coalesce(max(position), 0) AS p FROM " + q + "event_log),"
                         // Two index range scans: transactions that began after the previous snapshot, and those
                         // it saw in progress; neither was visible to it.
-                        // The previous snapshot's bounds are bound values (?), so the planner sees them.
                         + " fresh AS (SELECT e.id FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id >= ?::xid8 AND pg_visible_in_snapshot(e.tx_id, cur.s)"
+                        + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev) AND pg_visible_in_snapshot(e.tx_id, cur.s)"
                         + "  UNION ALL SELECT e.id FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id = ANY(?::xid8[]) AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
+                        + "  WHERE e.tx_id = ANY(ARRAY(SELECT pg_snapshot_xip(s) FROM prev))"
+                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
                         + " ins AS (INSERT INTO " + q + "event_log (position, event_id)"
                         + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id FROM fresh f, base"
                         + "  RETURNING position),"
                         + " upd AS (UPDATE " + q + "sequencer_state SET snapshot = (SELECT s FROM cur), ticked_at = now()"
                         + "  WHERE id = 1)"
-                        + " SELECT count(*), coalesce(max(position), -1) FROM ins",
+                        + " SELECT count(*), coalesce(max(position), -1),"
+                        + " CASE WHEN count(*) > 0 THEN pg_notify('" + schema + "_sequenced', max(position)::text) END"
+                        + " FROM ins",
                 "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
                         + " e.recorded_at FROM " + q + "event_log l JOIN " + q + "events e ON e.id = l.event_id"
                         + " WHERE l.position > ? ORDER BY l.position LIMIT ?",
