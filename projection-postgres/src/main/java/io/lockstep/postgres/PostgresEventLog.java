@@ -87,7 +87,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
 
     /**
      * Checks the database, then starts the notification listener and (unless {@link Builder#runSequencer}
-     * is off) the sequencer, each on a virtual thread.
+     * is off) the sequencer, each on a daemon thread of its own.
      *
      * @throws LockstepException     when stored transaction ids are ahead of the server's counter (see
      *                               {@link #checkTransactionIds()}); nothing is started
@@ -98,9 +98,11 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
             throw new IllegalStateException(storeName + " is already started");
         }
         checkTransactionIds();
-        listenerThread = Thread.ofVirtual().name("lockstep-event-log-listener").start(listener);
+        // Platform threads: both block in socket reads and timed waits all day, which on virtual threads cost
+        // carrier hand-offs, poller and timer work (measured: about 35 us of CPU per append at 1 appender).
+        listenerThread = Thread.ofPlatform().daemon().name("lockstep-event-log-listener").start(listener);
         if (runSequencer) {
-            dutyThread = Thread.ofVirtual().name("lockstep-event-log-sequencer").start(duty);
+            dutyThread = Thread.ofPlatform().daemon().name("lockstep-event-log-sequencer").start(duty);
         }
     }
 
