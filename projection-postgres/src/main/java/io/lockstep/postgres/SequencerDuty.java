@@ -20,8 +20,11 @@ final class SequencerDuty implements Runnable {
     /**
      * Shortest time between two ticks under a stream of appends: each tick then sequences every append of
      * that window at once, instead of one tick (a transaction) per append. Adds at most this much latency.
+     * 10 ms rather than 5: a tick costs about 0.4 ms of CPU besides its events (its commit, the NOTIFY and
+     * its delivery), which the appenders share two cores with; halving the ticks raised append throughput by
+     * about 2% (up to 8% with one appender) for 3 ms more median append-to-projected latency.
      */
-    static final Duration MIN_TICK_SPACING = Duration.ofMillis(5);
+    static final Duration MIN_TICK_SPACING = Duration.ofMillis(10);
 
     private final Sequencer sequencer;
     private final WakeSignal appended = new WakeSignal();
