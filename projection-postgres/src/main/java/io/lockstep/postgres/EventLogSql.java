@@ -4,7 +4,8 @@ package io.lockstep.postgres;
  * The event log's SQL in one schema, built once from a validated schema name (quoted here, and part of the
  * channel names); every value that comes from a caller is a bound parameter.
  */
-record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String tick, String read, String head, String readStream, String backlog, String restoreGuard,
+record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String tick,
+                   String read, String head, String readStream, String backlog, String restoreGuard,
                    String positionOf) {
 
     /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
@@ -39,7 +40,8 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                         // Two index range scans: transactions that began after the previous snapshot, and those
                         // it saw in progress; neither was visible to it.
                         + " fresh AS (SELECT e.id FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev) AND pg_visible_in_snapshot(e.tx_id, cur.s)"
+                        + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev)"
+                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)"
                         + "  UNION ALL SELECT e.id FROM " + q + "events e, cur"
                         + "  WHERE e.tx_id = ANY(ARRAY(SELECT pg_snapshot_xip(s) FROM prev))"
                         + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)),"

@@ -77,7 +77,8 @@ final class SequencerDuty implements Runnable {
                     ticking = false;
                     LOG.warn("event log sequencer: {}; retrying in {}", e.toString(), backoff);
                     pause(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
+                            : backoff.multipliedBy(2);
                     continue;
                 }
                 if (appended.awaitAfter(seen, tickInterval)) {
