@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -11,39 +13,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event log's background duty: holds one connection that LISTENs for appends and for sequenced events,
- * ticks the sequencer when an append is notified (and every tick interval, as a fallback), and wakes local
- * readers. A lost connection is re-established with backoff (up to 5 s); while it is down this process
- * does not tick (another process's sequencer may) and its readers fall back to polling.
+ * The event log's notification listener: holds one connection that LISTENs for appends notified by other
+ * processes (and by appends in callers' transactions), which wake the local sequencer, and for events
+ * sequenced elsewhere, which wake local readers. A lost connection is re-established with backoff (up to
+ * 5 s); while it is down, local readers fall back to polling and the local sequencer to its tick interval.
+ * Runs on one thread; {@link #listening()} and {@link #stop()} are thread-safe.
  */
 final class EventLogListener implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLogListener.class);
     private static final Duration MAX_RECONNECT_BACKOFF = Duration.ofSeconds(5);
-    /**
-     * Shortest time between two ticks under a stream of appends: each tick then sequences every append of
-     * that window at once, instead of one tick (a transaction) per append. Adds at most this much latency.
-     */
-    static final Duration MIN_TICK_SPACING = Duration.ofMillis(5);
+    /** How long one wait for notifications lasts; bounds how long {@link #stop()} takes to be noticed. */
+    private static final Duration RECEIVE_TIMEOUT = Duration.ofMillis(100);
 
     private final DataSource dataSource;
     private final EventLogSql sql;
-    private final Sequencer sequencer;
-    private final ReaderSignal readers;
-    private final Duration tickInterval;
-    private final boolean runSequencer;
-    private volatile boolean running = true;
+    private final Runnable appendNotified;
+    private final WakeSignal readers;
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean listening;
     private Connection connection;
 
-    EventLogListener(DataSource dataSource, EventLogSql sql, Sequencer sequencer, ReaderSignal readers,
-                     Duration tickInterval, boolean runSequencer) {
+    /**
+     * @param appendNotified what to do when an append elsewhere was notified: wake the local sequencer, or
+     *                       nothing when this process does not run one
+     * @param readers        woken when another process's sequencer gave positions
+     */
+    EventLogListener(DataSource dataSource, EventLogSql sql, Runnable appendNotified, WakeSignal readers) {
         this.dataSource = dataSource;
         this.sql = sql;
-        this.sequencer = sequencer;
+        this.appendNotified = appendNotified;
         this.readers = readers;
-        this.tickInterval = tickInterval;
-        this.runSequencer = runSequencer;
     }
 
     /** @return true while notifications are being received */
@@ -51,51 +51,46 @@ final class EventLogListener implements Runnable {
         return listening;
     }
 
+    /** Stops the loop within {@link #RECEIVE_TIMEOUT}; idempotent. */
     void stop() {
-        running = false;
+        stopped.countDown();
     }
 
     @Override
     public void run() {
         Duration backoff = Duration.ofMillis(50);
-        long lastTick = System.nanoTime() - MIN_TICK_SPACING.toNanos();
-        while (running) {
-            try {
-                PGNotification[] notifications = receive();
-                long sinceTick = System.nanoTime() - lastTick;
-                if (notifications.length > 0 && sinceTick < MIN_TICK_SPACING.toNanos()
-                        && !pause(Duration.ofNanos(MIN_TICK_SPACING.toNanos() - sinceTick))) {
-                    break;
-                }
-                lastTick = System.nanoTime();
-                boolean sequencedElsewhere = false;
-                for (PGNotification notification : notifications) {
-                    sequencedElsewhere |= notification.getName().equals(sql.sequenced());
-                }
-                if (runSequencer) {
-                    Sequencer.Tick tick = sequencer.tick();
-                    if (tick.sequenced() > 0) {
-                        readers.advanced();
+        try {
+            while (stopped.getCount() > 0) {
+                try {
+                    boolean appendedElsewhere = false;
+                    boolean sequencedElsewhere = false;
+                    for (PGNotification notification : receive()) {
+                        appendedElsewhere |= notification.getName().equals(sql.appended());
+                        sequencedElsewhere |= notification.getName().equals(sql.sequenced());
                     }
+                    if (appendedElsewhere) {
+                        appendNotified.run();
+                    }
+                    if (sequencedElsewhere) {
+                        readers.wake();
+                    }
+                    backoff = Duration.ofMillis(50);
+                } catch (SQLException | RuntimeException e) {
+                    LOG.warn("event log listener: {}; retrying in {}", e.toString(), backoff);
+                    closeConnection();
+                    stopped.await(backoff.toNanos(), TimeUnit.NANOSECONDS);
+                    backoff = backoff.multipliedBy(2).compareTo(MAX_RECONNECT_BACKOFF) > 0 ? MAX_RECONNECT_BACKOFF
+                            : backoff.multipliedBy(2);
                 }
-                if (sequencedElsewhere) {
-                    readers.advanced();
-                }
-                backoff = Duration.ofMillis(50);
-            } catch (SQLException | RuntimeException e) {
-                LOG.warn("event log listener: {}; retrying in {}", e.toString(), backoff);
-                closeConnection();
-                if (!pause(backoff)) {
-                    break;
-                }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_RECONNECT_BACKOFF) > 0 ? MAX_RECONNECT_BACKOFF
-                        : backoff.multipliedBy(2);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeConnection();
         }
-        closeConnection();
     }
 
-    /** Waits up to one tick interval for notifications, (re)connecting first when needed. */
+    /** Waits up to {@link #RECEIVE_TIMEOUT} for notifications, (re)connecting first when needed. */
     private PGNotification[] receive() throws SQLException {
         if (connection == null) {
             connection = dataSource.getConnection();
@@ -105,13 +100,14 @@ final class EventLogListener implements Runnable {
                 listen.execute("LISTEN \"" + sql.sequenced() + "\"");
             }
             listening = true;
-            // Positions may have been given while we were not listening: let waiting readers look, and tick
-            // now rather than after a whole interval.
-            readers.advanced();
+            // Positions may have been given, and appends notified, while we were not listening: let waiting
+            // readers look, and tick now rather than after a whole interval.
+            readers.wake();
+            appendNotified.run();
             return new PGNotification[0];
         }
         PGNotification[] notifications = connection.unwrap(PGConnection.class)
-                .getNotifications((int) Math.max(1, tickInterval.toMillis()));
+                .getNotifications((int) RECEIVE_TIMEOUT.toMillis());
         return notifications == null ? new PGNotification[0] : notifications;
     }
 
@@ -130,17 +126,6 @@ final class EventLogListener implements Runnable {
                 // The connection is already broken; the pool discards it.
             }
             connection = null;
-        }
-    }
-
-    /** @return false when interrupted (the flag is restored) */
-    private boolean pause(Duration duration) {
-        try {
-            Thread.sleep(duration);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 }

@@ -1,49 +1,58 @@
 package io.lockstep.postgres;
 
 /**
- * The event log's SQL in one schema, built once from a validated schema name (quoted here); every value is
- * a bound parameter.
+ * The event log's SQL in one schema, built once from a validated schema name (quoted here, and part of the
+ * channel names); every value that comes from a caller is a bound parameter.
  */
-record EventLogSql(String appended, String sequenced, String append, String actualVersion, String lockState,
-                   String tick, String read, String head, String readStream, String backlog, String restoreGuard,
+record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String tick,
+                   String read, String head, String readStream, String backlog, String restoreGuard,
                    String positionOf) {
+
+    /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
+    static final int MAX_LISTED_EVENTS = 64;
 
     static EventLogSql forSchema(String schema) {
         String q = "\"" + schema + "\".";
         return new EventLogSql(
                 schema + "_appended",
                 schema + "_sequenced",
-                // One round trip: read the stream's version, check it, insert, notify the sequencer.
-                "WITH cur AS (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events WHERE stream_id = ?),"
-                        + " ins AS (INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
+                "INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
                         + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
-                        + " FROM cur, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)"
-                        + " WHERE ? OR cur.v = ? RETURNING stream_version)"
-                        + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins),"
-                        + " CASE WHEN EXISTS (SELECT 1 FROM ins) THEN pg_notify(?, '') END",
+                        + " FROM (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events"
+                        + " WHERE stream_id = ?) cur, ",
                 "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
-                // Also keeps the tick's scans on the (tx_id, id) index: the planner cannot see the snapshot
-                // bounds and would otherwise read the whole events table on every tick.
-                "SELECT set_config('enable_seqscan', 'off', true), pg_snapshot_xmax(snapshot)::text,"
-                        + " ARRAY(SELECT pg_snapshot_xip(snapshot))::text[] FROM " + q + "sequencer_state"
-                        + " WHERE id = 1 FOR UPDATE",
-                // Events whose transaction is visible now and was not in the previous snapshot, in insertion
-                // order (which keeps each stream in version order), get the next dense positions.
-                "WITH cur AS (SELECT pg_current_snapshot() AS s),"
+                // One tick, two statements sent together: one round trip, one implicit transaction (one Sync, in
+                // auto-commit mode). The first locks the sequencer's row (a second sequencer waits here); the
+                // second runs after the lock is granted, so under READ COMMITTED its snapshot sees every tick
+                // committed before. Events whose transaction is visible now and was not in the previous snapshot,
+                // in insertion order (which keeps each stream in version order), get the next dense positions;
+                // the snapshot is saved; readers are notified (on commit) when positions were given.
+                // The previous snapshot's bounds are read in the statement, so it has no parameters and its plan
+                // is planned once per connection and cached; but the planner cannot see the bounds and estimates a
+                // third of the events table. enable_seqscan off keeps the scans on the (tx_id, id) index, and jit
+                // off keeps that estimate (past jit_above_cost from some 300,000 events) from compiling the
+                // statement on every tick (15 ms each, measured).
+                "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true) FROM " + q
+                        + "sequencer_state WHERE id = 1 FOR UPDATE;"
+                        + " WITH prev AS (SELECT snapshot AS s FROM " + q + "sequencer_state WHERE id = 1),"
+                        + " cur AS (SELECT pg_current_snapshot() AS s),"
                         + " base AS (SELECT coalesce(max(position), 0) AS p FROM " + q + "event_log),"
                         // Two index range scans: transactions that began after the previous snapshot, and those
                         // it saw in progress; neither was visible to it.
-                        // The previous snapshot's bounds are bound values (?), so the planner sees them.
                         + " fresh AS (SELECT e.id FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id >= ?::xid8 AND pg_visible_in_snapshot(e.tx_id, cur.s)"
+                        + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev)"
+                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)"
                         + "  UNION ALL SELECT e.id FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id = ANY(?::xid8[]) AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
+                        + "  WHERE e.tx_id = ANY(ARRAY(SELECT pg_snapshot_xip(s) FROM prev))"
+                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
                         + " ins AS (INSERT INTO " + q + "event_log (position, event_id)"
                         + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id FROM fresh f, base"
                         + "  RETURNING position),"
                         + " upd AS (UPDATE " + q + "sequencer_state SET snapshot = (SELECT s FROM cur), ticked_at = now()"
                         + "  WHERE id = 1)"
-                        + " SELECT count(*), coalesce(max(position), -1) FROM ins",
+                        + " SELECT count(*), coalesce(max(position), -1),"
+                        + " CASE WHEN count(*) > 0 THEN pg_notify('" + schema + "_sequenced', max(position)::text) END"
+                        + " FROM ins",
                 "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
                         + " e.recorded_at FROM " + q + "event_log l JOIN " + q + "events e ON e.id = l.event_id"
                         + " WHERE l.position > ? ORDER BY l.position LIMIT ?",
@@ -58,5 +67,38 @@ record EventLogSql(String appended, String sequenced, String append, String actu
                         + q + "events",
                 "SELECT l.position FROM " + q + "events e JOIN " + q + "event_log l ON l.event_id = e.id"
                         + " WHERE e.stream_id = ? AND e.stream_version = ?");
+    }
+
+    /**
+     * One statement, so one round trip: reads the stream's version, inserts the events after it when
+     * {@code ? OR version = ?} (any version, or the expected one) holds, and returns each new version, with a
+     * notification to the sequencer (delivered on commit) when asked to. Parameters, in order: [the stream id
+     * for the lock,] the stream id, the metadata, the stream id, the events (type and payload of each, or an
+     * array of types and one of payloads), any, expected, notify, the channel.
+     *
+     * @param events    how many events the append has
+     * @param takeTurns whether to take a transaction-scoped advisory lock on the stream first, so that
+     *                  appenders expecting any version take turns instead of racing for the next version. A
+     *                  statement of its own, so that under READ COMMITTED the insert's snapshot is taken after
+     *                  the lock is granted; sent with the insert (one round trip, one Sync), so that in
+     *                  auto-commit mode both run in one implicit transaction, which holds the lock
+     */
+    String append(int events, boolean takeTurns) {
+        StringBuilder statement = new StringBuilder();
+        if (takeTurns) {
+            statement.append("SELECT pg_advisory_xact_lock(hashtextextended(?, 0)); ");
+        }
+        statement.append(appendHead);
+        if (events <= MAX_LISTED_EVENTS) {
+            statement.append("(VALUES ");
+            for (int i = 1; i <= events; i++) {
+                statement.append(i == 1 ? "(" : ", (").append(i).append(", ?, ?)");
+            }
+            statement.append(") AS t(ord, type, payload)");
+        } else {
+            statement.append("unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)");
+        }
+        return statement.append(" WHERE ? OR cur.v = ?")
+                .append(" RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END").toString();
     }
 }

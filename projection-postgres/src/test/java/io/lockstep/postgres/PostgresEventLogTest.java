@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -93,6 +94,29 @@ class PostgresEventLogTest {
             assertThatThrownBy(() -> log.append("a", ExpectedVersion.noStream(), List.of(new Deposited("a", 1))))
                     .isInstanceOf(StreamVersionConflictException.class);
             assertThat(log.readStream("a", 0, 10)).hasSize(1);
+        }
+
+        @Test
+        void appendsLongAppendsInOrderWhateverTheirLength() {
+            // given: lengths on both sides of the longest append that lists its events in the statement
+            int[] lengths = {1, EventLogSql.MAX_LISTED_EVENTS, EventLogSql.MAX_LISTED_EVENTS + 1, 300};
+            long next = 0;
+            for (int length : lengths) {
+                List<Deposited> events = LongStream.range(next, next + length)
+                        .mapToObj(n -> new Deposited("a", n)).toList();
+
+                // when
+                AppendResult result = log.append("a", next == 0 ? ExpectedVersion.noStream()
+                        : ExpectedVersion.exactly(next - 1), events);
+
+                // then
+                assertThat(result.firstVersion()).isEqualTo(next);
+                assertThat(result.lastVersion()).isEqualTo(next + length - 1);
+                next += length;
+            }
+            assertThat(log.readStream("a", 0, 1000)).extracting(Envelope::event)
+                    .containsExactlyElementsOf(LongStream.range(0, next)
+                            .mapToObj(n -> new Deposited("a", n)).toList());
         }
 
         @Test

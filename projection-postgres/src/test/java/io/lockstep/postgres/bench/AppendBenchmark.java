@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  * Lockstep's append statement, auto-committed, without NOTIFY), {@code lockstep-unsequenced} (Lockstep's
  * append, log not started).
  *
- * <p><b>Latency.</b> A started log and a started runner (idleWait 1 s, so wake-ups come from notifications);
+ * <p><b>Latency.</b> A started log and a started runner (idleWait 1 s, so wake-ups come from the sequencer);
  * a pacing thread releases single-event appends at {@code --rate} per second; see {@link LatencyTrial}.
  *
  * <p>Run it from the repository root, against a PostgreSQL server whose user may create databases:

@@ -7,9 +7,10 @@ import javax.sql.DataSource;
 
 /**
  * Appends through {@link PostgresEventLog#append(String, ExpectedVersion, java.util.List)} with
- * {@link ExpectedVersion#any()}. {@code lockstep} runs it as in production: the log is started, so the
- * sequencer ticks on every notified append. {@code lockstep-unsequenced} (a diagnostic) leaves the log
- * unstarted: the same append statement with its NOTIFY, but no sequencer and no listener.
+ * {@link ExpectedVersion#any()}. {@code lockstep} runs it as in production: the log is started, so each
+ * append wakes the local sequencer in-process (no NOTIFY) and the sequencer ticks at most every 10 ms.
+ * {@code lockstep-unsequenced} (a diagnostic) leaves the log unstarted, as in a process that only appends:
+ * the same append statement, now with a NOTIFY, but no sequencer and no listener.
  */
 final class LockstepAppends implements AppendContender {
 

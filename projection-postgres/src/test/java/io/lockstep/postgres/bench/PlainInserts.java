@@ -11,12 +11,14 @@ import javax.sql.DataSource;
  * versions counted by the client (each thread owns its streams), no version check, no NOTIFY and no
  * sequencer. Events are encoded with the same {@link AppendWorkload#TYPES}, so the stored JSON is the same.
  *
- * <p>{@code plain-insert} commits each INSERT on its own (auto-commit: one round trip). Two diagnostics
- * add Lockstep's costs one at a time: {@code plain-insert-tx} wraps the INSERT in an explicit transaction
- * committed by a second round trip, as Lockstep's append does; {@code plain-insert-notify} also calls
- * {@code pg_notify} in the INSERT's statement, as Lockstep's append does. {@code plain-insert-cte} sends, in
- * auto-commit, a statement shaped like Lockstep's append (read the stream's version, check it, insert the
- * events from two arrays) without NOTIFY and without sequencer: the cost of the statement's shape alone.
+ * <p>{@code plain-insert} commits each INSERT on its own (auto-commit: one round trip). Diagnostics add
+ * Lockstep's costs one at a time: {@code plain-insert-tx} wraps the INSERT in an explicit transaction
+ * committed by a second round trip (as Lockstep's append did until it took one round trip);
+ * {@code plain-insert-notify} also calls {@code pg_notify} in the INSERT's statement, as Lockstep's appends
+ * do where no local sequencer can be woken.
+ * {@code plain-insert-cte} sends, in auto-commit, Lockstep's append statement (read the stream's version,
+ * check it, insert the events listed after it, return their versions) without NOTIFY and without sequencer:
+ * the cost of the statement's shape alone.
  */
 final class PlainInserts implements AppendContender {
 
@@ -102,39 +104,45 @@ final class PlainInserts implements AppendContender {
         }
     }
 
-    /** Lockstep's append statement, copied from EventLogSql without its NOTIFY: keep the two alike. */
-    private static final String VERSIONED = "WITH cur AS (SELECT coalesce(max(stream_version), -1) AS v"
-            + " FROM lockstep.events WHERE stream_id = ?),"
-            + " ins AS (INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload, metadata)"
-            + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
-            + " FROM cur, unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)"
-            + " WHERE ? OR cur.v = ? RETURNING stream_version)"
-            + " SELECT (SELECT v FROM cur), (SELECT count(*) FROM ins)";
+    /**
+     * Lockstep's append statement for up to 64 events, as EventLogSql.append builds it, without its NOTIFY:
+     * keep the two alike.
+     */
+    private static String versioned(int count) {
+        StringBuilder sql = new StringBuilder("INSERT INTO lockstep.events (stream_id, stream_version, event_type,"
+                + " payload, metadata) SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
+                + " FROM (SELECT coalesce(max(stream_version), -1) AS v FROM lockstep.events WHERE stream_id = ?) cur,"
+                + " (VALUES ");
+        for (int i = 1; i <= count; i++) {
+            sql.append(i == 1 ? "(" : ", (").append(i).append(", ?, ?)");
+        }
+        return sql.append(") AS t(ord, type, payload) WHERE ? OR cur.v = ? RETURNING stream_version").toString();
+    }
 
     private static void insertVersioned(DataSource dataSource, AppendWorkload.Streams streams, int count)
             throws SQLException {
         String streamId = streams.id(streams.advance());
-        String[] types = new String[count];
-        String[] payloads = new String[count];
         List<AppendWorkload.Deposited> events = AppendWorkload.events(streamId, count);
-        for (int i = 0; i < count; i++) {
-            types[i] = AppendWorkload.TYPES.nameOf(events.get(i));
-            payloads[i] = AppendWorkload.TYPES.toJson(events.get(i));
-        }
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(VERSIONED)) {
-            statement.setString(1, streamId);
-            statement.setString(2, streamId);
-            statement.setString(3, "{}");
-            statement.setArray(4, connection.createArrayOf("text", types));
-            statement.setArray(5, connection.createArrayOf("text", payloads));
-            statement.setBoolean(6, true);
-            statement.setLong(7, -2);
+             PreparedStatement statement = connection.prepareStatement(versioned(count))) {
+            int p = 1;
+            statement.setString(p++, streamId);
+            statement.setString(p++, "{}");
+            statement.setString(p++, streamId);
+            for (AppendWorkload.Deposited event : events) {
+                statement.setString(p++, AppendWorkload.TYPES.nameOf(event));
+                statement.setString(p++, AppendWorkload.TYPES.toJson(event));
+            }
+            statement.setBoolean(p++, true);
+            statement.setLong(p, -2);
+            int inserted = 0;
             try (var rows = statement.executeQuery()) {
-                rows.next();
-                if (rows.getLong(2) != count) {
-                    throw new IllegalStateException("inserted " + rows.getLong(2) + " of " + count + " events");
+                while (rows.next()) {
+                    inserted++;
                 }
+            }
+            if (inserted != count) {
+                throw new IllegalStateException("inserted " + inserted + " of " + count + " events");
             }
         }
     }
