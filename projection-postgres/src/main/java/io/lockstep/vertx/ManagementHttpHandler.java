@@ -88,6 +88,9 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
                 reply(request, management.execute(parse.apply(body)));
             } catch (ManagementException e) {
                 answer(request, e.statusCode(), error(e.getMessage()));
+            } catch (RuntimeException e) {
+                // Whatever went wrong, the request gets an answer instead of hanging until the client gives up.
+                answer(request, 400, error("could not handle the body: " + e));
             }
         }).onFailure(failure -> answer(request, 400, error("could not read the body: " + failure.getMessage())));
     }
@@ -111,6 +114,11 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
 
     private static void answer(HttpServerRequest request, int status, JsonObject body) {
         if (!request.response().ended()) {
+            if (status == 413) {
+                // The body was refused unread: close the connection after the answer, so the unread rest
+                // cannot keep it (and a graceful server shutdown) waiting for a request that never ends.
+                request.response().putHeader("Connection", "close");
+            }
             request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .end(body.encode());
         }

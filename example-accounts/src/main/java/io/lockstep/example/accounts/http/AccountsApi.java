@@ -223,6 +223,9 @@ public final class AccountsApi {
         if (ctx.response().ended()) {
             return;
         }
+        if (status == 413) {
+            ctx.response().putHeader("connection", "close"); // the rest of the body stays unread
+        }
         String json;
         try {
             json = JSON.writeValueAsString(body);
