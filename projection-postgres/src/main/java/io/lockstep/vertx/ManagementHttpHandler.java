@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.net.URLDecoder;
@@ -114,7 +115,7 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
 
     private static void answer(HttpServerRequest request, int status, JsonObject body) {
         if (!request.response().ended()) {
-            if (status == 413) {
+            if (status == 413 && request.version() != HttpVersion.HTTP_2) {
                 // The body was refused unread: close the connection after the answer, so the unread rest
                 // cannot keep it (and a graceful server shutdown) waiting for a request that never ends.
                 request.response().putHeader("Connection", "close");

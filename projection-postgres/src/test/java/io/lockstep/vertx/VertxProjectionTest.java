@@ -23,9 +23,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.internal.VertxInternal;
@@ -297,7 +295,7 @@ class VertxProjectionTest {
     class Http {
 
         private HttpServer server;
-        private HttpClient client;
+        private final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
 
         @BeforeEach
         void startServer() throws Exception {
@@ -308,7 +306,6 @@ class VertxProjectionTest {
                     management.httpHandler("/projections").handle(request);
                 }
             }).listen(0, "127.0.0.1"));
-            client = vertx.createHttpClient();
             join(vertx.deployVerticle(verticle(management, VertxProjectionTest::free), new DeploymentOptions()));
             org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> checkpoint() == EVENTS - 1);
         }
@@ -319,10 +316,33 @@ class VertxProjectionTest {
             }
         }
 
+        /**
+         * One request through the JDK's client: Vert.x's client can lose a response body that arrives before
+         * {@code body()} is asked for (eclipse-vertx/vert.x#5904), which made this test hang now and then.
+         */
         private Answer call(HttpMethod method, String path, String body) throws Exception {
-            return join(client.request(method, server.actualPort(), "127.0.0.1", path)
-                    .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
-                    .compose(response -> response.body().map(b -> new Answer(response.statusCode(), b.toString()))));
+            if (path.contains("%zz")) {
+                return raw(method, path); // not a valid URI: the JDK's client refuses to send it
+            }
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + server.actualPort() + path))
+                    .method(method.name(), body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                            : java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .timeout(Duration.ofSeconds(30)).build();
+            java.net.http.HttpResponse<String> response = client.send(request,
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
+        }
+
+        /** Sends a request line as given, over a plain socket, and reads the answer's status and body. */
+        private Answer raw(HttpMethod method, String path) throws Exception {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
+                socket.setSoTimeout(30_000);
+                socket.getOutputStream().write((method.name() + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                return new Answer(Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+            }
         }
 
         @Test

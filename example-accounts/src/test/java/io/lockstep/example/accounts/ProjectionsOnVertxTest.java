@@ -1,5 +1,7 @@
 package io.lockstep.example.accounts;
 
+import io.lockstep.example.accounts.support.Http;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockstep.example.accounts.domain.AccountEvent.AccountCreated;
@@ -12,7 +14,6 @@ import io.lockstep.projection.Projection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -62,12 +63,11 @@ class ProjectionsOnVertxTest {
 
             // then
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> created.get() == 1);
-            var client = vertx.createHttpClient();
-            JsonObject status = join(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/projections")
-                    .compose(r -> r.send()).compose(r -> r.body())).toJsonObject();
+            // The JDK's client: Vert.x's can lose a body that arrives before body() is asked for (vert.x#5904).
+            Http http = new Http(server.actualPort());
+            JsonObject status = new JsonObject(http.get("/projections").body());
             assertThat(status.getJsonArray("projections").getJsonObject(0).getString("name")).isEqualTo("created-count");
-            int health = join(client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/health")
-                    .compose(r -> r.send()).map(r -> r.statusCode()));
+            int health = http.get("/health").status();
             assertThat(health).isEqualTo(200);
         } finally {
             join(vertx.close());

@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -223,8 +224,8 @@ public final class AccountsApi {
         if (ctx.response().ended()) {
             return;
         }
-        if (status == 413) {
-            ctx.response().putHeader("connection", "close"); // the rest of the body stays unread
+        if (status == 413 && ctx.request().version() != HttpVersion.HTTP_2) {
+            ctx.response().putHeader("connection", "close"); // the rest of the body stays unread (HTTP/1.x)
         }
         String json;
         try {
