@@ -1,10 +1,9 @@
 package io.lockstep.example.accounts;
 
-import io.lockstep.example.accounts.support.Http;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockstep.example.accounts.domain.AccountEvent.AccountCreated;
+import io.lockstep.example.accounts.support.Http;
 import io.lockstep.postgres.EventTypes;
 import io.lockstep.postgres.ExpectedVersion;
 import io.lockstep.postgres.PostgresEventLog;
