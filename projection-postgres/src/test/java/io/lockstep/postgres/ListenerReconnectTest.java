@@ -61,8 +61,7 @@ class ListenerReconnectTest {
 
     @BeforeEach
     void emptyTheLogAndOpenAPool() {
-        db.execute("TRUNCATE lockstep.event_log, lockstep.events, lockstep.checkpoints",
-                "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+        db.emptyEventLog("lockstep.checkpoints");
         application = "reconnect-" + UUID.randomUUID().toString().substring(0, 8);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());

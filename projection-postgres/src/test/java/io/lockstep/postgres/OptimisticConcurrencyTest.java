@@ -67,8 +67,7 @@ class OptimisticConcurrencyTest {
 
     @BeforeEach
     void emptyTheLog() {
-        db.execute("TRUNCATE lockstep.event_log, lockstep.events",
-                "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+        db.emptyEventLog();
         log = PostgresEventLog.builder(db.dataSource(), TYPES).build();
         threads = Executors.newCachedThreadPool();
     }

@@ -54,8 +54,7 @@ class PostgresEventLogTest {
 
     @BeforeEach
     void emptyTheLog() {
-        db.execute("TRUNCATE lockstep.event_log, lockstep.events, lockstep.checkpoints, lockstep.dead_letters",
-                "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+        db.emptyEventLog("lockstep.checkpoints", "lockstep.dead_letters");
         log = PostgresEventLog.builder(db.dataSource(), TYPES).build();
     }
 

@@ -49,8 +49,7 @@ class SequencerWakeUpTest {
 
     @BeforeEach
     void emptyTheLog() {
-        db.execute("TRUNCATE lockstep.event_log, lockstep.events",
-                "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+        db.emptyEventLog();
     }
 
     @AfterEach

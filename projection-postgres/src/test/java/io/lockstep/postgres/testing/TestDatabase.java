@@ -81,6 +81,18 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Empties the event log (events and positions) and moves the sequencer's saved snapshot to now, so the
+     * next tick starts from a clean log; also empties {@code moreTables}.
+     */
+    public void emptyEventLog(String... moreTables) {
+        StringBuilder tables = new StringBuilder("lockstep.event_log, lockstep.events");
+        for (String table : moreTables) {
+            tables.append(", ").append(table);
+        }
+        execute("TRUNCATE " + tables, "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+    }
+
     /** @return the single long value {@code sql} selects */
     public long queryLong(String sql) {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();

@@ -55,10 +55,11 @@ final class ReplayCommand implements Callable<Integer> {
             Database db = resources.add(database.open(4));
             PostgresEventLog log = resources.add(PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry())
                     .build());
-            ProjectionRunner runner = resources.add(ProjectionRunner.builder(AccountsProjection.create(),
-                    PostgresProjectionStore.builder(db.dataSource()).build(), log).build());
+            PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+            ProjectionRunner runner = resources.add(ProjectionRunner.builder(AccountsProjection.create(), store, log)
+                    .build());
             log.start();
-            if (PostgresProjectionStore.builder(db.dataSource()).build().readCheckpoint(runner.key()).paused()) {
+            if (store.readCheckpoint(runner.key()).paused()) {
                 throw new IllegalStateException("projection " + projection + " is paused, so a replay would empty its"
                         + " tables and not rebuild them; resume it first (POST /projections/" + projection
                         + "/resume), then replay. Nothing was changed");
