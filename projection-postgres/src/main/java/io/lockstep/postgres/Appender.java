@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,7 +14,9 @@ import java.util.Objects;
 /**
  * Appends events to one stream with an optimistic version check, in one round trip: one statement reads
  * the stream's version, checks it, inserts and returns the new versions (see {@link EventLogSql#append}).
- * Only a failed append costs a second query, for the stream's actual version. Thread-safe.
+ * An append in a transaction of its own to a stream whose version this process remembers from its own
+ * committed appends skips the read ({@link EventLogSql#appendAfter}, {@link StreamVersions}). Only a failed
+ * append costs a second query, for the stream's actual version. Thread-safe.
  */
 final class Appender {
 
@@ -27,6 +30,7 @@ final class Appender {
 
     private final EventLogSql sql;
     private final EventTypes types;
+    private final StreamVersions versions = new StreamVersions();
 
     Appender(EventLogSql sql, EventTypes types) {
         this.sql = sql;
@@ -62,18 +66,42 @@ final class Appender {
 
     /**
      * Appends in a transaction of its own on {@code connection}, which is in auto-commit mode: committed when
-     * this returns. The first attempt is one statement. An append expecting any version that loses the race
-     * for the stream's next version (unique violation) tries again, taking turns with the other appenders of
-     * the stream from then on (an advisory lock sent with the statement, still one round trip).
+     * this returns, and the stream's new version remembered. The first attempt is one statement: after the
+     * remembered version when there is one that fits the expected version, else after the version it reads.
+     * A remembered version that turns out to be behind (unique violation) is forgotten, and the append goes
+     * on as if there had been none (an exact expectation has then lost). An append expecting any version that
+     * loses the race for the stream's next version tries again, taking turns with the other appenders of the
+     * stream from then on (an advisory lock sent with the statement, still one round trip).
      *
      * @param notify whether the append notifies the sequencers (false when the caller wakes a local one)
      * @throws StreamVersionConflictException when the stream is not at the expected version, or an append
      *                                        expecting any version lost {@value #ANY_VERSION_ATTEMPTS} races
      */
     AppendResult appendCommitted(Connection connection, Encoded append, boolean notify) throws SQLException {
+        StreamVersions.Remembered remembered = versions.versionOf(append.streamId());
+        if (fits(append.expected(), remembered)) {
+            try {
+                Inserted inserted = insertAfter(connection, append, remembered, notify);
+                if (inserted != null) {
+                    versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
+                    return inserted.result();
+                }
+                versions.forgetAll(); // another server, or the schema was created anew
+            } catch (SQLException e) {
+                if (!lostRace(e)) {
+                    throw e;
+                }
+                versions.forget(append.streamId());
+                if (!append.anyVersion()) {
+                    throw conflict(connection, append);
+                }
+            }
+        }
         for (int attempt = 1; ; attempt++) {
             try {
-                return insert(connection, append, attempt > 1, notify); // only appends expecting any version retry
+                Inserted inserted = insert(connection, append, attempt > 1, notify); // only any-version appends retry
+                versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
+                return inserted.result();
             } catch (SQLException e) {
                 if (!lostRace(e)) {
                     throw e;
@@ -95,9 +123,9 @@ final class Appender {
         for (int attempt = 1; ; attempt++) {
             Savepoint savepoint = connection.setSavepoint();
             try {
-                AppendResult result = insert(connection, append, append.anyVersion(), true);
+                AppendResult result = insert(connection, append, append.anyVersion(), true).result();
                 connection.releaseSavepoint(savepoint);
-                return result;
+                return result; // not remembered: the caller's transaction may still roll back
             } catch (StreamVersionConflictException e) {
                 connection.rollback(savepoint);
                 throw e;
@@ -120,7 +148,7 @@ final class Appender {
      * @throws SQLException                   the driver's unique violation on a lost race
      * @throws StreamVersionConflictException when the stream is not at the expected version
      */
-    private AppendResult insert(Connection connection, Encoded append, boolean takeTurns, boolean notify)
+    private Inserted insert(Connection connection, Encoded append, boolean takeTurns, boolean notify)
             throws SQLException {
         int events = append.names().length;
         try (PreparedStatement statement = connection.prepareStatement(sql.append(events, takeTurns))) {
@@ -131,15 +159,7 @@ final class Appender {
             statement.setString(p++, append.streamId());
             statement.setString(p++, append.metadata());
             statement.setString(p++, append.streamId());
-            if (events <= EventLogSql.MAX_LISTED_EVENTS) {
-                for (int i = 0; i < events; i++) {
-                    statement.setString(p++, append.names()[i]);
-                    statement.setString(p++, append.payloads()[i]);
-                }
-            } else {
-                statement.setArray(p++, connection.createArrayOf("text", append.names()));
-                statement.setArray(p++, connection.createArrayOf("text", append.payloads()));
-            }
+            p = setEvents(connection, statement, p, append);
             statement.setBoolean(p++, append.anyVersion());
             statement.setLong(p++, switch (append.expected()) {
                 case ExpectedVersion.Any any -> -2;
@@ -152,24 +172,79 @@ final class Appender {
             if (takeTurns) {
                 statement.getMoreResults(); // past the advisory lock's result
             }
-            return result(connection, append, statement);
+            Inserted inserted = inserted(append, statement);
+            if (inserted == null) {
+                throw conflict(connection, append);
+            }
+            return inserted;
         }
     }
 
-    private AppendResult result(Connection connection, Encoded append, PreparedStatement statement)
+    /** @return true when an append expecting {@code expected} may go after the remembered version */
+    private static boolean fits(ExpectedVersion expected, StreamVersions.Remembered remembered) {
+        return remembered.known() && switch (expected) {
+            case ExpectedVersion.Any any -> true;
+            case ExpectedVersion.NoStream none -> false; // a stream never appended to is cheap to read
+            case ExpectedVersion.Exactly exactly -> exactly.version() == remembered.version();
+        };
+    }
+
+    /**
+     * One append after the remembered version, in auto-commit mode.
+     *
+     * @return what was inserted, or null when the epoch moved on (nothing inserted)
+     * @throws SQLException the driver's unique violation when the remembered version is behind the stream
+     */
+    private Inserted insertAfter(Connection connection, Encoded append, StreamVersions.Remembered remembered,
+                                 boolean notify) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql.appendAfter(append.names().length))) {
+            int p = 1;
+            statement.setString(p++, append.streamId());
+            statement.setLong(p++, remembered.version());
+            statement.setString(p++, append.metadata());
+            p = setEvents(connection, statement, p, append);
+            statement.setObject(p++, remembered.epoch().serverStart());
+            statement.setLong(p++, remembered.epoch().eventsTable());
+            statement.setBoolean(p++, notify);
+            statement.setString(p, sql.appended());
+            statement.execute();
+            return inserted(append, statement);
+        }
+    }
+
+    /** Binds the events' types and payloads from parameter {@code p} on; returns the next parameter. */
+    private static int setEvents(Connection connection, PreparedStatement statement, int p, Encoded append)
             throws SQLException {
+        int events = append.names().length;
+        if (events <= EventLogSql.MAX_LISTED_EVENTS) {
+            for (int i = 0; i < events; i++) {
+                statement.setString(p++, append.names()[i]);
+                statement.setString(p++, append.payloads()[i]);
+            }
+            return p;
+        }
+        statement.setArray(p++, connection.createArrayOf("text", append.names()));
+        statement.setArray(p++, connection.createArrayOf("text", append.payloads()));
+        return p;
+    }
+
+    /** What an append statement returned: the versions it inserted and the epoch it saw; null for no rows. */
+    private static Inserted inserted(Encoded append, PreparedStatement statement) throws SQLException {
         long first = Long.MAX_VALUE;
         long last = -1;
-        try (ResultSet versions = statement.getResultSet()) {
-            while (versions.next()) {
-                first = Math.min(first, versions.getLong(1));
-                last = Math.max(last, versions.getLong(1));
+        StreamVersions.Epoch epoch = null;
+        try (ResultSet rows = statement.getResultSet()) {
+            while (rows.next()) {
+                first = Math.min(first, rows.getLong(1));
+                last = Math.max(last, rows.getLong(1));
+                epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class), rows.getLong(4));
             }
         }
-        if (last < 0) {
-            throw conflict(connection, append);
-        }
-        return new AppendResult(append.streamId(), first, last);
+        return last < 0 ? null : new Inserted(new AppendResult(append.streamId(), first, last), epoch);
+    }
+
+    /** The versions an append took, and the epoch its statement saw (see {@link StreamVersions}). */
+    private record Inserted(AppendResult result, StreamVersions.Epoch epoch) {
     }
 
     /** @return true when {@code e} says another appender took the stream's next version first */

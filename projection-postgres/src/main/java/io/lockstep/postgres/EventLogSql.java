@@ -4,15 +4,19 @@ package io.lockstep.postgres;
  * The event log's SQL in one schema, built once from a validated schema name (quoted here, and part of the
  * channel names); every value that comes from a caller is a bound parameter.
  */
-record EventLogSql(String appended, String sequenced, String appendHead, String actualVersion, String tick,
-                   String read, String head, String readStream, String backlog, String restoreGuard,
-                   String positionOf) {
+record EventLogSql(String appended, String sequenced, String appendHead, String appendAfterHead,
+                   String versionsEpoch, String actualVersion, String tick, String read, String head,
+                   String readStream, String backlog, String restoreGuard, String positionOf) {
 
     /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
     static final int MAX_LISTED_EVENTS = 64;
 
     static EventLogSql forSchema(String schema) {
         String q = "\"" + schema + "\".";
+        // What remembered stream versions hold under: this events table (a schema dropped and created again gets
+        // a new one; the regclass constant is resolved when the statement is planned) and the server's start (a
+        // restore, a failover or a crash that lost asynchronous commits restarts it). Both cost nothing to read.
+        String epoch = "pg_postmaster_start_time(), '" + q + "events'::regclass::oid::bigint";
         return new EventLogSql(
                 schema + "_appended",
                 schema + "_sequenced",
@@ -20,6 +24,9 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                         + " SELECT ?, cur.v + t.ord, t.type, t.payload::jsonb, ?::jsonb"
                         + " FROM (SELECT coalesce(max(stream_version), -1) AS v FROM " + q + "events"
                         + " WHERE stream_id = ?) cur, ",
+                "INSERT INTO " + q + "events (stream_id, stream_version, event_type, payload, metadata)"
+                        + " SELECT ?, ? + t.ord, t.type, t.payload::jsonb, ?::jsonb FROM ",
+                epoch,
                 "SELECT coalesce(max(stream_version), -1) FROM " + q + "events WHERE stream_id = ?",
                 // One tick, two statements sent together: one round trip, one implicit transaction (one Sync, in
                 // auto-commit mode). The first locks the sequencer's row (a second sequencer waits here); the
@@ -72,9 +79,10 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
     /**
      * One statement, so one round trip: reads the stream's version, inserts the events after it when
      * {@code ? OR version = ?} (any version, or the expected one) holds, and returns each new version, with a
-     * notification to the sequencer (delivered on commit) when asked to. Parameters, in order: [the stream id
-     * for the lock,] the stream id, the metadata, the stream id, the events (type and payload of each, or an
-     * array of types and one of payloads), any, expected, notify, the channel.
+     * notification to the sequencer (delivered on commit) when asked to, and the {@link #versionsEpoch()
+     * epoch} its snapshot saw. Parameters, in order: [the stream id for the lock,] the stream id, the
+     * metadata, the stream id, the events (type and payload of each, or an array of types and one of
+     * payloads), any, expected, notify, the channel.
      *
      * @param events    how many events the append has
      * @param takeTurns whether to take a transaction-scoped advisory lock on the stream first, so that
@@ -89,16 +97,37 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
             statement.append("SELECT pg_advisory_xact_lock(hashtextextended(?, 0)); ");
         }
         statement.append(appendHead);
+        return withEvents(statement, events).append(" WHERE ? OR cur.v = ?").append(returning()).toString();
+    }
+
+    /**
+     * One statement that inserts the events after a version the caller remembers, without reading the
+     * stream, and only while the {@link #versionsEpoch() epoch} is still the one given: a remembered version
+     * that is behind the stream fails on the unique (stream, version) key; one ahead of it cannot exist while
+     * the epoch holds (see {@link StreamVersions}). Returns as {@link #append} does; no row when the epoch
+     * changed. Parameters, in order: the
+     * stream id, the remembered version, the metadata, the events (as in {@link #append}), the epoch's server
+     * start and events table, notify, the channel.
+     */
+    String appendAfter(int events) {
+        StringBuilder statement = new StringBuilder(appendAfterHead);
+        return withEvents(statement, events).append(" WHERE (").append(versionsEpoch).append(") = (?, ?)")
+                .append(returning()).toString();
+    }
+
+    private static StringBuilder withEvents(StringBuilder statement, int events) {
         if (events <= MAX_LISTED_EVENTS) {
             statement.append("(VALUES ");
             for (int i = 1; i <= events; i++) {
                 statement.append(i == 1 ? "(" : ", (").append(i).append(", ?, ?)");
             }
-            statement.append(") AS t(ord, type, payload)");
-        } else {
-            statement.append("unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)");
+            return statement.append(") AS t(ord, type, payload)");
         }
-        return statement.append(" WHERE ? OR cur.v = ?")
-                .append(" RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END").toString();
+        return statement.append("unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)");
+    }
+
+    /** Each new version, the notification when asked for, and the epoch the statement saw. */
+    private String returning() {
+        return " RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END, " + versionsEpoch;
     }
 }

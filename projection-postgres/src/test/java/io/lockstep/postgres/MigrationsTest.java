@@ -31,7 +31,7 @@ class MigrationsTest {
         var result = LockstepMigrations.migrate(db.dataSource(), "tenant_store");
 
         // then
-        assertThat(result.migrationsExecuted).isEqualTo(5);
+        assertThat(result.migrationsExecuted).isEqualTo(6);
         assertThat(tableCount("tenant_store", "checkpoints")).isOne();
         assertThat(tableCount("tenant_store", "dead_letters")).isOne();
         assertThat(tableCount("tenant_store", "events")).isOne();
@@ -53,7 +53,7 @@ class MigrationsTest {
 
         // then
         assertThat(again.migrationsExecuted).isZero();
-        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(6);
+        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(7);
     }
 
     @Test

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
  * ({@code --contenders}) add Lockstep's costs one at a time: {@code plain-insert-tx} (explicit transaction,
  * a second round trip), {@code plain-insert-notify} (and a NOTIFY), {@code plain-insert-cte} (the shape of
  * Lockstep's append statement, auto-committed, without NOTIFY), {@code lockstep-unsequenced} (Lockstep's
- * append, log not started).
+ * append, log not started), {@code plain-insert-sequenced} (the baseline's INSERTs, sequenced by a started log).
  *
  * <p><b>Latency.</b> A started log and a started runner (idleWait 1 s, so wake-ups come from the sequencer);
  * a pacing thread releases single-event appends at {@code --rate} per second; see {@link LatencyTrial}.
@@ -60,7 +60,8 @@ public final class AppendBenchmark implements Callable<Integer> {
     private static final PrintStream OUT = System.out;
     /** Every contender, in the order a round starts with (rotated by one each round). */
     private static final List<String> ALL = List.of(LockstepAppends.LOCKSTEP, PlainInserts.PLAIN,
-            LockstepAppends.UNSEQUENCED, PlainInserts.PLAIN_TX, PlainInserts.PLAIN_NOTIFY, PlainInserts.PLAIN_CTE);
+            LockstepAppends.UNSEQUENCED, PlainInserts.PLAIN_TX, PlainInserts.PLAIN_NOTIFY, PlainInserts.PLAIN_CTE,
+            PlainInserts.PLAIN_SEQUENCED);
 
     @Spec
     CommandSpec spec;
@@ -86,7 +87,7 @@ public final class AppendBenchmark implements Callable<Integer> {
 
     @Option(names = "--contenders", split = ",", defaultValue = "lockstep,plain-insert",
             description = "throughput contenders, of lockstep,plain-insert,lockstep-unsequenced,plain-insert-tx,"
-                    + "plain-insert-notify,plain-insert-cte (default: ${DEFAULT-VALUE})")
+                    + "plain-insert-notify,plain-insert-cte,plain-insert-sequenced (default: ${DEFAULT-VALUE})")
     List<String> contenders;
 
     @Option(names = "--rate", description = "appends per second of the latency scenario (default: ${DEFAULT-VALUE})")

@@ -1,8 +1,10 @@
 package io.lockstep.postgres.bench;
 
+import io.lockstep.postgres.PostgresEventLog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -18,7 +20,9 @@ import javax.sql.DataSource;
  * do where no local sequencer can be woken.
  * {@code plain-insert-cte} sends, in auto-commit, Lockstep's append statement (read the stream's version,
  * check it, insert the events listed after it, return their versions) without NOTIFY and without sequencer:
- * the cost of the statement's shape alone.
+ * the cost of the statement's shape alone. {@code plain-insert-sequenced} sends the baseline's INSERTs while a
+ * started log sequences them (ticking every 10 ms, as Lockstep's sequencer does under a stream of appends):
+ * the cost of giving every event a position, which no append path can avoid.
  */
 final class PlainInserts implements AppendContender {
 
@@ -26,6 +30,7 @@ final class PlainInserts implements AppendContender {
     static final String PLAIN_TX = "plain-insert-tx";
     static final String PLAIN_NOTIFY = "plain-insert-notify";
     static final String PLAIN_CTE = "plain-insert-cte";
+    static final String PLAIN_SEQUENCED = "plain-insert-sequenced";
 
     /** The channel Lockstep's appends notify in the default schema. */
     private static final String NOTIFY_CHANNEL = "lockstep_appended";
@@ -33,7 +38,7 @@ final class PlainInserts implements AppendContender {
     private final String name;
 
     PlainInserts(String name) {
-        if (!List.of(PLAIN, PLAIN_TX, PLAIN_NOTIFY, PLAIN_CTE).contains(name)) {
+        if (!List.of(PLAIN, PLAIN_TX, PLAIN_NOTIFY, PLAIN_CTE, PLAIN_SEQUENCED).contains(name)) {
             throw new IllegalArgumentException("unknown plain-insert variant '" + name + "'");
         }
         this.name = name;
@@ -46,6 +51,11 @@ final class PlainInserts implements AppendContender {
 
     @Override
     public Session open(DataSource dataSource) {
+        PostgresEventLog log = name.equals(PLAIN_SEQUENCED) ? PostgresEventLog.builder(dataSource,
+                AppendWorkload.TYPES).tickInterval(Duration.ofMillis(10)).build() : null;
+        if (log != null) {
+            log.start();
+        }
         return new Session() {
             @Override
             public Append appender(int thread, int eventsPerAppend) {
@@ -59,16 +69,19 @@ final class PlainInserts implements AppendContender {
 
             @Override
             public long backlog() {
-                return 0;
+                return log == null ? 0 : log.sequencerStatus().backlog();
             }
 
             @Override
             public boolean sequences() {
-                return false;
+                return log != null;
             }
 
             @Override
             public void close() {
+                if (log != null) {
+                    log.close();
+                }
             }
         };
     }
@@ -78,7 +91,7 @@ final class PlainInserts implements AppendContender {
         int stream = streams.advance();
         String streamId = streams.id(stream);
         try (Connection connection = dataSource.getConnection()) {
-            boolean transaction = !name.equals(PLAIN);
+            boolean transaction = !name.equals(PLAIN) && !name.equals(PLAIN_SEQUENCED);
             connection.setAutoCommit(!transaction);
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 int p = 1;

@@ -75,7 +75,8 @@ final class ThroughputTrial {
 
     /** Empties the log and moves the sequencer's snapshot to now, as after a fresh migration. */
     static void reset(TestDatabase db) {
-        db.execute("TRUNCATE lockstep.event_log, lockstep.events, lockstep.checkpoints, lockstep.dead_letters",
+        db.executeRemovingEvents("TRUNCATE lockstep.event_log, lockstep.events, lockstep.checkpoints,"
+                        + " lockstep.dead_letters",
                 "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot(), ticked_at = now()");
     }
 

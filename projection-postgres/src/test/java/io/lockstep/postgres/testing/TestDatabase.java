@@ -82,6 +82,30 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /**
+     * Runs {@code statements} in one transaction that may remove stored events (V6 refuses that otherwise).
+     * Only between tests: a log that appended before remembers stream versions the removal takes away.
+     */
+    public void executeRemovingEvents(String... statements) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            try {
+                statement.execute("SET LOCAL lockstep.allow_event_removal = on");
+                for (String sql : statements) {
+                    statement.execute(sql);
+                }
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Empties the event log (events and positions) and moves the sequencer's saved snapshot to now, so the
      * next tick starts from a clean log; also empties {@code moreTables}.
      */
@@ -90,7 +114,8 @@ public final class TestDatabase implements AutoCloseable {
         for (String table : moreTables) {
             tables.append(", ").append(table);
         }
-        execute("TRUNCATE " + tables, "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+        executeRemovingEvents("TRUNCATE " + tables,
+                "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
     }
 
     /** @return the single long value {@code sql} selects */

@@ -1,0 +1,79 @@
+package io.lockstep.postgres;
+
+import java.time.OffsetDateTime;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The versions streams reached in this process's own committed appends, so the next append to a stream can
+ * insert after its version without reading it ({@link EventLogSql#appendAfter}). A remembered version is
+ * never ahead of the stored one: it was committed, and stored events are never removed (V6 refuses it). It
+ * may be behind (another appender moved the stream on), which the unique (stream, version) key catches. Each
+ * version is remembered with the {@link Epoch} it was committed under, which the append statement checks:
+ * a restored or failed-over server, or a schema created anew, no longer matches, and the append falls back
+ * to reading the stream. Bounded: past {@value #MAX_STREAMS} streams it starts over. Thread-safe.
+ */
+final class StreamVersions {
+
+    /** Streams remembered at most; about 100 bytes each. */
+    static final int MAX_STREAMS = 100_000;
+
+    /** No version remembered. */
+    static final Remembered NONE = new Remembered(null, -1);
+
+    private volatile Memory memory = new Memory(null);
+
+    /**
+     * What remembered versions hold under: the server's start time (a restore from a backup, a failover or a
+     * crash that lost asynchronous commits all start a server anew) and the events table's oid (a schema
+     * dropped and migrated again has a new one).
+     */
+    record Epoch(OffsetDateTime serverStart, long eventsTable) {
+    }
+
+    /** A stream's version and the epoch it holds under; {@link #NONE} when none is remembered. */
+    record Remembered(Epoch epoch, long version) {
+
+        boolean known() {
+            return version >= 0;
+        }
+    }
+
+    /** Versions that all hold under one epoch: a version is only ever added to the memory of its epoch. */
+    private record Memory(Epoch epoch, ConcurrentHashMap<String, Long> versions) {
+
+        Memory(Epoch epoch) {
+            this(epoch, new ConcurrentHashMap<>());
+        }
+    }
+
+    /** @return the version {@code streamId} reached, with its epoch, or {@link #NONE} */
+    Remembered versionOf(String streamId) {
+        Memory current = memory;
+        Long version = current.versions.get(streamId);
+        return version == null ? NONE : new Remembered(current.epoch, version);
+    }
+
+    /**
+     * Remembers that {@code streamId} reached {@code version} in a transaction committed under {@code epoch};
+     * keeps the higher of two versions. An epoch other than the remembered one starts over with this stream.
+     */
+    void reached(Epoch epoch, String streamId, long version) {
+        Memory current = memory;
+        if (!epoch.equals(current.epoch) || current.versions.size() >= MAX_STREAMS
+                && !current.versions.containsKey(streamId)) {
+            current = new Memory(epoch);
+            memory = current;
+        }
+        current.versions.merge(streamId, version, Math::max);
+    }
+
+    /** Forgets one stream, whose remembered version turned out to be behind the stored one. */
+    void forget(String streamId) {
+        memory.versions.remove(streamId);
+    }
+
+    /** Forgets every stream: the epoch changed. */
+    void forgetAll() {
+        memory = new Memory(null);
+    }
+}
