@@ -7,20 +7,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
 
 /**
  * Appends events to one stream with an optimistic version check, in one round trip: one statement reads
  * the stream's version, checks it, inserts and returns the new versions (see {@link EventLogSql#append}).
  * An append in a transaction of its own to a stream whose version this process remembers from its own
- * committed appends skips the read ({@link EventLogSql#appendAfter}, {@link StreamVersions}). Only a failed
- * append costs a second query, for the stream's actual version. Thread-safe.
+ * committed appends skips the read ({@link EventLogSql#appendAfter}, {@link StreamVersions}). A second query
+ * is only needed when an append fails (for the stream's actual version) or the remembered version turns out
+ * to be stale (the append then reads the stream). Thread-safe.
  */
 final class Appender {
 
     private static final String UNIQUE_VIOLATION = "23505";
+    /** The unique key on (stream_id, stream_version) that V3 creates. */
+    private static final String STREAM_VERSION_KEY = "events_stream_id_stream_version_key";
     /**
      * Appends with {@link ExpectedVersion.Any} that lose a race on the stream's next version try again. Each
      * lost race means another append to the stream committed, so the stream moves on; under heavy contention
@@ -83,10 +89,10 @@ final class Appender {
             try {
                 Inserted inserted = insertAfter(connection, append, remembered, notify);
                 if (inserted != null) {
-                    versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
+                    remember(append, inserted);
                     return inserted.result();
                 }
-                versions.forgetAll(); // another server, or the schema was created anew
+                versions.forgetAll(remembered.epoch()); // another server start or another events table
             } catch (SQLException e) {
                 if (!lostRace(e)) {
                     throw e;
@@ -100,7 +106,7 @@ final class Appender {
         for (int attempt = 1; ; attempt++) {
             try {
                 Inserted inserted = insert(connection, append, attempt > 1, notify); // only any-version appends retry
-                versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
+                remember(append, inserted);
                 return inserted.result();
             } catch (SQLException e) {
                 if (!lostRace(e)) {
@@ -180,11 +186,17 @@ final class Appender {
         }
     }
 
+    private void remember(Encoded append, Inserted inserted) {
+        if (inserted.durable()) {
+            versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
+        }
+    }
+
     /** @return true when an append expecting {@code expected} may go after the remembered version */
     private static boolean fits(ExpectedVersion expected, StreamVersions.Remembered remembered) {
         return remembered.known() && switch (expected) {
             case ExpectedVersion.Any any -> true;
-            case ExpectedVersion.NoStream none -> false; // a stream never appended to is cheap to read
+            case ExpectedVersion.NoStream none -> false; // the stream exists: the read path reports the conflict
             case ExpectedVersion.Exactly exactly -> exactly.version() == remembered.version();
         };
     }
@@ -203,8 +215,8 @@ final class Appender {
             statement.setLong(p++, remembered.version());
             statement.setString(p++, append.metadata());
             p = setEvents(connection, statement, p, append);
-            statement.setObject(p++, remembered.epoch().serverStart());
-            statement.setLong(p++, remembered.epoch().eventsTable());
+            statement.setObject(p++, remembered.epoch().serverStart().atOffset(ZoneOffset.UTC));
+            statement.setString(p++, remembered.epoch().eventsFile());
             statement.setBoolean(p++, notify);
             statement.setString(p, sql.appended());
             statement.execute();
@@ -233,23 +245,35 @@ final class Appender {
         long first = Long.MAX_VALUE;
         long last = -1;
         StreamVersions.Epoch epoch = null;
+        boolean durable = false;
         try (ResultSet rows = statement.getResultSet()) {
             while (rows.next()) {
                 first = Math.min(first, rows.getLong(1));
                 last = Math.max(last, rows.getLong(1));
-                epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class), rows.getLong(4));
+                epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class).toInstant(), rows.getString(4));
+                durable = rows.getBoolean(5);
             }
         }
-        return last < 0 ? null : new Inserted(new AppendResult(append.streamId(), first, last), epoch);
+        return last < 0 ? null : new Inserted(new AppendResult(append.streamId(), first, last), epoch, durable);
     }
 
-    /** The versions an append took, and the epoch its statement saw (see {@link StreamVersions}). */
-    private record Inserted(AppendResult result, StreamVersions.Epoch epoch) {
+    /**
+     * The versions an append took, the epoch its statement saw and whether its commit is durable once
+     * acknowledged (see {@link StreamVersions}).
+     */
+    private record Inserted(AppendResult result, StreamVersions.Epoch epoch, boolean durable) {
     }
 
-    /** @return true when {@code e} says another appender took the stream's next version first */
+    /**
+     * @return true when {@code e} says another appender took the stream's next version first (a unique
+     *         violation of another key, such as one an application added, is not a lost race)
+     */
     private static boolean lostRace(SQLException e) {
-        return UNIQUE_VIOLATION.equals(e.getSQLState());
+        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            return false;
+        }
+        ServerErrorMessage message = e instanceof PSQLException p ? p.getServerErrorMessage() : null;
+        return message == null || message.getConstraint() == null || STREAM_VERSION_KEY.equals(message.getConstraint());
     }
 
     /** @return true when a lost race of this append should be retried */

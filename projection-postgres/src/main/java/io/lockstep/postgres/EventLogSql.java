@@ -13,10 +13,10 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
 
     static EventLogSql forSchema(String schema) {
         String q = "\"" + schema + "\".";
-        // What remembered stream versions hold under: this events table (a schema dropped and created again gets
-        // a new one; the regclass constant is resolved when the statement is planned) and the server's start (a
-        // restore, a failover or a crash that lost asynchronous commits restarts it). Both cost nothing to read.
-        String epoch = "pg_postmaster_start_time(), '" + q + "events'::regclass::oid::bigint";
+        // What remembered stream versions hold under (see StreamVersions.Epoch): the server's start, and the events
+        // table's file (base/<database oid>/<file node>: another database, a schema created anew, a clone from a
+        // template or a TRUNCATE all change it). Both are function calls on cached catalog data, no table read.
+        String epoch = "pg_postmaster_start_time(), pg_relation_filepath('" + q + "events'::regclass)";
         return new EventLogSql(
                 schema + "_appended",
                 schema + "_sequenced",
@@ -79,8 +79,8 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
     /**
      * One statement, so one round trip: reads the stream's version, inserts the events after it when
      * {@code ? OR version = ?} (any version, or the expected one) holds, and returns each new version, with a
-     * notification to the sequencer (delivered on commit) when asked to, and the {@link #versionsEpoch()
-     * epoch} its snapshot saw. Parameters, in order: [the stream id for the lock,] the stream id, the
+     * notification to the sequencer (delivered on commit) when asked to, the {@link #versionsEpoch() epoch}
+     * and whether the commit is durable once acknowledged. Parameters, in order: [the stream id for the lock,] the stream id, the
      * metadata, the stream id, the events (type and payload of each, or an array of types and one of
      * payloads), any, expected, notify, the channel.
      *
@@ -126,8 +126,13 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
         return statement.append("unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(type, payload, ord)");
     }
 
-    /** Each new version, the notification when asked for, and the epoch the statement saw. */
+    /**
+     * Each new version, the notification when asked for, the epoch, and whether the commit will be durable
+     * when acknowledged (with synchronous_commit off a crash can lose an acknowledged commit without
+     * restarting the server; such versions are not remembered).
+     */
     private String returning() {
-        return " RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END, " + versionsEpoch;
+        return " RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END, " + versionsEpoch
+                + ", current_setting('synchronous_commit') <> 'off'";
     }
 }

@@ -1,16 +1,17 @@
 package io.lockstep.postgres;
 
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The versions streams reached in this process's own committed appends, so the next append to a stream can
- * insert after its version without reading it ({@link EventLogSql#appendAfter}). A remembered version is
- * never ahead of the stored one: it was committed, and stored events are never removed (V6 refuses it). It
- * may be behind (another appender moved the stream on), which the unique (stream, version) key catches. Each
- * version is remembered with the {@link Epoch} it was committed under, which the append statement checks:
- * a restored or failed-over server, or a schema created anew, no longer matches, and the append falls back
- * to reading the stream. Bounded: past {@value #MAX_STREAMS} streams it starts over. Thread-safe.
+ * insert after its version without reading it ({@link EventLogSql#appendAfter}). Only appends in a
+ * transaction of their own whose commit was durable when acknowledged (synchronous_commit not off) are
+ * remembered, so a remembered version is never ahead of the stored one as long as stored events are not
+ * removed (V6 refuses that) and the database is the same: each version is remembered with the {@link Epoch}
+ * it was committed under, which the append statement checks. A remembered version may be behind (another
+ * appender moved the stream on), which the unique (stream, version) key catches. Bounded: past
+ * {@value #MAX_STREAMS} streams it starts over. Thread-safe.
  */
 final class StreamVersions {
 
@@ -23,11 +24,13 @@ final class StreamVersions {
     private volatile Memory memory = new Memory(null);
 
     /**
-     * What remembered versions hold under: the server's start time (a restore from a backup, a failover or a
-     * crash that lost asynchronous commits all start a server anew) and the events table's oid (a schema
-     * dropped and migrated again has a new one).
+     * What remembered versions hold under: the server's start time (a restore from a backup or a failover
+     * starts a server anew; a crash restart does not, but loses no durable commit) and the path of the events
+     * table's file, which names the database and the table's file node (another database, a clone from a
+     * template, a schema created anew or a TRUNCATE changes it). Not covered: a server whose disk is rolled
+     * back under it without a restart (a virtual machine's memory snapshot).
      */
-    record Epoch(OffsetDateTime serverStart, long eventsTable) {
+    record Epoch(Instant serverStart, String eventsFile) {
     }
 
     /** A stream's version and the epoch it holds under; {@link #NONE} when none is remembered. */
@@ -72,8 +75,10 @@ final class StreamVersions {
         memory.versions.remove(streamId);
     }
 
-    /** Forgets every stream: the epoch changed. */
-    void forgetAll() {
-        memory = new Memory(null);
+    /** Forgets every stream, if they are still remembered under {@code stale}: the epoch changed. */
+    void forgetAll(Epoch stale) {
+        if (stale.equals(memory.epoch)) {
+            memory = new Memory(null);
+        }
     }
 }

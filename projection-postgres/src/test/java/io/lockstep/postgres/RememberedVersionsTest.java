@@ -3,6 +3,8 @@ package io.lockstep.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.lockstep.migrations.LockstepMigrations;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.Envelope;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * An append in a transaction of its own goes after the version the process remembers from its own appends
@@ -148,23 +151,64 @@ class RememberedVersionsTest {
     }
 
     @Nested
-    class WhenTheSchemaWasCreatedAnew {
+    class WhatIsRemembered {
 
         @Test
-        void theNextAppendStartsFromTheStoredVersionNotTheRememberedOne() {
-            // given: a log on its own schema remembers version 2 of "s"
-            LockstepMigrations.migrate(db.dataSource(), "anew");
-            PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), TYPES).schema("anew").build();
+        void removingEventsBehindARunningAppenderLeavesTheHoleV6Prevents() {
+            // given: a log that remembers version 2 of "s"
+            PostgresEventLog log = log();
             log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
 
-            // when: the schema is dropped and migrated again behind it (no trigger sees a DROP)
-            db.execute("DROP SCHEMA anew CASCADE");
-            LockstepMigrations.migrate(db.dataSource(), "anew");
+            // when: versions 1 and 2 are removed behind it, deliberately, and it appends again
+            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
+            AppendResult result = log.append("s", ExpectedVersion.any(), notes("d"));
+
+            // then: it went after what it remembers, as documented ("stop every appending process first")
+            assertThat(result.firstVersion()).isEqualTo(3);
+        }
+
+        @Test
+        void appendsWhoseCommitIsNotDurableWhenAcknowledgedAreNotRemembered() {
+            // given: appends with synchronous_commit off, which a crash restart can lose
+            PGSimpleDataSource asynchronous = new PGSimpleDataSource();
+            asynchronous.setURL(db.jdbcUrl());
+            asynchronous.setOptions("-c synchronous_commit=off");
+            PostgresEventLog log = PostgresEventLog.builder(asynchronous, TYPES).build();
+            log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
+
+            // when: versions 1 and 2 go away behind it (as a crash would take them)
+            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
             AppendResult result = log.append("s", ExpectedVersion.any(), notes("d"));
 
             // then
-            assertThat(result.firstVersion()).isZero();
-            assertThat(stream(log, "s")).containsExactly("d");
+            assertThat(result.firstVersion()).isEqualTo(1);
+            assertThat(stream(log, "s")).containsExactly("a", "d");
+        }
+
+        @Test
+        void afterTheSchemaIsCreatedAnewTheNextAppendStartsFromTheStoredVersion() {
+            // given: a log on its own schema, on one connection whose append statements are server-prepared by
+            // now (pgjdbc prepares on the fifth run), remembers version 5 of "s"
+            LockstepMigrations.migrate(db.dataSource(), "anew");
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(db.jdbcUrl());
+            config.setMaximumPoolSize(1);
+            try (HikariDataSource oneConnection = new HikariDataSource(config)) {
+                PostgresEventLog log = PostgresEventLog.builder(oneConnection, TYPES).schema("anew").build();
+                log.append("s", ExpectedVersion.noStream(), notes("0"));
+                for (int i = 1; i <= 5; i++) {
+                    log.append("s", ExpectedVersion.any(), notes(String.valueOf(i)));
+                }
+
+                // when: the schema is dropped and migrated again behind it (no trigger sees a DROP)
+                db.execute("DROP SCHEMA anew CASCADE");
+                LockstepMigrations.migrate(db.dataSource(), "anew");
+                AppendResult result = log.append("s", ExpectedVersion.any(), notes("again"));
+
+                // then
+                assertThat(result.firstVersion()).isZero();
+                assertThat(stream(log, "s")).containsExactly("again");
+            }
         }
     }
 

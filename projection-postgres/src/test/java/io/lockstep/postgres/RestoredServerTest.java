@@ -65,7 +65,9 @@ class RestoredServerTest {
     }
 
     private static EmbeddedPostgres start(Path data, int port) throws IOException {
-        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+        // synchronous_commit on: appends under zonky's default (off) are not remembered at all
+        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
+                .setServerConfig("synchronous_commit", "on").start();
     }
 
     private static int freePort() throws IOException {
