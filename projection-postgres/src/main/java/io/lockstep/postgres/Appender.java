@@ -250,8 +250,11 @@ final class Appender {
             while (rows.next()) {
                 first = Math.min(first, rows.getLong(1));
                 last = Math.max(last, rows.getLong(1));
-                epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class).toInstant(), rows.getString(4));
-                durable = rows.getBoolean(5);
+                if (epoch == null) { // the same in every row
+                    epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class).toInstant(),
+                            rows.getString(4));
+                    durable = rows.getBoolean(5);
+                }
             }
         }
         return last < 0 ? null : new Inserted(new AppendResult(append.streamId(), first, last), epoch, durable);

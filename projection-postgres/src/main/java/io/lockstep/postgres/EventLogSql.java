@@ -80,9 +80,9 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
      * One statement, so one round trip: reads the stream's version, inserts the events after it when
      * {@code ? OR version = ?} (any version, or the expected one) holds, and returns each new version, with a
      * notification to the sequencer (delivered on commit) when asked to, the {@link #versionsEpoch() epoch}
-     * and whether the commit is durable once acknowledged. Parameters, in order: [the stream id for the lock,] the stream id, the
-     * metadata, the stream id, the events (type and payload of each, or an array of types and one of
-     * payloads), any, expected, notify, the channel.
+     * and whether the commit is durable once acknowledged. Parameters, in order: [the stream id for the
+     * lock,] the stream id, the metadata, the stream id, the events (type and payload of each, or an array
+     * of types and one of payloads), any, expected, notify, the channel.
      *
      * @param events    how many events the append has
      * @param takeTurns whether to take a transaction-scoped advisory lock on the stream first, so that
@@ -105,9 +105,8 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
      * stream, and only while the {@link #versionsEpoch() epoch} is still the one given: a remembered version
      * that is behind the stream fails on the unique (stream, version) key; one ahead of it cannot exist while
      * the epoch holds (see {@link StreamVersions}). Returns as {@link #append} does; no row when the epoch
-     * changed. Parameters, in order: the
-     * stream id, the remembered version, the metadata, the events (as in {@link #append}), the epoch's server
-     * start and events table, notify, the channel.
+     * changed. Parameters, in order: the stream id, the remembered version, the metadata, the events (as in
+     * {@link #append}), the epoch's server start and events table file, notify, the channel.
      */
     String appendAfter(int events) {
         StringBuilder statement = new StringBuilder(appendAfterHead);

@@ -97,6 +97,9 @@ public final class EventTypes {
 
     /** Encodes metadata as a JSON object. */
     String encodeMetadata(Map<String, String> metadata) {
+        if (metadata.isEmpty()) {
+            return "{}";
+        }
         try {
             return json.writeValueAsString(metadata);
         } catch (JsonProcessingException e) {
