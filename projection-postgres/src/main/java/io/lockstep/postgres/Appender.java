@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -178,7 +177,7 @@ final class Appender {
             if (takeTurns) {
                 statement.getMoreResults(); // past the advisory lock's result
             }
-            Inserted inserted = inserted(append, statement);
+            Inserted inserted = inserted(append, statement, null);
             if (inserted == null) {
                 throw conflict(connection, append);
             }
@@ -215,12 +214,12 @@ final class Appender {
             statement.setLong(p++, remembered.version());
             statement.setString(p++, append.metadata());
             p = setEvents(connection, statement, p, append);
-            statement.setObject(p++, remembered.epoch().serverStart().atOffset(ZoneOffset.UTC));
+            statement.setString(p++, remembered.epoch().serverStart()); // ISO 8601: any DateStyle reads it
             statement.setString(p++, remembered.epoch().eventsFile());
             statement.setBoolean(p++, notify);
             statement.setString(p, sql.appended());
             statement.execute();
-            return inserted(append, statement);
+            return inserted(append, statement, remembered.epoch());
         }
     }
 
@@ -240,21 +239,29 @@ final class Appender {
         return p;
     }
 
-    /** What an append statement returned: the versions it inserted and the epoch it saw; null for no rows. */
-    private static Inserted inserted(Encoded append, PreparedStatement statement) throws SQLException {
+    /**
+     * @param known the epoch the statement was given, or null to read it from the result
+     * @return what an append statement returned: the versions it inserted, the epoch and whether the commit
+     *         is durable (the same in every row); null for no rows
+     */
+    private static Inserted inserted(Encoded append, PreparedStatement statement, StreamVersions.Epoch known)
+            throws SQLException {
         long first = Long.MAX_VALUE;
         long last = -1;
-        StreamVersions.Epoch epoch = null;
+        StreamVersions.Epoch epoch = known;
         boolean durable = false;
         try (ResultSet rows = statement.getResultSet()) {
             while (rows.next()) {
-                first = Math.min(first, rows.getLong(1));
-                last = Math.max(last, rows.getLong(1));
-                if (epoch == null) { // the same in every row
-                    epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class).toInstant(),
-                            rows.getString(4));
+                long version = rows.getLong(1);
+                if (last < 0) {
+                    if (epoch == null) {
+                        epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class).toInstant(),
+                                rows.getString(4));
+                    }
                     durable = rows.getBoolean(5);
                 }
+                first = Math.min(first, version);
+                last = Math.max(last, version);
             }
         }
         return last < 0 ? null : new Inserted(new AppendResult(append.streamId(), first, last), epoch, durable);

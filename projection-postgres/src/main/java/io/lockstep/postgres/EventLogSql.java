@@ -110,7 +110,7 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
      */
     String appendAfter(int events) {
         StringBuilder statement = new StringBuilder(appendAfterHead);
-        return withEvents(statement, events).append(" WHERE (").append(versionsEpoch).append(") = (?, ?)")
+        return withEvents(statement, events).append(" WHERE (").append(versionsEpoch).append(") = (?::timestamptz, ?)")
                 .append(returning()).toString();
     }
 

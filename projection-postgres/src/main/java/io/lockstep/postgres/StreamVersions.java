@@ -30,7 +30,12 @@ final class StreamVersions {
      * template, a schema created anew or a TRUNCATE changes it). Not covered: a server whose disk is rolled
      * back under it without a restart (a virtual machine's memory snapshot).
      */
-    record Epoch(Instant serverStart, String eventsFile) {
+    record Epoch(String serverStart, String eventsFile) {
+
+        /** @param serverStart the server's start time, kept as ISO-8601 text (bound as text, compared as time) */
+        Epoch(Instant serverStart, String eventsFile) {
+            this(serverStart.toString(), eventsFile);
+        }
     }
 
     /** A stream's version and the epoch it holds under; {@link #NONE} when none is remembered. */

@@ -168,6 +168,23 @@ class RememberedVersionsTest {
         }
 
         @Test
+        void theServersStartTimeMatchesWhateverTheSessionsDateStyleAndTimeZone() {
+            // given: sessions that print times their own way (the start time is bound as ISO 8601 text)
+            PGSimpleDataSource unusual = new PGSimpleDataSource();
+            unusual.setURL(db.jdbcUrl());
+            unusual.setOptions("-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu");
+            PostgresEventLog log = PostgresEventLog.builder(unusual, TYPES).build();
+            log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
+
+            // when: versions 1 and 2 are removed behind it, deliberately, and it appends again
+            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
+            AppendResult result = log.append("s", ExpectedVersion.any(), notes("d"));
+
+            // then: the remembered version was used (the epoch matched)
+            assertThat(result.firstVersion()).isEqualTo(3);
+        }
+
+        @Test
         void appendsWhoseCommitIsNotDurableWhenAcknowledgedAreNotRemembered() {
             // given: appends with synchronous_commit off, which a crash restart can lose
             PGSimpleDataSource asynchronous = new PGSimpleDataSource();
