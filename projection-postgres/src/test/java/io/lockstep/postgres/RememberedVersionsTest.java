@@ -11,6 +11,7 @@ import io.lockstep.projection.Envelope;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,13 +156,8 @@ class RememberedVersionsTest {
 
         @Test
         void removingEventsBehindARunningAppenderLeavesTheHoleV6Prevents() {
-            // given: a log that remembers version 2 of "s"
-            PostgresEventLog log = log();
-            log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
-
-            // when: versions 1 and 2 are removed behind it, deliberately, and it appends again
-            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
-            AppendResult result = log.append("s", ExpectedVersion.any(), notes("d"));
+            // when
+            AppendResult result = appendAfterVersionsRemovedBehind(db.dataSource());
 
             // then: it went after what it remembers, as documented ("stop every appending process first")
             assertThat(result.firstVersion()).isEqualTo(3);
@@ -169,16 +165,9 @@ class RememberedVersionsTest {
 
         @Test
         void theServersStartTimeMatchesWhateverTheSessionsDateStyleAndTimeZone() {
-            // given: sessions that print times their own way (the start time is bound as ISO 8601 text)
-            PGSimpleDataSource unusual = new PGSimpleDataSource();
-            unusual.setURL(db.jdbcUrl());
-            unusual.setOptions("-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu");
-            PostgresEventLog log = PostgresEventLog.builder(unusual, TYPES).build();
-            log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
-
-            // when: versions 1 and 2 are removed behind it, deliberately, and it appends again
-            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
-            AppendResult result = log.append("s", ExpectedVersion.any(), notes("d"));
+            // when: sessions print times their own way (the start time is bound as ISO 8601 text)
+            AppendResult result = appendAfterVersionsRemovedBehind(
+                    sessionsWith("-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu"));
 
             // then: the remembered version was used (the epoch matched)
             assertThat(result.firstVersion()).isEqualTo(3);
@@ -186,20 +175,30 @@ class RememberedVersionsTest {
 
         @Test
         void appendsWhoseCommitIsNotDurableWhenAcknowledgedAreNotRemembered() {
-            // given: appends with synchronous_commit off, which a crash restart can lose
-            PGSimpleDataSource asynchronous = new PGSimpleDataSource();
-            asynchronous.setURL(db.jdbcUrl());
-            asynchronous.setOptions("-c synchronous_commit=off");
-            PostgresEventLog log = PostgresEventLog.builder(asynchronous, TYPES).build();
-            log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
-
-            // when: versions 1 and 2 go away behind it (as a crash would take them)
-            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
-            AppendResult result = log.append("s", ExpectedVersion.any(), notes("d"));
+            // when: appends with synchronous_commit off, which a crash restart can lose as the removal does
+            AppendResult result = appendAfterVersionsRemovedBehind(sessionsWith("-c synchronous_commit=off"));
 
             // then
             assertThat(result.firstVersion()).isEqualTo(1);
-            assertThat(stream(log, "s")).containsExactly("a", "d");
+            assertThat(stream(log(), "s")).containsExactly("a", "d");
+        }
+
+        /**
+         * Appends versions 0-2 of "s" through a log on {@code dataSource}, removes versions 1 and 2 behind it
+         * (deliberately, with the setting), and appends once more through the same log.
+         */
+        private static AppendResult appendAfterVersionsRemovedBehind(DataSource dataSource) {
+            PostgresEventLog log = PostgresEventLog.builder(dataSource, TYPES).build();
+            log.append("s", ExpectedVersion.noStream(), notes("a", "b", "c"));
+            db.executeRemovingEvents("DELETE FROM lockstep.events WHERE stream_id = 's' AND stream_version > 0");
+            return log.append("s", ExpectedVersion.any(), notes("d"));
+        }
+
+        private static DataSource sessionsWith(String options) {
+            PGSimpleDataSource dataSource = new PGSimpleDataSource();
+            dataSource.setURL(db.jdbcUrl());
+            dataSource.setOptions(options);
+            return dataSource;
         }
 
         @Test
