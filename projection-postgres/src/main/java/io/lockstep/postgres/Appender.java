@@ -36,6 +36,13 @@ final class Appender {
     private final EventLogSql sql;
     private final EventTypes types;
     private final StreamVersions versions = new StreamVersions();
+    /**
+     * Statements for appends that list their events, by count, built on first use: the same String object
+     * every time also spares the driver's statement cache rehashing it. Racy but safe: a String is immutable.
+     */
+    private final String[] appends = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
+    private final String[] appendsTakingTurns = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
+    private final String[] appendsAfter = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
 
     Appender(EventLogSql sql, EventTypes types) {
         this.sql = sql;
@@ -91,7 +98,7 @@ final class Appender {
                     remember(append, inserted);
                     return inserted.result();
                 }
-                versions.forgetAll(remembered.epoch()); // another server start or another events table
+                versions.forgetAll(remembered.epoch()); // another server start or events table, or no longer durable
             } catch (SQLException e) {
                 if (!lostRace(e)) {
                     throw e;
@@ -156,7 +163,7 @@ final class Appender {
     private Inserted insert(Connection connection, Encoded append, boolean takeTurns, boolean notify)
             throws SQLException {
         int events = append.names().length;
-        try (PreparedStatement statement = connection.prepareStatement(sql.append(events, takeTurns))) {
+        try (PreparedStatement statement = connection.prepareStatement(appendStatement(events, takeTurns))) {
             int p = 1;
             if (takeTurns) {
                 statement.setString(p++, append.streamId());
@@ -177,7 +184,7 @@ final class Appender {
             if (takeTurns) {
                 statement.getMoreResults(); // past the advisory lock's result
             }
-            Inserted inserted = inserted(append, statement, null);
+            Inserted inserted = inserted(append, statement);
             if (inserted == null) {
                 throw conflict(connection, append);
             }
@@ -189,6 +196,31 @@ final class Appender {
         if (inserted.durable()) {
             versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
         }
+    }
+
+    private String appendStatement(int events, boolean takeTurns) {
+        if (events > EventLogSql.MAX_LISTED_EVENTS) {
+            return sql.append(events, takeTurns);
+        }
+        String[] built = takeTurns ? appendsTakingTurns : appends;
+        String statement = built[events];
+        if (statement == null) {
+            statement = sql.append(events, takeTurns);
+            built[events] = statement;
+        }
+        return statement;
+    }
+
+    private String appendAfterStatement(int events) {
+        if (events > EventLogSql.MAX_LISTED_EVENTS) {
+            return sql.appendAfter(events);
+        }
+        String statement = appendsAfter[events];
+        if (statement == null) {
+            statement = sql.appendAfter(events);
+            appendsAfter[events] = statement;
+        }
+        return statement;
     }
 
     /** @return true when an append expecting {@code expected} may go after the remembered version */
@@ -203,12 +235,14 @@ final class Appender {
     /**
      * One append after the remembered version, in auto-commit mode.
      *
-     * @return what was inserted, or null when the epoch moved on (nothing inserted)
+     * @return what was inserted, or null when nothing was: the epoch changed, or the session's commits are no
+     *         longer durable when acknowledged
      * @throws SQLException the driver's unique violation when the remembered version is behind the stream
      */
     private Inserted insertAfter(Connection connection, Encoded append, StreamVersions.Remembered remembered,
                                  boolean notify) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql.appendAfter(append.names().length))) {
+        int events = append.names().length;
+        try (PreparedStatement statement = connection.prepareStatement(appendAfterStatement(events))) {
             int p = 1;
             statement.setString(p++, append.streamId());
             statement.setLong(p++, remembered.version());
@@ -218,8 +252,12 @@ final class Appender {
             statement.setString(p++, remembered.epoch().eventsFile());
             statement.setBoolean(p++, notify);
             statement.setString(p, sql.appended());
-            statement.execute();
-            return inserted(append, statement, remembered.epoch());
+            if (statement.executeUpdate() == 0) {
+                return null;
+            }
+            AppendResult result = new AppendResult(append.streamId(), remembered.version() + 1,
+                    remembered.version() + events);
+            return new Inserted(result, remembered.epoch(), true);
         }
     }
 
@@ -240,25 +278,21 @@ final class Appender {
     }
 
     /**
-     * @param known the epoch the statement was given, or null to read it from the result
-     * @return what an append statement returned: the versions it inserted, the epoch and whether the commit
-     *         is durable (the same in every row); null for no rows
+     * @return what an append statement returned: the versions it inserted, whether the commit is durable and
+     *         the epoch (the same in every row); null for no rows
      */
-    private static Inserted inserted(Encoded append, PreparedStatement statement, StreamVersions.Epoch known)
-            throws SQLException {
+    private static Inserted inserted(Encoded append, PreparedStatement statement) throws SQLException {
         long first = Long.MAX_VALUE;
         long last = -1;
-        StreamVersions.Epoch epoch = known;
+        StreamVersions.Epoch epoch = null;
         boolean durable = false;
         try (ResultSet rows = statement.getResultSet()) {
             while (rows.next()) {
                 long version = rows.getLong(1);
                 if (last < 0) {
-                    if (epoch == null) {
-                        epoch = new StreamVersions.Epoch(rows.getObject(3, OffsetDateTime.class).toInstant(),
-                                rows.getString(4));
-                    }
-                    durable = rows.getBoolean(5);
+                    durable = rows.getBoolean(3);
+                    epoch = new StreamVersions.Epoch(rows.getObject(4, OffsetDateTime.class).toInstant(),
+                            rows.getString(5));
                 }
                 first = Math.min(first, version);
                 last = Math.max(last, version);

@@ -102,16 +102,19 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
 
     /**
      * One statement that inserts the events after a version the caller remembers, without reading the
-     * stream, and only while the {@link #versionsEpoch() epoch} is still the one given: a remembered version
-     * that is behind the stream fails on the unique (stream, version) key; one ahead of it cannot exist while
-     * the epoch holds (see {@link StreamVersions}). Returns as {@link #append} does; no row when the epoch
-     * changed. Parameters, in order: the stream id, the remembered version, the metadata, the events (as in
-     * {@link #append}), the epoch's server start and events table file, notify, the channel.
+     * stream, and only while the {@link #versionsEpoch() epoch} is still the one given and the commit will be
+     * durable once acknowledged: a remembered version that is behind the stream fails on the unique (stream,
+     * version) key; one ahead of it cannot exist while the epoch holds (see {@link StreamVersions}). Notifies
+     * the sequencer (on commit) when asked to. Returns nothing (the caller knows the versions): its update
+     * count is the number of events, 0 when the epoch changed or the commit would not be durable. Without
+     * RETURNING it costs the server about as much as a plain INSERT. Parameters, in order: the stream id, the
+     * remembered version, the metadata, the events (as in {@link #append}), the epoch's server start and
+     * events table file, notify, the channel.
      */
     String appendAfter(int events) {
         StringBuilder statement = new StringBuilder(appendAfterHead);
         return withEvents(statement, events).append(" WHERE (").append(versionsEpoch).append(") = (?::timestamptz, ?)")
-                .append(returning()).toString();
+                .append(" AND ").append(DURABLE).append(" AND (NOT ? OR pg_notify(?, '') IS NOT NULL)").toString();
     }
 
     private static StringBuilder withEvents(StringBuilder statement, int events) {
@@ -131,7 +134,9 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
      * restarting the server; such versions are not remembered).
      */
     private String returning() {
-        return " RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END, " + versionsEpoch
-                + ", current_setting('synchronous_commit') <> 'off'";
+        return " RETURNING stream_version, CASE WHEN ? THEN pg_notify(?, '') END, " + DURABLE + ", " + versionsEpoch;
     }
+
+    /** True when the commit will be durable once acknowledged (every synchronous_commit but off). */
+    private static final String DURABLE = "current_setting('synchronous_commit') <> 'off'";
 }

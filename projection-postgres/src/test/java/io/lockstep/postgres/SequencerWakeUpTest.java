@@ -65,11 +65,13 @@ class SequencerWakeUpTest {
         PostgresEventLog log = started(slowlyTicking());
         Connection listener = listening("lockstep_appended", "test_marker");
 
-        // when
-        AppendResult appended = log.append("a", ExpectedVersion.noStream(), List.of(new Noted("woken in-process")));
+        // when: the second append goes after the version the log remembers from the first
+        AppendResult first = log.append("a", ExpectedVersion.noStream(), List.of(new Noted("woken in-process")));
+        assertThat(log.awaitPosition(first, QUICKLY)).hasValue(1);
+        AppendResult second = log.append("a", ExpectedVersion.any(), List.of(new Noted("woken again")));
 
         // then
-        assertThat(log.awaitPosition(appended, QUICKLY)).hasValue(1);
+        assertThat(log.awaitPosition(second, QUICKLY)).hasValue(2);
         notify("test_marker");
         assertThat(notificationsUpToTheMarker(listener)).as("append notifications sent before the marker").isEmpty();
     }
@@ -81,11 +83,13 @@ class SequencerWakeUpTest {
         PostgresEventLog appendOnly = PostgresEventLog.builder(db.dataSource(), TYPES).build();
         await().atMost(QUICKLY).until(() -> sequencing.sequencerStatus().listening());
 
-        // when
-        AppendResult appended = appendOnly.append("a", ExpectedVersion.noStream(), List.of(new Noted("notified")));
+        // when: the second append goes after the version the log remembers from the first
+        AppendResult first = appendOnly.append("a", ExpectedVersion.noStream(), List.of(new Noted("notified")));
+        assertThat(sequencing.awaitPosition(first, QUICKLY)).hasValue(1);
+        AppendResult second = appendOnly.append("a", ExpectedVersion.any(), List.of(new Noted("notified again")));
 
         // then
-        assertThat(sequencing.awaitPosition(appended, QUICKLY)).hasValue(1);
+        assertThat(sequencing.awaitPosition(second, QUICKLY)).hasValue(2);
     }
 
     @Test
