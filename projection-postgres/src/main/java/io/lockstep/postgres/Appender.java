@@ -36,16 +36,11 @@ final class Appender {
     private final EventLogSql sql;
     private final EventTypes types;
     private final StreamVersions versions = new StreamVersions();
-    /**
-     * Statements for appends that list their events, by count, built on first use: the same String object
-     * every time also spares the driver's statement cache rehashing it. Racy but safe: a String is immutable.
-     */
-    private final String[] appends = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
-    private final String[] appendsTakingTurns = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
-    private final String[] appendsAfter = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
+    private final AppendStatements statements;
 
     Appender(EventLogSql sql, EventTypes types) {
         this.sql = sql;
+        this.statements = new AppendStatements(sql);
         this.types = types;
     }
 
@@ -163,7 +158,7 @@ final class Appender {
     private Inserted insert(Connection connection, Encoded append, boolean takeTurns, boolean notify)
             throws SQLException {
         int events = append.names().length;
-        try (PreparedStatement statement = connection.prepareStatement(appendStatement(events, takeTurns))) {
+        try (PreparedStatement statement = connection.prepareStatement(statements.append(events, takeTurns))) {
             int p = 1;
             if (takeTurns) {
                 statement.setString(p++, append.streamId());
@@ -198,31 +193,6 @@ final class Appender {
         }
     }
 
-    private String appendStatement(int events, boolean takeTurns) {
-        if (events > EventLogSql.MAX_LISTED_EVENTS) {
-            return sql.append(events, takeTurns);
-        }
-        String[] built = takeTurns ? appendsTakingTurns : appends;
-        String statement = built[events];
-        if (statement == null) {
-            statement = sql.append(events, takeTurns);
-            built[events] = statement;
-        }
-        return statement;
-    }
-
-    private String appendAfterStatement(int events) {
-        if (events > EventLogSql.MAX_LISTED_EVENTS) {
-            return sql.appendAfter(events);
-        }
-        String statement = appendsAfter[events];
-        if (statement == null) {
-            statement = sql.appendAfter(events);
-            appendsAfter[events] = statement;
-        }
-        return statement;
-    }
-
     /** @return true when an append expecting {@code expected} may go after the remembered version */
     private static boolean fits(ExpectedVersion expected, StreamVersions.Remembered remembered) {
         return remembered.known() && switch (expected) {
@@ -242,7 +212,7 @@ final class Appender {
     private Inserted insertAfter(Connection connection, Encoded append, StreamVersions.Remembered remembered,
                                  boolean notify) throws SQLException {
         int events = append.names().length;
-        try (PreparedStatement statement = connection.prepareStatement(appendAfterStatement(events))) {
+        try (PreparedStatement statement = connection.prepareStatement(statements.appendAfter(events))) {
             int p = 1;
             statement.setString(p++, append.streamId());
             statement.setLong(p++, remembered.version());
