@@ -31,6 +31,12 @@ import javax.sql.DataSource;
  * ProjectionRunner.builder(projection, store, log).build().start();
  * }</pre>
  *
+ * <p><b>Remembered versions.</b> An append in a transaction of its own inserts after the version this
+ * process's own earlier appends gave the stream, without reading it, when that commit was durable and the
+ * server and the events table are still the same; another process moving the stream on is caught by the
+ * unique (stream, version) key, and the append then reads the stream. This relies on stored events never
+ * being removed, which migration V6 enforces (see the README, "Stored events are immutable").
+ *
  * <p>Run {@link #start()} in every process that runs projections: whoever holds the sequencer's row lock
  * does the work, the others wait briefly. {@link #close()} stops the background duty. Thread-safe.
  *
