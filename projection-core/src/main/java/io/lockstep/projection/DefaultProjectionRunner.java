@@ -10,6 +10,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     private final ProjectionStep<C> step;
     private final StatusTracker status;
     private final ProjectionLoop loop;
+    private final HeadWatcher headWatcher;
     private final ThreadFactory threadFactory;
     private final ReentrantLock stepLock = new ReentrantLock();
     private final ReentrantLock lifecycle = new ReentrantLock();
@@ -26,6 +27,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         this.step = new ProjectionStep<>(config, key, status);
         this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
                 config.projection.name());
+        this.headWatcher = new HeadWatcher(config.source, status, config.headRefresh, config.projection.name());
         this.threadFactory = config.threadFactory != null ? config.threadFactory
                 : Thread.ofVirtual().name("lockstep-" + config.projection.name()).factory();
     }
@@ -59,7 +61,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     @Override
     public void resume() {
         store.setPaused(key, false);
-        step.reread();
+        step.retry();
         loop.wake();
     }
 
@@ -135,6 +137,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             }
             thread = threadFactory.newThread(loop);
             thread.start();
+            Thread.ofVirtual().name("lockstep-head-" + key.projection()).start(headWatcher);
         } finally {
             lifecycle.unlock();
         }
@@ -153,6 +156,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             return;
         }
         loop.requestStop();
+        headWatcher.stop();
         if (loop.isLoopThread()) {
             return; // a handler stopping its own runner: the loop ends after this batch
         }
