@@ -150,6 +150,9 @@ final class StatusTracker {
      */
     void stalled(ProjectionError error, int attempts, Duration backoff) {
         synchronized (this) {
+            if (failingSince == null && busySince != null) {
+                failingSince = busySince; // it could not reach its store or source since the attempt began
+            }
             error(error);
             stall = new ProjectionStatus.Stall(failingSince, attempts, error.occurredAt().plus(backoff));
         }
