@@ -4,6 +4,7 @@ import io.lockstep.projection.internal.Arguments;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -110,6 +111,22 @@ public interface ProjectionRunner extends AutoCloseable {
 
     /** @return a snapshot of the runner's state, checkpoint, lag and last error */
     ProjectionStatus status();
+
+    /**
+     * Read-your-writes: waits until the projection's stored checkpoint is at or past {@code position}, so its
+     * read model reflects every event up to that position, whichever runner (in this process or another)
+     * processed it. Never blocks the caller: the wait runs on a virtual thread of its own, woken by this
+     * runner's commits and otherwise reading the store every 100 ms. From Vert.x, wrap it with
+     * {@code Future.fromCompletionStage(runner.awaitCheckpoint(p, t), context)}; from plain Java,
+     * {@code join()} it. A replay started meanwhile makes the wait last until the replay passes the position again.
+     *
+     * @param position the position to wait for, e.g. the one the event log gave an append (-1 completes at once)
+     * @param timeout  how long to wait, 0 s to 1 h
+     * @return completes with the stored checkpoint, or exceptionally with a {@link CheckpointTimeoutException}
+     *         carrying the checkpoint reached when the time ran out
+     * @throws IllegalArgumentException for a position below -1 or a timeout out of range
+     */
+    CompletableFuture<Long> awaitCheckpoint(long position, Duration timeout);
 
     /**
      * Builds a {@link ProjectionRunner}. Each setter validates its value; {@link #build()} returns an
