@@ -196,7 +196,10 @@ public interface ProjectionRunner extends AutoCloseable {
             return this;
         }
 
-        /** @param listener hears batches, failures and state changes, e.g. for metrics (default: none) */
+        /**
+         * @param listener hears batches, failures and state changes, e.g. {@code ProjectionMetrics}, which also
+         *                 registers its gauges for the runner when it is built (default: none)
+         */
         public Builder<C> listener(ProjectionListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
@@ -204,7 +207,9 @@ public interface ProjectionRunner extends AutoCloseable {
 
         /** @return a runner, not started */
         public ProjectionRunner build() {
-            return new DefaultProjectionRunner<>(this);
+            ProjectionRunner runner = new DefaultProjectionRunner<>(this);
+            Listeners.safely(() -> listener.attached(runner));
+            return runner;
         }
     }
 }
