@@ -1,5 +1,7 @@
 package io.lockstep.projection;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,6 +20,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
 
     private final ProjectionStore<C> store;
     private final boolean resettable;
+    private final CheckpointWaiters waiters;
 
     DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
         this.key = new CheckpointKey(config.tenantId, config.projection.name());
@@ -25,6 +28,8 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         this.resettable = config.projection.resettable();
         this.status = new StatusTracker(key, config.projection.version(), config.clock, config.listener);
         this.step = new ProjectionStep<>(config, key, status);
+        StatusTracker tracker = this.status;
+        this.waiters = new CheckpointWaiters(key, store, () -> tracker.snapshot().checkpoint());
         this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
                 config.projection.name());
         this.headWatcher = new HeadWatcher(config.source, status, config.headRefresh, config.projection.name());
@@ -48,6 +53,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             return step.step();
         } finally {
             stepLock.unlock();
+            waiters.checkpointMoved();
         }
     }
 
@@ -171,5 +177,10 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     @Override
     public ProjectionStatus status() {
         return status.snapshot();
+    }
+
+    @Override
+    public CompletableFuture<Long> awaitCheckpoint(long position, Duration timeout) {
+        return waiters.await(position, timeout);
     }
 }

@@ -1,5 +1,7 @@
 package io.lockstep.postgres;
 
+import io.lockstep.postgres.internal.JdbcConnections;
+import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.TransactionWork;
@@ -28,19 +30,15 @@ final class JdbcTransactions {
     /** How long the probe of a connection after a failure may take. */
     private static final int PROBE_SECONDS = 5;
 
-    private final DataSource dataSource;
+    private final JdbcConnections connections;
     private final String storeName;
     private final String setUp;
-
-    JdbcTransactions(DataSource dataSource, String storeName) {
-        this(dataSource, storeName, null);
-    }
 
     /**
      * @param setUp SQL run first in every transaction (the store's {@code SET LOCAL} timeouts), or null for none
      */
     JdbcTransactions(DataSource dataSource, String storeName, String setUp) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.connections = new JdbcConnections(Objects.requireNonNull(dataSource, "dataSource"), storeName);
         this.storeName = storeName;
         this.setUp = setUp;
     }
@@ -65,19 +63,8 @@ final class JdbcTransactions {
     }
 
     /** Runs {@code work} with a fresh connection in auto-commit mode: one statement, one transaction. */
-    <R> R withConnection(String operation, ConnectionWork<R> work) {
-        Connection connection = open();
-        try {
-            // Pools may hand out connections with auto-commit off; these calls must commit on their own.
-            if (!connection.getAutoCommit()) {
-                connection.setAutoCommit(true);
-            }
-            return work.run(connection);
-        } catch (Throwable failure) {
-            throw SqlFailures.translate(storeName, operation, failure);
-        } finally {
-            close(connection);
-        }
+    <R> R withConnection(String operation, JdbcConnections.ConnectionWork<R> work) {
+        return connections.withConnection(operation, work);
     }
 
     /**
@@ -142,24 +129,10 @@ final class JdbcTransactions {
     }
 
     private Connection open() {
-        try {
-            return dataSource.getConnection();
-        } catch (SQLException | RuntimeException e) {
-            throw SqlFailures.translate(storeName, "opening a connection", e);
-        }
+        return connections.open();
     }
 
     private static void close(Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // The transaction already ended; a pool that cannot take the connection back discards it.
-        }
-    }
-
-    /** Work on a connection. */
-    @FunctionalInterface
-    interface ConnectionWork<R> {
-        R run(Connection connection) throws Exception;
+        JdbcConnections.close(connection);
     }
 }

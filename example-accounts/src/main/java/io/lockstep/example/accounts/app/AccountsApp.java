@@ -5,8 +5,8 @@ import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.http.AccountsApi;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
@@ -56,7 +56,6 @@ public final class AccountsApp implements AutoCloseable {
         ProjectionMetrics metrics = new ProjectionMetrics(registry);
         this.store = PostgresProjectionStore.builder(dataSource).build();
         this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, log).listener(metrics).build();
-        metrics.bind(runner);
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, COMMAND_ATTEMPTS, positionWait);
         FunctionCounter.builder("accounts.command.conflicts", commands, AccountCommands::conflicts)
