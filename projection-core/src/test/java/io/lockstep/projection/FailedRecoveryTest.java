@@ -202,6 +202,36 @@ class FailedRecoveryTest {
         }
 
         @Test
+        void aDeadLetterThatCannotBeRecordedFailsNamingResumeWhichWorksOnceTheTableIsThere() {
+            // given: a store whose dead-letter table is missing, failing in a way the store did not classify
+            AtomicBoolean tableMissing = new AtomicBoolean(true);
+            ProjectionStore<InMemoryTransaction> withoutDeadLetters = new DelegatingStore(store) {
+                @Override
+                public void recordDeadLetter(InMemoryTransaction tx, DeadLetter letter) {
+                    if (tableMissing.get()) {
+                        throw new IllegalStateException("relation \"dead_letters\" does not exist");
+                    }
+                    super.recordDeadLetter(tx, letter);
+                }
+            };
+            append(1);
+            appendPoison(1);
+            ProjectionRunner runner = ProjectionRunner.builder(projection().failurePolicy(FailurePolicy.skip()).build(),
+                    withoutDeadLetters, source).retryPolicy(ONE_ATTEMPT).build();
+            StepResult.Failed failed = stepUntilFailed(runner);
+            assertThat(failed.error().message()).contains("dead letter could not be recorded").contains("then resume");
+
+            // when
+            tableMissing.set(false);
+            runner.resume();
+
+            // then
+            assertThat(stepUntil(runner, StepResult.Idle.class::isInstance)).isEqualTo(new StepResult.Idle(1));
+            assertThat(store.deadLetters()).singleElement()
+                    .satisfies(letter -> assertThat(letter.envelope().position()).isEqualTo(1L));
+        }
+
+        @Test
         void aVersionTooNewForTheCodeNamesReplayOnlyWhenTheProjectionCanReplay() throws Exception {
             // given
             append(1);
@@ -293,6 +323,66 @@ class FailedRecoveryTest {
         void aBudgetOutOfRangeIsRefusedNamingTheRangeAndTheDefault() {
             assertThatIllegalArgumentException().isThrownBy(() -> FailurePolicy.skip(0))
                     .withMessage("maxConsecutive 0 makes no sense; use 1..100000 (default 10)");
+        }
+    }
+
+    /** A store that passes every call on to another one; tests override what they break. */
+    private static class DelegatingStore implements ProjectionStore<InMemoryTransaction> {
+        private final InMemoryProjectionStore delegate;
+
+        DelegatingStore(InMemoryProjectionStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CheckpointStore checkpoints() {
+            return delegate.checkpoints();
+        }
+
+        @Override
+        public <R> R inTransaction(StatementMode mode, TransactionWork<InMemoryTransaction, R> work) {
+            return delegate.inTransaction(mode, work);
+        }
+
+        @Override
+        public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
+            delegate.advanceCheckpoint(tx, key, expected, next);
+        }
+
+        @Override
+        public StoredCheckpoint readCheckpoint(CheckpointKey key) {
+            return delegate.readCheckpoint(key);
+        }
+
+        @Override
+        public void resetCheckpoint(InMemoryTransaction tx, CheckpointKey key, long position) {
+            delegate.resetCheckpoint(tx, key, position);
+        }
+
+        @Override
+        public void adoptVersion(InMemoryTransaction tx, CheckpointKey key, int version) {
+            delegate.adoptVersion(tx, key, version);
+        }
+
+        @Override
+        public long retire(InMemoryTransaction tx, CheckpointKey key) {
+            return delegate.retire(tx, key);
+        }
+
+        @Override
+        public void setPaused(CheckpointKey key, boolean paused) {
+            delegate.setPaused(key, paused);
+        }
+
+        @Override
+        public boolean switchVersion(InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position,
+                                     int toVersion) {
+            return delegate.switchVersion(tx, key, fromVersion, position, toVersion);
+        }
+
+        @Override
+        public void recordDeadLetter(InMemoryTransaction tx, DeadLetter letter) {
+            delegate.recordDeadLetter(tx, letter);
         }
     }
 }

@@ -153,6 +153,10 @@ class FaultInjectionTest {
                 assertThat(rig.status().lastError().orElseThrow().message()).contains("55P03");
                 assertThat(StatusJson.of(rig.status()).getString("state")).isEqualTo("STALLED");
                 assertThat(StatusJson.of(rig.status()).getJsonObject("stall")).isNotNull();
+                assertThat(rig.gauge("lockstep.projection.state", "STALLED")).isEqualTo(1);
+                assertThat(rig.gauge("lockstep.projection.stalled.seconds", null)).isPositive();
+                assertThat(rig.gauge("lockstep.projection.lag.events", null)).isEqualTo(300);
+                assertThat(rig.gauge("lockstep.projection.head", null)).isEqualTo(400);
                 timeline.faultEnds();
                 holder.rollback();
             }
@@ -294,6 +298,9 @@ class FaultInjectionTest {
         assertThat(status.stall()).isEmpty();
         assertThat(status.errorHistory()).as("the fault moved to the history").isNotEmpty();
         assertThat(rig.health()).isEqualTo(ProjectionHealth.Level.UP);
+        assertThat(rig.gauge("lockstep.projection.state", "LIVE")).isEqualTo(1);
+        assertThat(rig.gauge("lockstep.projection.state", "STALLED")).isZero();
+        assertThat(rig.gauge("lockstep.projection.stalled.seconds", null)).isZero();
         assertThat(rig.deadLetters()).as("dead letters").isZero();
         assertThat(rig.readModel()).isEqualTo(rig.fold());
         JsonObject json = StatusJson.of(status);

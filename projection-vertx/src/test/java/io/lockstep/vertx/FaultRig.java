@@ -17,6 +17,7 @@ import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
 import io.lockstep.projection.RetryPolicy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -65,6 +66,7 @@ final class FaultRig implements AutoCloseable {
     final PostgresEventLog log;
     final ProjectionRunner runner;
     final ProjectionHealth health = ProjectionHealth.builder().stallBound(STALL_BOUND).build();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private long appended;
 
     FaultRig(OwnedServer server, String database, String projector, FailurePolicy policy, Duration lockTimeout) {
@@ -82,7 +84,8 @@ final class FaultRig implements AutoCloseable {
         PostgresProjectionStore store = PostgresProjectionStore.builder(app).lockTimeout(lockTimeout).build();
         this.runner = ProjectionRunner.builder(projection(policy), store, log).batchSize(100)
                 .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1)))
-                .idleWait(Duration.ofMillis(200)).headRefresh(Duration.ofMillis(200)).build();
+                .idleWait(Duration.ofMillis(200)).headRefresh(Duration.ofMillis(200))
+                .listener(new ProjectionMetrics(registry)).build();
     }
 
     private static Projection<PostgresTransaction> projection(FailurePolicy policy) {
@@ -138,6 +141,12 @@ final class FaultRig implements AutoCloseable {
 
     ProjectionStatus status() {
         return runner.status();
+    }
+
+    /** @return the value of gauge {@code name} (with tag {@code state} when given) */
+    double gauge(String name, String state) {
+        var search = registry.get(name);
+        return (state == null ? search : search.tag("state", state)).gauge().value();
     }
 
     ProjectionHealth.Level health() {
