@@ -144,9 +144,13 @@ final class ProjectionStep<C> {
         if (shadow != null) {
             shadow.retry();
         }
-        if (failed == null) {
-            return;
+        if (failed != null) {
+            endFailure();
         }
+    }
+
+    /** Ends a FAILED state: the next step reads the stored checkpoint and starts counting failures afresh. */
+    private void endFailure() {
         failed = null;
         failedAt = null;
         checkpoint = UNKNOWN;
@@ -173,12 +177,7 @@ final class ProjectionStep<C> {
      */
     void reset(long position, boolean clear) {
         committer.reset(position, clear);
-        checkpoint = UNKNOWN;
-        failed = null;
-        failedAt = null;
-        classifier.reset();
-        isolation.applied();
-        status.recovered();
+        endFailure();
     }
 
     /**
@@ -195,11 +194,7 @@ final class ProjectionStep<C> {
         if (failedAt == null || (now.position() == failedAt.position() && now.version() == failedAt.version())) {
             return false;
         }
-        failed = null;
-        failedAt = null;
-        checkpoint = UNKNOWN;
-        classifier.reset();
-        status.recovered();
+        endFailure();
         return true;
     }
 
