@@ -1,6 +1,7 @@
 package io.lockstep.projection;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
@@ -110,7 +111,12 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     }
 
     @Override
-    public long catchUp() throws InterruptedException {
+    public long catchUp(Duration patience) throws InterruptedException {
+        Objects.requireNonNull(patience, "patience");
+        if (patience.isNegative() || patience.isZero()) {
+            throw new IllegalArgumentException("patience " + patience + " makes no sense; use a positive duration"
+                    + " (catchUp() uses " + DEFAULT_CATCH_UP_PATIENCE + ")");
+        }
         while (true) {
             switch (step()) {
                 case StepResult.Idle idle -> {
@@ -118,7 +124,10 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 }
                 case StepResult.Failed failed -> throw new LockstepException(failed.error().message(),
                         failed.error().cause());
-                case StepResult.Retrying retrying -> Thread.sleep(retrying.backoff());
+                case StepResult.Retrying retrying -> {
+                    giveUpAfter(patience, retrying);
+                    Thread.sleep(retrying.backoff());
+                }
                 case StepResult.Paused paused -> {
                     return paused.checkpoint();
                 }
@@ -130,6 +139,16 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 case StepResult.Skipped skipped -> { }
                 case StepResult.Conflict conflict -> { }
             }
+        }
+    }
+
+    /** Throws when the stall {@code retrying} belongs to has lasted {@code patience}. */
+    private void giveUpAfter(Duration patience, StepResult.Retrying retrying) {
+        ProjectionStatus.Stall stall = status.snapshot().stall().orElse(null);
+        if (retrying.transientFailure() && stall != null && !stall.since().plus(patience).isAfter(status.now())) {
+            throw new TransientStoreException("projection " + key + " has been STALLED since " + stall.since()
+                    + " (" + stall.attempts() + " attempts) and catchUp gives up after " + patience + ": "
+                    + retrying.cause().getMessage(), retrying.cause());
         }
     }
 

@@ -42,6 +42,8 @@ public interface ProjectionRunner extends AutoCloseable {
     int MAX_BATCH_SIZE = 10_000;
     /** Default of {@link Builder#idleWait(Duration)}. */
     Duration DEFAULT_IDLE_WAIT = Duration.ofSeconds(1);
+    /** How long {@link #catchUp()} lets a stall last before it gives up. */
+    Duration DEFAULT_CATCH_UP_PATIENCE = Duration.ofMinutes(1);
     /** Default of {@link Builder#headRefresh(Duration)}. */
     Duration DEFAULT_HEAD_REFRESH = Duration.ofSeconds(2);
 
@@ -68,13 +70,32 @@ public interface ProjectionRunner extends AutoCloseable {
 
     /**
      * Steps on the calling thread until no event is left after the checkpoint, pausing as the retry policy
-     * asks after failures. For tests, tools and replays.
+     * asks after failures, and gives up on a stall of its store or source that lasts longer than
+     * {@link #DEFAULT_CATCH_UP_PATIENCE}. For tests, tools and replays; same as
+     * {@code catchUp(DEFAULT_CATCH_UP_PATIENCE)}.
      *
      * @return the checkpoint reached
      * @throws LockstepException   when a poison event stopped the projection
+     * @throws TransientStoreException when the projection stayed STALLED for longer than the patience
      * @throws InterruptedException when the calling thread is interrupted; the batch in flight rolled back
      */
-    long catchUp() throws InterruptedException;
+    default long catchUp() throws InterruptedException {
+        return catchUp(DEFAULT_CATCH_UP_PATIENCE);
+    }
+
+    /**
+     * Steps on the calling thread until no event is left after the checkpoint, pausing as the retry policy
+     * asks after failures. A failure of the environment is retried until it has lasted {@code patience}
+     * (the loop of {@link #start()} never gives up; a tool or a test should not hang on a missing table).
+     *
+     * @param patience how long a stall may last before this call gives up, > 0
+     * @return the checkpoint reached
+     * @throws LockstepException   when a poison event stopped the projection
+     * @throws TransientStoreException when the projection stayed STALLED for longer than {@code patience}; the
+     *                             projection is left as it was (nothing half-committed)
+     * @throws InterruptedException when the calling thread is interrupted; the batch in flight rolled back
+     */
+    long catchUp(Duration patience) throws InterruptedException;
 
     /**
      * Starts the loop on a thread from the builder's thread factory and returns at once.

@@ -1,6 +1,8 @@
 package io.lockstep.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lockstep.projection.TestEvents.Deposited;
@@ -136,6 +138,22 @@ class EnvironmentFailuresTest {
                     && runner.status().checkpoint() == 5);
             assertThat(readModel.size()).isEqualTo(5);
             assertThat(runner.status().errorHistory()).isNotEmpty();
+        }
+
+        @Test
+        void catchUpGivesUpOnAStallThatOutlastsItsPatienceNamingTheStall() {
+            // given
+            appendDeposits(3);
+            store.failNextCommits(1_000_000);
+            ProjectionRunner runner = runnerFor(counting().build()).build();
+
+            // when / then
+            assertThatThrownBy(() -> runner.catchUp(Duration.ofMillis(300)))
+                    .isInstanceOf(TransientStoreException.class)
+                    .hasMessageContaining("STALLED since").hasMessageContaining("gives up after PT0.3S");
+            assertThat(store.checkpoints().getCheckpoint(NAME)).isEqualTo(-1L);
+            assertThatIllegalArgumentException().isThrownBy(() -> runner.catchUp(Duration.ZERO))
+                    .withMessageContaining("patience PT0S");
         }
 
         @Test
