@@ -1,8 +1,8 @@
 package io.lockstep.example.accounts;
 
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresProjectionStore;
 import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
