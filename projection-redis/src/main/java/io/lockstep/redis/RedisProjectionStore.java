@@ -15,7 +15,6 @@ import io.lockstep.projection.internal.Arguments;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -53,7 +52,9 @@ import java.util.Objects;
  * rebuilds from the start by itself; the store notices through its epoch key and logs it. A failover to a
  * replica that lags keeps an older read model with its older checkpoint: the projection goes on from there.
  * Keep Lockstep's keys and the read model in one database of a standalone (or Sentinel-managed) Redis, with
- * a {@code maxmemory-policy} that never evicts them ({@code noeviction} or a {@code volatile-*} policy).
+ * a {@code maxmemory-policy} that never evicts them ({@code noeviction} or a {@code volatile-*} policy): a
+ * store refuses to run batches on a Redis whose policy is {@code allkeys-*} (its runners wait, their status
+ * naming the setting, until it is changed).
  *
  * <p><b>Pause</b> writes the checkpoint hash, so a batch in flight is refused at EXEC (nothing applied)
  * rather than waited for, as PostgreSQL does; either way no batch commits after {@code pause()} returns.
@@ -74,6 +75,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     private final InstantSource clock;
     private final EpochWatch epochs;
     private final RedisCheckpointStore checkpoints;
+    private final EvictionCheck eviction;
 
     private RedisProjectionStore(Builder builder) {
         String name = "Redis store '" + builder.keyPrefix + "' at " + describe(builder.uri);
@@ -82,6 +84,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
         this.clock = builder.clock;
         this.epochs = new EpochWatch(name);
         this.checkpoints = new RedisCheckpointStore(connections, keys, clock, CheckpointKey.NO_TENANT);
+        this.eviction = new EvictionCheck(connections);
     }
 
     /** @return where {@code uri} points, without its credentials */
@@ -177,50 +180,16 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
             if (tx.claims().isEmpty()) {
                 throw aborted;
             }
-            throw conflict(tx.claims());
+            throw Conflicts.refusedExec(tx.claims(), checkpoints);
         } catch (RedisTransaction.PartiallyApplied partial) {
-            throw partiallyApplied(tx.claims(), partial);
+            tx.claims().keySet().forEach(key -> setPaused(key, true));
+            throw Conflicts.partiallyApplied(connections.storeName(), tx.claims().keySet(), partial);
         } catch (Throwable failure) {
             clean = tx.abandon() && RedisFailures.transientCause(failure) == null;
             throw RedisFailures.translate(connections.storeName(), "transaction", failure);
         } finally {
             connections.giveBack(connection, clean);
         }
-    }
-
-    /** Explains a refused EXEC of a batch from what the checkpoint holds now. */
-    private CheckpointConflictException conflict(Map<CheckpointKey, Long> claims) {
-        Map.Entry<CheckpointKey, Long> claim = claims.entrySet().iterator().next();
-        CheckpointKey key = claim.getKey();
-        long expected = claim.getValue();
-        CheckpointHash now = checkpoints.readHash(key);
-        if (now.paused() && now.position() == expected) {
-            return CheckpointConflictException.paused(key, expected);
-        }
-        if (!now.exists() && expected >= 0) {
-            return lost(key, expected);
-        }
-        if (now.position() == expected) {
-            return new CheckpointConflictException(key, expected, expected, "checkpoint of " + key + " was written"
-                    + " while this batch ran (it is still " + expected + ": a reset, pause or resume); the batch"
-                    + " was not applied and runs again");
-        }
-        return CheckpointConflictException.concurrentAdvance(key, expected, now.position());
-    }
-
-    private static CheckpointConflictException lost(CheckpointKey key, long expected) {
-        return new CheckpointConflictException(key, expected, -1, "checkpoint of " + key + " was at " + expected
-                + " but Redis no longer has it: Redis lost its data (a restart without persistence, FLUSHALL, a"
-                + " failover to an empty replica) and the read model with it. The batch was not applied; the"
-                + " projection rebuilds from -1");
-    }
-
-    private RuntimeException partiallyApplied(Map<CheckpointKey, Long> claims, RedisTransaction.PartiallyApplied e) {
-        claims.keySet().forEach(key -> setPaused(key, true));
-        return new io.lockstep.projection.LockstepException(connections.storeName() + ": " + e.getMessage()
-                + ". Redis has no rollback, so the batch's other commands and its checkpoint were applied;"
-                + " projection(s) " + claims.keySet() + " were paused. Fix the handler or the data, then replay"
-                + " (or resume to go on as it is)", e);
     }
 
     @Override
@@ -232,7 +201,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
                     : CheckpointConflictException.concurrentAdvance(key, expected, state.position());
         }
         if (!state.exists() && expected >= 0) {
-            throw lost(key, expected);
+            throw Conflicts.lost(key, expected);
         }
         if (state.position() != expected) {
             throw CheckpointConflictException.concurrentAdvance(key, expected, state.position());
@@ -244,6 +213,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     @Override
     public StoredCheckpoint readCheckpoint(CheckpointKey key) {
         Objects.requireNonNull(key, "key");
+        eviction.require(); // runners read the checkpoint before their first batch
         return checkpoints.readHash(key, epochs).stored();
     }
 

@@ -9,6 +9,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lockstep.projection.InMemoryEventSource;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.RetryPolicy;
+import io.lockstep.projection.StepResult;
 import io.lockstep.redis.testing.BalancesProjection;
 import io.lockstep.redis.testing.PrivateRedisServer;
 import java.time.Duration;
@@ -52,6 +53,31 @@ class RedisDataLossTest {
             server.kill();
             server.restart();
         });
+    }
+
+    @Test
+    void waitsOnARedisThatMayEvictAnyKeyUntilThePolicyIsChanged() throws Exception {
+        // given: a Redis that may evict checkpoints and read models alike
+        InMemoryEventSource source = BalancesProjection.events(10, 5, 14);
+        RedisClient client = RedisClient.create(server.uri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().configSet("maxmemory-policy", "allkeys-lru");
+            ProjectionRunner runner = ProjectionRunner.builder(BalancesProjection.create("balances", PREFIX), store,
+                    source).build();
+
+            // when
+            StepResult refused = runner.step();
+
+            // then: nothing ran, the status says why and what to change; after the change it goes on
+            assertThat(refused).isInstanceOf(StepResult.Retrying.class);
+            assertThat(runner.status().lastError().orElseThrow().message()).contains("maxmemory-policy allkeys-lru")
+                    .contains("noeviction");
+            assertThat(connection.sync().exists(PREFIX + "applied")).isZero();
+            connection.sync().configSet("maxmemory-policy", "noeviction");
+            assertThat(runner.catchUp()).isEqualTo(9);
+        } finally {
+            client.shutdown();
+        }
     }
 
     private void rebuildsAfter(Consumer<RedisCommands<String, String>> loss) {
