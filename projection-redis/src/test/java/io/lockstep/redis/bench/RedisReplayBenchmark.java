@@ -53,9 +53,9 @@ public final class RedisReplayBenchmark {
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         List<Double> ratios = new ArrayList<>();
         try {
-            // warm-up: a short replay of each, not counted
-            pipeline(uri, prefix, source, Math.min(events, 20_000), batchSize);
-            lockstep(uri, prefix, source, Math.min(events, 20_000), batchSize);
+            // warm-up: a whole replay of each, not counted
+            pipeline(uri, prefix, source, events, batchSize);
+            lockstep(uri, prefix, source, events, batchSize);
             for (int round = 1; round <= rounds; round++) {
                 boolean lockstepFirst = round % 2 == 0;
                 double first = lockstepFirst ? lockstep(uri, prefix, source, events, batchSize)
@@ -155,7 +155,7 @@ public final class RedisReplayBenchmark {
         return options;
     }
 
-    /** The first events of a source, for the warm-up. */
+    /** The first events of a source: the replay ends at {@code last}. */
     private record Prefix(EventSource source, long last) implements EventSource {
         @Override
         public List<Envelope> read(long afterPosition, int maxEvents) {
