@@ -58,28 +58,64 @@ public final class RedisReplayBenchmark {
             lockstep(uri, prefix, source, events, batchSize);
             for (int round = 1; round <= rounds; round++) {
                 boolean lockstepFirst = round % 2 == 0;
-                double first = lockstepFirst ? lockstep(uri, prefix, source, events, batchSize)
-                        : pipeline(uri, prefix, source, events, batchSize);
-                double second = lockstepFirst ? pipeline(uri, prefix, source, events, batchSize)
-                        : lockstep(uri, prefix, source, events, batchSize);
-                double lockstep = lockstepFirst ? first : second;
-                double pipeline = lockstepFirst ? second : first;
-                rates.computeIfAbsent("pipeline", k -> new ArrayList<>()).add(pipeline);
-                rates.computeIfAbsent("lockstep", k -> new ArrayList<>()).add(lockstep);
-                ratios.add(lockstep / pipeline);
-                System.out.printf("round %d: pipeline %,.0f events/s, lockstep %,.0f events/s, ratio %.2fx%n", round,
-                        pipeline, lockstep, lockstep / pipeline);
+                java.util.concurrent.Callable<Double> runLockstep = () -> lockstep(uri, prefix, source, events, batchSize);
+                java.util.concurrent.Callable<Double> runPipeline = () -> pipeline(uri, prefix, source, events, batchSize);
+                Run first = measure(uri, events, lockstepFirst ? runLockstep : runPipeline);
+                Run second = measure(uri, events, lockstepFirst ? runPipeline : runLockstep);
+                Run lockstep = lockstepFirst ? first : second;
+                Run pipeline = lockstepFirst ? second : first;
+                add(rates, "pipeline", pipeline);
+                add(rates, "lockstep", lockstep);
+                ratios.add(lockstep.rate() / pipeline.rate());
+                System.out.printf("round %d: pipeline %,.0f events/s (client %.2f, Redis %.2f CPU us/event),"
+                                + " lockstep %,.0f events/s (client %.2f, Redis %.2f CPU us/event), ratio %.2fx%n", round,
+                        pipeline.rate(), pipeline.clientCpu(), pipeline.redisCpu(), lockstep.rate(),
+                        lockstep.clientCpu(), lockstep.redisCpu(), lockstep.rate() / pipeline.rate());
             }
         } finally {
             TestRedis.deleteKeys(uri, prefix);
         }
         System.out.println();
-        System.out.println("| contender | events/s (median) | ratio (median of same-round ratios) |");
-        System.out.println("| --- | ---: | ---: |");
-        System.out.printf("| hand-written Lettuce pipeline, one MULTI/EXEC per batch with the checkpoint | %,.0f | 1.00x |%n",
-                median(rates.get("pipeline")));
-        System.out.printf("| Lockstep RedisProjectionStore, per-event handlers | %,.0f | %.2fx |%n",
-                median(rates.get("lockstep")), median(ratios));
+        System.out.println("| contender | events/s | ratio | client CPU µs/event | Redis CPU µs/event |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: |");
+        System.out.printf("| hand-written Lettuce pipeline, one MULTI/EXEC per batch with the checkpoint | %,.0f | 1.00x"
+                + " | %.2f | %.2f |%n", median(rates.get("pipeline.rate")), median(rates.get("pipeline.client")),
+                median(rates.get("pipeline.redis")));
+        System.out.printf("| Lockstep RedisProjectionStore, per-event handlers | %,.0f | %.2fx | %.2f | %.2f |%n",
+                median(rates.get("lockstep.rate")), median(ratios), median(rates.get("lockstep.client")),
+                median(rates.get("lockstep.redis")));
+        System.out.println("(medians over the rounds; the ratio is the median of same-round ratios)");
+    }
+
+    /** One replay's figures: events per second, and CPU microseconds per event of this JVM and of Redis. */
+    record Run(double rate, double clientCpu, double redisCpu) {
+    }
+
+    private static Run measure(String uri, int events, java.util.concurrent.Callable<Double> replay) throws Exception {
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        double redisBefore = redisCpuSeconds(uri);
+        long clientBefore = os.getProcessCpuTime();
+        double rate = replay.call();
+        long clientNanos = os.getProcessCpuTime() - clientBefore;
+        double redisSeconds = redisCpuSeconds(uri) - redisBefore;
+        return new Run(rate, clientNanos / 1e3 / events, redisSeconds * 1e6 / events);
+    }
+
+    /** @return used_cpu_user + used_cpu_sys of the Redis at {@code uri} (all its clients, not only ours) */
+    private static double redisCpuSeconds(String uri) {
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            double total = 0;
+            for (String line : connection.sync().info("cpu").split("\r?\n")) {
+                if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                    total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return total;
+        } finally {
+            client.shutdown();
+        }
     }
 
     /** The baseline: what a careful engineer writes by hand with Lettuce. */
@@ -136,6 +172,12 @@ public final class RedisReplayBenchmark {
             }
             return rate;
         }
+    }
+
+    private static void add(Map<String, List<Double>> figures, String contender, Run run) {
+        figures.computeIfAbsent(contender + ".rate", k -> new ArrayList<>()).add(run.rate());
+        figures.computeIfAbsent(contender + ".client", k -> new ArrayList<>()).add(run.clientCpu());
+        figures.computeIfAbsent(contender + ".redis", k -> new ArrayList<>()).add(run.redisCpu());
     }
 
     private static double median(List<Double> values) {

@@ -77,6 +77,7 @@ public final class TopBalances implements AutoCloseable {
 
     /** @return the projection that keeps the sorted set {@code key} */
     public static Projection<RedisTransaction> projection(String key) {
+        // README example: start
         return Projection.<RedisTransaction>builder(NAME)
                 .on(AccountCreated.class, (event, envelope, tx) ->
                         tx.commands().zadd(key, event.initialDeposit(), event.accountId()))
@@ -87,6 +88,7 @@ public final class TopBalances implements AutoCloseable {
                 .on(AccountClosed.class, (event, envelope, tx) -> tx.commands().zrem(key, event.accountId()))
                 .onReset(tx -> tx.commands().del(key))
                 .build();
+        // README example: end
     }
 
     /** @return the projection's runner, for the verticle, management and metrics */
