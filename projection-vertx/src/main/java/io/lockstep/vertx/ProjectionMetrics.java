@@ -12,12 +12,18 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Publishes projection metrics to Micrometer. As a {@link ProjectionListener} (pass it to the runner's
- * builder) it counts events and failures and times batches; {@link #bind(ProjectionRunner)} adds gauges
- * read from the runner's status at scrape time. Meters, all tagged {@code projection} and {@code tenant}:
+ * Publishes projection metrics to Micrometer. Pass it to the runner's builder, {@code .listener(metrics)}:
+ * as a {@link ProjectionListener} it counts events and failures and times batches, and when the runner is
+ * built it registers gauges read from the runner's status at scrape time ({@link #bind(ProjectionRunner)},
+ * which runners built with another listener can call themselves). Meters, all tagged {@code projection} and {@code tenant}:
  * <ul>
  *   <li>{@code lockstep.projection.events} (counter): events committed;</li>
  *   <li>{@code lockstep.projection.batch.duration} (timer): read to commit;</li>
@@ -32,36 +38,42 @@ import java.util.Objects;
 public final class ProjectionMetrics implements ProjectionListener {
 
     private final MeterRegistry registry;
-    private final java.util.Map<Tags, java.util.List<ProjectionRunner>> bound = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Tags, CopyOnWriteArrayList<ProjectionRunner>> bound = new ConcurrentHashMap<>();
 
     /** @param registry where the meters go */
     public ProjectionMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
+    /** Registers the gauges of a runner built with this listener: the same as {@link #bind(ProjectionRunner)}. */
+    @Override
+    public void attached(ProjectionRunner runner) {
+        bind(runner);
+    }
+
     /**
-     * Adds {@code runner} to the gauges of its projection. Several runners of one projection (verticle
+     * Adds {@code runner} to the gauges of its projection (once: binding a bound runner again changes nothing). Several runners of one projection (verticle
      * instances) share the gauges: lag and checkpoint show the largest value, each state gauge counts the
      * runners in that state. Call {@link #unbind} when the runner is stopped for good.
      */
     public void bind(ProjectionRunner runner) {
         Tags tags = tags(runner.status());
         bound.computeIfAbsent(tags, t -> {
-            java.util.List<ProjectionRunner> runners = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CopyOnWriteArrayList<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
             register(t, runners);
             return runners;
-        }).add(runner);
+        }).addIfAbsent(runner);
     }
 
     /** Removes {@code runner} from its projection's gauges. */
     public void unbind(ProjectionRunner runner) {
-        java.util.List<ProjectionRunner> runners = bound.get(tags(runner.status()));
+        List<ProjectionRunner> runners = bound.get(tags(runner.status()));
         if (runners != null) {
             runners.remove(runner);
         }
     }
 
-    private void register(Tags tags, java.util.List<ProjectionRunner> runners) {
+    private void register(Tags tags, List<ProjectionRunner> runners) {
         Gauge.builder("lockstep.projection.lag.events", runners, rs -> max(rs, s -> s.lagEvents())).tags(tags)
                 .description("events between the checkpoint and the head").register(registry);
         Gauge.builder("lockstep.projection.lag.seconds", runners, rs -> max(rs, ProjectionStatus::lagSeconds))
@@ -76,8 +88,8 @@ public final class ProjectionMetrics implements ProjectionListener {
         }
     }
 
-    private static double max(java.util.List<ProjectionRunner> runners,
-                              java.util.function.ToDoubleFunction<ProjectionStatus> value) {
+    private static double max(List<ProjectionRunner> runners,
+                              ToDoubleFunction<ProjectionStatus> value) {
         return runners.stream().mapToDouble(r -> value.applyAsDouble(r.status())).max().orElse(Double.NaN);
     }
 

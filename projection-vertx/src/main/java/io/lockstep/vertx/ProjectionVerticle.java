@@ -27,15 +27,34 @@ public final class ProjectionVerticle extends VerticleBase {
     private final List<ProjectionRunner> runners;
 
     /**
-     * @param management where the runners are registered for operators, or null for none
+     * A verticle whose runners operators can see and control through {@code management}.
+     *
+     * @param management where the runners are registered while the verticle is deployed
      * @param runners    new, not started runners
+     * @throws NullPointerException for a null management: use {@link #unmanaged(List)} for a verticle without one
      */
     public ProjectionVerticle(ProjectionManagement management, List<ProjectionRunner> runners) {
+        this(runners, Objects.requireNonNull(management, "management (for a verticle without management use"
+                + " ProjectionVerticle.unmanaged(runners))"));
+    }
+
+    /** @param management null for none */
+    private ProjectionVerticle(List<ProjectionRunner> runners, ProjectionManagement management) {
         this.management = management;
         this.runners = List.copyOf(Objects.requireNonNull(runners, "runners"));
         if (this.runners.isEmpty()) {
             throw new IllegalArgumentException("a ProjectionVerticle needs at least one ProjectionRunner");
         }
+    }
+
+    /**
+     * A verticle that runs {@code runners} without registering them with a {@link ProjectionManagement}: their
+     * status is still available from the runners themselves.
+     *
+     * @param runners new, not started runners
+     */
+    public static ProjectionVerticle unmanaged(List<ProjectionRunner> runners) {
+        return new ProjectionVerticle(runners, null);
     }
 
     @Override

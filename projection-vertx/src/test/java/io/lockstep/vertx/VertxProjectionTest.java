@@ -1,6 +1,7 @@
 package io.lockstep.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.name;
 import static org.jooq.impl.DSL.table;
@@ -398,7 +399,6 @@ class VertxProjectionTest {
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             ProjectionMetrics metrics = new ProjectionMetrics(registry);
             ProjectionRunner runner = ProjectionRunner.builder(free(), store, source).listener(metrics).build();
-            metrics.bind(runner);
 
             // when
             runner.catchUp();
@@ -410,6 +410,40 @@ class VertxProjectionTest {
             assertThat(registry.get("lockstep.projection.lag.events").gauge().value()).isZero();
             assertThat(registry.get("lockstep.projection.state").tag("state", "LIVE").gauge().value()).isOne();
             assertThat(registry.get("lockstep.projection.state").tag("state", "FAILED").gauge().value()).isZero();
+        }
+
+        @Test
+        void bindingARunnerTheListenerAlreadyBoundCountsItOnce() throws Exception {
+            // given: .listener(metrics) bound the runner when it was built
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            ProjectionMetrics metrics = new ProjectionMetrics(registry);
+            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source).listener(metrics).build();
+
+            // when: an application written for the old two-call setup binds it again
+            metrics.bind(runner);
+            runner.catchUp();
+
+            // then
+            assertThat(registry.get("lockstep.projection.state").tag("state", "LIVE").gauge().value()).isOne();
+        }
+    }
+
+    @Nested
+    class Construction {
+
+        @Test
+        void aVerticleWithoutManagementIsAskedForByName() throws Exception {
+            // given
+            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source).idleWait(Duration.ofMillis(50))
+                    .build();
+            // then: null is no way to say "no management"
+            assertThatThrownBy(() -> new ProjectionVerticle(null, List.of(runner)))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("ProjectionVerticle.unmanaged");
+            // when
+            join(vertx.deployVerticle(ProjectionVerticle.unmanaged(List.of(runner))));
+            // then: it runs, and operators' management knows nothing of it
+            org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> checkpoint() == EVENTS - 1);
+            assertThat(management.statuses()).isEmpty();
         }
     }
 }

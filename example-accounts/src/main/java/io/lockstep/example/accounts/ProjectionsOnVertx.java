@@ -36,7 +36,6 @@ final class ProjectionsOnVertx {
 
         return vertx.deployVerticle(() -> {
             ProjectionRunner runner = ProjectionRunner.builder(balances, store, log).listener(metrics).build();
-            metrics.bind(runner);
             return new ProjectionVerticle(management, List.of(runner));
         }, new DeploymentOptions()).compose(id -> vertx.createHttpServer().requestHandler(request -> {
             if (request.path().equals("/health")) {

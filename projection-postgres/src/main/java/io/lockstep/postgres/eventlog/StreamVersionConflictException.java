@@ -42,7 +42,7 @@ public final class StreamVersionConflictException extends LockstepException {
     }
 
     /** @return the stream's actual version, -1 when it has no events */
-    public long actualVersion() {
+    public long actual() {
         return actual;
     }
 }

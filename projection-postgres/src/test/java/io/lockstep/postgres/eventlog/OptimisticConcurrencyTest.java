@@ -105,7 +105,7 @@ class OptimisticConcurrencyTest {
                 assertThat(loser.conflict()).as("round %d loser's conflict", round).isNotNull();
                 assertThat(loser.conflict().streamId()).isEqualTo(stream);
                 assertThat(loser.conflict().expected()).isEqualTo(expected);
-                assertThat(loser.conflict().actualVersion()).as("round %d actual version", round)
+                assertThat(loser.conflict().actual()).as("round %d actual version", round)
                         .isEqualTo(winner.result().lastVersion());
                 List<Envelope> stored = log.readStream(stream, 0, 100);
                 assertThat(stored).extracting(Envelope::streamVersion).as("round %d versions", round)

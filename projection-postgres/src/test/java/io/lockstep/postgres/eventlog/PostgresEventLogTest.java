@@ -89,7 +89,7 @@ class PostgresEventLogTest {
             assertThatThrownBy(() -> log.append("a", ExpectedVersion.exactly(3), List.of(new Deposited("a", 1))))
                     .isInstanceOfSatisfying(StreamVersionConflictException.class, e -> {
                         assertThat(e.streamId()).isEqualTo("a");
-                        assertThat(e.actualVersion()).isZero();
+                        assertThat(e.actual()).isZero();
                         assertThat(e.expected()).isEqualTo(ExpectedVersion.exactly(3));
                     });
             assertThatThrownBy(() -> log.append("a", ExpectedVersion.noStream(), List.of(new Deposited("a", 1))))

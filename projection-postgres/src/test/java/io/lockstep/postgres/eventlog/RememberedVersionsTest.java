@@ -80,7 +80,7 @@ class RememberedVersionsTest {
             assertThatThrownBy(() -> here.append("s", ExpectedVersion.exactly(1), notes("lost")))
                     .isInstanceOfSatisfying(StreamVersionConflictException.class, conflict -> {
                         assertThat(conflict.streamId()).isEqualTo("s");
-                        assertThat(conflict.actualVersion()).isEqualTo(2);
+                        assertThat(conflict.actual()).isEqualTo(2);
                     });
             assertThat(stream(here, "s")).containsExactly("a", "b", "c");
             assertThat(here.append("s", ExpectedVersion.exactly(2), notes("d")).firstVersion()).isEqualTo(3);

@@ -59,11 +59,7 @@ public final class AccountsApp implements AutoCloseable {
         ProjectionMetrics metrics = new ProjectionMetrics(registry);
         this.store = PostgresProjectionStore.builder(dataSource).build();
         this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, log).listener(metrics).build();
-        metrics.bind(runner);
         this.topBalances = redis == null ? null : TopBalances.create(redis, log, metrics);
-        if (topBalances != null) {
-            metrics.bind(topBalances.runner());
-        }
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, COMMAND_ATTEMPTS, positionWait);
         FunctionCounter.builder("accounts.command.conflicts", commands, AccountCommands::conflicts)
