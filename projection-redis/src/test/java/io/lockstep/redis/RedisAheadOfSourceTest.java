@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lockstep.projection.AheadOfSourcePolicy;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.EventSource;
 import io.lockstep.projection.InMemoryEventSource;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.StepResult;
 import io.lockstep.redis.testing.BalancesProjection;
 import io.lockstep.redis.testing.TestRedis;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +45,30 @@ class RedisAheadOfSourceTest {
         TestRedis.deleteKeys(TestRedis.uri(), prefix);
     }
 
+    /** A source whose log a test swaps, as a restore from a backup would. */
+    private static final class RestorableSource implements EventSource {
+        volatile InMemoryEventSource current;
+
+        RestorableSource(InMemoryEventSource initial) {
+            this.current = initial;
+        }
+
+        @Override
+        public List<Envelope> read(long afterPosition, int maxEvents) {
+            return current.read(afterPosition, maxEvents);
+        }
+
+        @Override
+        public long headPosition() {
+            return current.headPosition();
+        }
+
+        @Override
+        public boolean awaitEvents(long afterPosition, Duration timeout) throws InterruptedException {
+            return current.awaitEvents(afterPosition, timeout);
+        }
+    }
+
     private ProjectionRunner runner(InMemoryEventSource source, AheadOfSourcePolicy policy) {
         return ProjectionRunner.builder(BalancesProjection.create("balances", prefix), store, source)
                 .whenAheadOfSource(policy).build();
@@ -63,6 +91,25 @@ class RedisAheadOfSourceTest {
                 .contains("head is at 499");
         assertThat(connection.sync().get(prefix + "applied")).isEqualTo("1000");
         assertThat(store.checkpoints().getCheckpoint("balances")).isEqualTo(999);
+    }
+
+    @Test
+    void noticesWhileRunningALogRestoredAndGrownPastTheCheckpointAgain() throws Exception {
+        // given: a runner at 999
+        RestorableSource source = new RestorableSource(BalancesProjection.events(1_000, 10, 1));
+        ProjectionRunner runner = ProjectionRunner.builder(BalancesProjection.create("balances", prefix), store, source)
+                .build();
+        runner.catchUp();
+
+        // when: the log is restored from a backup of 500 events and 700 new ones arrive before the next step
+        source.current = BalancesProjection.events(1_200, 10, 3);
+        StepResult result = runner.step();
+
+        // then: it stops instead of reading on after 999 (which would skip 500..999 of the new events)
+        assertThat(result).isInstanceOf(StepResult.Failed.class);
+        assertThat(runner.status().lastError().orElseThrow().message()).contains("checkpoint 999")
+                .contains("restored from an older backup");
+        assertThat(connection.sync().get(prefix + "applied")).isEqualTo("1000");
     }
 
     @Test

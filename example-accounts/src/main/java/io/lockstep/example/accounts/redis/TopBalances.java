@@ -1,6 +1,8 @@
 package io.lockstep.example.accounts.redis;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lockstep.example.accounts.domain.AccountEvent.AccountClosed;
@@ -63,11 +65,19 @@ public final class TopBalances implements AutoCloseable {
 
     private TopBalances(Settings settings, EventSource log, ProjectionListener listener) {
         this.key = settings.keyPrefix() + "top-balances";
+        this.client = RedisClient.create(settings.redisUrl());
+        try {
+            this.reads = client.connect();
+        } catch (RedisConnectionException e) {
+            client.shutdown();
+            RedisURI uri = RedisURI.create(settings.redisUrl());
+            throw new IllegalStateException("the Redis for the top-balances read model does not answer at "
+                    + uri.getHost() + ":" + uri.getPort() + " (" + e.getMessage() + "); start it, or run without"
+                    + " --redis-url", e);
+        }
         this.store = RedisProjectionStore.builder(settings.redisUrl()).keyPrefix(settings.keyPrefix() + "lockstep:")
                 .build();
         this.runner = ProjectionRunner.builder(projection(key), store, log).listener(listener).build();
-        this.client = RedisClient.create(settings.redisUrl());
-        this.reads = client.connect();
     }
 
     /** Connects to Redis and builds the projection's runner (not started). */
