@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.lockstep.example.accounts.AccountsApplication;
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -67,8 +68,8 @@ class CommandLineTest {
     void replayRefusesAPausedProjectionAndChangesNothing() throws Exception {
         try (TestDatabase db = TestDatabase.create(2)) {
             // given: one account projected, then the projection paused
-            try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 6);
-                 AccountsApp app = AccountsApp.start(database.dataSource(), Duration.ZERO)) {
+            try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
+                 AccountsApp app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 6, 4)), Duration.ZERO)) {
                 app.commands().open(Optional.of("kept"), "ada", 100);
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.readModels().account("kept").isPresent());
                 app.runner().pause();
