@@ -5,8 +5,9 @@ import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.http.AccountsApi;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
+import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
@@ -19,7 +20,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.lockstep.projection.CheckpointStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -73,7 +73,6 @@ public final class AccountsApp implements AutoCloseable {
         this.store = PostgresProjectionStore.builder(pools.projection()).build();
         this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, projectionLog).listener(metrics)
                 .build();
-        metrics.bind(runner);
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, pools.commands(), COMMAND_ATTEMPTS, positionWait);
         FunctionCounter.builder("accounts.command.conflicts", commands, AccountCommands::conflicts)

@@ -1,6 +1,6 @@
 package io.lockstep.example.accounts.domain;
 
-import io.lockstep.postgres.AppendResult;
+import io.lockstep.postgres.eventlog.AppendResult;
 import java.sql.SQLException;
 import java.util.Optional;
 
