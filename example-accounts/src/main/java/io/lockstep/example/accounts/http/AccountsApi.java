@@ -16,6 +16,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
@@ -115,8 +117,8 @@ public final class AccountsApi {
         });
         router.route("/projections*").handler(ctx -> management.handle(ctx.request()));
         routes.get("/health", ctx -> health.handle(ctx.request()));
-        routes.get("/metrics", ctx -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
+        routes.get("/metrics", ctx -> end(ctx, 200, "text/plain; version=0.0.4; charset=utf-8",
+                Buffer.buffer(registry.scrape())));
         router.route().last().handler(ctx -> fail(ctx, routes.unrouted(ctx)));
         router.route().failureHandler(this::failure);
         return router;
@@ -252,6 +254,19 @@ public final class AccountsApi {
             status = 500;
             json = "{\"error\":\"could not encode the response\",\"field\":null}";
         }
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(json);
+        end(ctx, status, "application/json", Buffer.buffer(json));
+    }
+
+    /**
+     * Ends the response with {@code body}, or, for {@code HEAD}, with its length and no body (Vert.x leaves a
+     * HEAD answer's body out on HTTP/1.x but sends it on HTTP/2).
+     */
+    private static void end(RoutingContext ctx, int status, String contentType, Buffer body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", contentType);
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            ctx.response().putHeader("content-length", String.valueOf(body.length())).end();
+        } else {
+            ctx.response().end(body);
+        }
     }
 }
