@@ -2,9 +2,11 @@ package io.lockstep.example.accounts.app;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -103,9 +105,25 @@ sealed interface DatabaseServer extends AutoCloseable {
 
     /**
      * Connects to the embedded server on {@code dataDir}: joins the one a live process owns, takes over one
-     * whose owner was killed, or starts one (creating the directory when missing).
+     * whose owner was killed, or starts one (creating the directory when missing). Processes starting at the
+     * same moment take turns through a lock on {@code <dataDir>.lock} beside the directory, so exactly one
+     * starts the server and the others join it.
      */
     static DatabaseServer embedded(Path dataDir) {
+        Path startLock = dataDir.resolveSibling(dataDir.getFileName() + ".lock");
+        try {
+            Files.createDirectories(dataDir);
+            try (FileChannel channel = FileChannel.open(startLock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                return attachOrStart(dataDir);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not lock " + startLock + " to start the embedded PostgreSQL: "
+                    + e.getMessage() + "; pass --data-dir for a directory this user may write to", e);
+        }
+    }
+
+    private static DatabaseServer attachOrStart(Path dataDir) {
         DataDirectory directory = new DataDirectory(dataDir);
         Optional<String> running = directory.runningServer();
         if (running.isPresent()) {
@@ -124,7 +142,6 @@ sealed interface DatabaseServer extends AutoCloseable {
 
     private static EmbeddedPostgres start(Path dataDir) {
         try {
-            Files.createDirectories(dataDir);
             return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false)
                     // The library's defaults trade durability for test speed; an acknowledged command must
                     // survive a crash of the machine, as it would on a real server.
@@ -133,8 +150,7 @@ sealed interface DatabaseServer extends AutoCloseable {
                     .start();
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + ": "
-                    + e.getMessage() + ". If another process is starting it right now, wait and try again;"
-                    + " otherwise pass --data-dir for another directory, or --jdbc-url for an existing server", e);
+                    + e.getMessage() + "; pass --data-dir for another directory, or --jdbc-url for an existing server", e);
         }
     }
 

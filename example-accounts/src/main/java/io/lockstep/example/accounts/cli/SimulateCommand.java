@@ -35,11 +35,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100", description = "Accounts to open, 1..100000 (default: ${DEFAULT-VALUE})")
     int accounts;
 
-    @Option(names = {"--commands", "--events"}, defaultValue = "10000",
+    @Option(names = "--commands", defaultValue = "10000",
             description = "Commands to send after the openings (deposits, withdrawals, closings), 0..100000000;"
                     + " each appends one event unless the account refuses it (default: ${DEFAULT-VALUE})."
-                    + " --events is the older name of this option: it always counted commands")
+                    + " --events, its older name, still works")
     long commands;
+
+    /** The option's older name: it always counted commands, not events. */
+    @Option(names = "--events", hidden = true)
+    Long events;
 
     @Option(names = "--concurrency", defaultValue = "8", description = "Concurrent clients, 1..256 (default: ${DEFAULT-VALUE})")
     int concurrency;
@@ -52,6 +56,12 @@ final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         check("--accounts", accounts, 1, 100_000, 100);
+        if (events != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--commands")) {
+                throw new ParameterException(spec.commandLine(), "--events is the older name of --commands; give one");
+            }
+            commands = events;
+        }
         check("--commands", commands, 0, 100_000_000, 10_000);
         check("--concurrency", concurrency, 1, 256, 8);
         try (Resources resources = new Resources()) {

@@ -32,6 +32,58 @@ class CommandLineTest {
         }
     }
 
+    /** Runs a command line, capturing standard output and error. */
+    record Printed(int exit, String out, String err) {
+        static Printed of(String... args) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream originalOut = System.out;
+            PrintStream originalErr = System.err;
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            try {
+                return new Printed(AccountsApplication.run(args), out.toString(), err.toString());
+            } finally {
+                System.setOut(originalOut);
+                System.setErr(originalErr);
+            }
+        }
+    }
+
+    @Test
+    void statusPrintsOneErrorLineWhenTheDatabaseRefusesConnections() throws Exception {
+        // given: a port nothing listens on
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+
+        // when
+        Printed run = Printed.of("status", "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/accounts?user=me&password=secret");
+
+        // then
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip().lines()).hasSize(1).first().asString()
+                .startsWith("error: could not connect to PostgreSQL at jdbc:postgresql://127.0.0.1:" + port)
+                .contains("refused", "--jdbc-url").doesNotContain("secret");
+    }
+
+    @Test
+    void simulateCountsCommandsUnderItsNewNameAndItsOldOne() throws Exception {
+        try (TestDatabase db = TestDatabase.create(2)) {
+            for (String option : new String[] {"--commands", "--events"}) {
+                Printed run = Printed.of("simulate", option, "7", "--accounts", "2", "--concurrency", "1",
+                        "--jdbc-url", db.jdbcUrl());
+
+                assertThat(run.exit()).as(run.err()).isZero();
+                assertThat(run.out()).contains("sent 9 commands");
+            }
+            Printed help = Printed.of("simulate", "--help");
+            assertThat(help.out()).contains("--commands=<commands>", "Commands to send after the openings",
+                    "--events, its older name");
+        }
+    }
+
     @Test
     void refusesAUrlThatIsNotPostgresJdbcAndMasksItsPassword() {
         Run run = Run.of("status", "--jdbc-url", "postgres://db/accounts?user=me&password=secret");
