@@ -73,7 +73,9 @@ final class ProjectionLoop implements Runnable {
                 case StepResult.Skipped skipped ->
                         LOG.warn("projection '{}' skipped poison event: {}", name, skipped.error().message());
                 case StepResult.Conflict conflict -> {
-                    LOG.info("projection '{}': {}", name, conflict.cause().getMessage());
+                    // Another runner of the projection committed this batch: routine when several run (counted by
+                    // the listener as a failure of kind "conflict"), so not worth more than DEBUG.
+                    LOG.debug("projection '{}': {}", name, conflict.cause().getMessage());
                     pause(idleWait);
                 }
                 case StepResult.Retrying retrying -> {

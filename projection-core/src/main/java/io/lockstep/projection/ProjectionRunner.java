@@ -191,9 +191,12 @@ public interface ProjectionRunner extends AutoCloseable {
             this.source = Objects.requireNonNull(source, "source");
         }
 
-        /** @param tenantId the tenant whose checkpoint this runner keeps (default: none) */
+        /**
+         * @param tenantId the tenant whose checkpoint this runner keeps, at most {@link CheckpointKey#MAX_LENGTH}
+         *                 characters without U+0000 (default: none)
+         */
         public Builder<C> tenant(String tenantId) {
-            this.tenantId = Arguments.requireName(tenantId, "tenantId");
+            this.tenantId = Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH);
             return this;
         }
 

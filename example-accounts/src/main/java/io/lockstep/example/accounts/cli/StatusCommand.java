@@ -1,6 +1,8 @@
 package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.PoolSpec;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.postgres.PostgresProjectionStore;
@@ -9,8 +11,10 @@ import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.StoredCheckpoint;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import javax.sql.DataSource;
 import picocli.CommandLine.Mixin;
 
 /**
@@ -34,9 +38,11 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Resources resources = new Resources()) {
-            Database db = resources.add(database.open(2));
-            PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), AccountEventTypes.registry()).build();
-            PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+            Database db = resources.add(database.open());
+            DataSource pool = db.pool(new PoolSpec("status", 2, Pools.CONNECTION_TIMEOUT,
+                    Optional.of(Pools.READ_STATEMENT_TIMEOUT), Optional.empty()));
+            PostgresEventLog log = PostgresEventLog.builder(pool, AccountEventTypes.registry()).build();
+            PostgresProjectionStore store = PostgresProjectionStore.builder(pool).build();
             long head = log.headPosition();
             out.printf("%-16s %7s %-10s %12s %12s %12s%n", "projection", "version", "stored", "checkpoint", "head", "lag");
             for (String name : PROJECTIONS) {
