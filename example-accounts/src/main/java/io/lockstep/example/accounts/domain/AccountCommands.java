@@ -88,12 +88,19 @@ public final class AccountCommands {
      *
      * @throws AccountRejection      when the account's rules refuse it (with a key: also a refusal stored earlier)
      * @throws IdempotencyKeyReused  when {@code key} was first used for another command
-     * @throws CommandStoreException when the database failed; with a key, a retry is safe
+     * @throws DatabaseUnavailable  when the database failed for a passing reason; with a key, a retry is safe
+     * @throws CommandStoreException when the database failed otherwise
      */
     public Outcome handle(AccountCommand command, Optional<IdempotencyKey> key) throws InterruptedException {
         Objects.requireNonNull(command, "command");
-        return key.isPresent() ? new KeyedCommand(this, keys, command, key.get()).run()
-                : execute(command, this::appendAlone);
+        try {
+            return key.isPresent() ? new KeyedCommand(this, keys, command, key.get()).run()
+                    : execute(command, this::appendAlone);
+        } catch (AccountRejection | IdempotencyKeyReused refusal) {
+            throw refusal;
+        } catch (RuntimeException e) {
+            throw DatabaseUnavailable.classify(e);
+        }
     }
 
     /** Opens an account; see {@link AccountCommand.Open}. */

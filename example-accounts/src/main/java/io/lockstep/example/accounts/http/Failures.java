@@ -1,15 +1,12 @@
 package io.lockstep.example.accounts.http;
 
 import io.lockstep.example.accounts.domain.AccountRejection;
+import io.lockstep.example.accounts.domain.DatabaseUnavailable;
 import io.lockstep.example.accounts.domain.IdempotencyKeyReused;
 import io.lockstep.projection.TransientStoreException;
 import io.vertx.ext.web.handler.HttpException;
-import java.sql.SQLException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,44 +43,18 @@ final class Failures {
             case AccountRejection rejection -> new ApiError(409, null, rejection.getMessage());
             case IdempotencyKeyReused reused -> new ApiError(422, "Idempotency-Key", reused.getMessage());
             case IllegalArgumentException invalid -> ApiError.badRequest(null, invalid.getMessage());
-            default -> unavailable(failure, isCommand).orElseGet(() -> internal(failure, request));
+            case DatabaseUnavailable unavailable -> unavailable(unavailable.reason(), isCommand);
+            case TransientStoreException store -> unavailable("the database is unreachable or overloaded", isCommand);
+            default -> internal(failure, request);
         };
     }
 
-    private static Optional<ApiError> unavailable(Throwable failure, boolean isCommand) {
-        return reason(failure).map(reason -> ApiError.unavailable(null, (isCommand
+    private static ApiError unavailable(String reason, boolean isCommand) {
+        return ApiError.unavailable(null, isCommand
                 ? "the command could not be carried out: " + reason + ". Retry in " + RETRY_AFTER.toSeconds()
                 + " s; if it may have been stored already, retry with the same Idempotency-Key (then it is stored once)"
-                : "the read model could not be read: " + reason + ". Retry in " + RETRY_AFTER.toSeconds() + " s"),
-                RETRY_AFTER, Map.of()));
-    }
-
-    /** @return why the database could not serve the request, when it is one of the passing reasons */
-    static Optional<String> reason(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                if (state.equals("55P03")) {
-                    return Optional.of("a lock held it longer than allowed (lock_timeout)");
-                }
-                if (state.equals("57014")) {
-                    return Optional.of("the database took longer than allowed (statement_timeout)");
-                }
-                if (state.startsWith("40")) {
-                    return Optional.of("it collided with a concurrent transaction");
-                }
-                if (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")) {
-                    return Optional.of("the database is unreachable or overloaded (" + state + ")");
-                }
-            }
-            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
-                    || t instanceof TransientStoreException) {
-                Throwable deeper = t.getCause();
-                Optional<String> detail = deeper == null || deeper == t ? Optional.empty() : reason(deeper);
-                return Optional.of(detail.orElse("no database connection was free or could be made in time"));
-            }
-        }
-        return Optional.empty();
+                : "the read model could not be read: " + reason + ". Retry in " + RETRY_AFTER.toSeconds() + " s",
+                RETRY_AFTER, Map.of());
     }
 
     private static ApiError internal(Throwable failure, String request) {
