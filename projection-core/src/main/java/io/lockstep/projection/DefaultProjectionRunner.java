@@ -22,7 +22,8 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     private final CheckpointWaiters waiters;
 
     DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
-        this.key = new CheckpointKey(config.tenantId, config.projection.name());
+        this.key = new CheckpointKey(config.tenantId,
+                config.checkpointName != null ? config.checkpointName : config.projection.name());
         this.store = config.store;
         this.resettable = config.projection.resettable();
         this.status = new StatusTracker(key, config.projection.version(), config.clock, config.listener);
@@ -32,7 +33,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
                 config.projection.name());
         this.threadFactory = config.threadFactory != null ? config.threadFactory
-                : Thread.ofVirtual().name("lockstep-" + config.projection.name()).factory();
+                : Thread.ofVirtual().name("lockstep-" + key.projection()).factory();
     }
 
     @Override

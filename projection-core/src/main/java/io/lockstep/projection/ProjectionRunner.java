@@ -145,6 +145,7 @@ public interface ProjectionRunner extends AutoCloseable {
         InstantSource clock = InstantSource.system();
         ThreadFactory threadFactory;
         ProjectionListener listener = ProjectionListener.NONE;
+        String checkpointName;
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
             this.projection = Objects.requireNonNull(projection, "projection");
@@ -155,6 +156,16 @@ public interface ProjectionRunner extends AutoCloseable {
         /** @param tenantId the tenant whose checkpoint this runner keeps (default: none) */
         public Builder<C> tenant(String tenantId) {
             this.tenantId = Arguments.requireName(tenantId, "tenantId");
+            return this;
+        }
+
+        /**
+         * @param checkpointName the name of the checkpoint this runner advances (default: the projection's
+         *                       name); a partition of a projection keeps a checkpoint of its own, see
+         *                       {@link Partition#checkpointName(String)}
+         */
+        public Builder<C> checkpointName(String checkpointName) {
+            this.checkpointName = Arguments.requireName(checkpointName, "checkpointName");
             return this;
         }
 
