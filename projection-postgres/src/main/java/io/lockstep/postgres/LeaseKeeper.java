@@ -93,6 +93,10 @@ final class LeaseKeeper {
         return List.copyOf(running.keySet());
     }
 
+    List<ProjectionRunner> runners() {
+        return running.values().stream().map(Running::runner).toList();
+    }
+
     Optional<ProjectionStatus> localStatus(CheckpointKey key) {
         Running r = running.get(key);
         return r == null ? Optional.empty() : Optional.of(r.runner().status());
@@ -119,7 +123,7 @@ final class LeaseKeeper {
     }
 
     private void tick() {
-        List<String> live = leases.heartbeat();
+        java.util.SortedMap<String, List<String>> live = leases.heartbeat(List.copyOf(declared.keySet()));
         Map<CheckpointKey, Lease> held = new HashMap<>();
         leases.renew().forEach(l -> held.put(l.key(), l));
         stopLost(held);
@@ -169,7 +173,8 @@ final class LeaseKeeper {
     }
 
     /** Keeps this node's share of {@code d}'s partitions; @return the keys it holds after */
-    private Set<CheckpointKey> balance(ProjectionNode.Declared d, List<String> live, Map<CheckpointKey, Lease> held) {
+    private Set<CheckpointKey> balance(ProjectionNode.Declared d, java.util.SortedMap<String, List<String>> live,
+                                       Map<CheckpointKey, Lease> held) {
         String name = d.set().projection().name();
         List<Partition> partitions = d.set().partitions();
         List<Lease> mine = new ArrayList<>();
@@ -202,10 +207,12 @@ final class LeaseKeeper {
     }
 
     /**
-     * This node's even share of a projection's partitions among the live nodes (sorted by id): floor or ceil;
-     * which nodes take the ceil rotates with the projection's name, so several projections spread too.
+     * This node's even share of a projection's partitions among the live nodes that run it (sorted by id): floor
+     * or ceil; which nodes take the ceil rotates with the projection's name, so several projections spread too.
      */
-    private int share(String projection, int partitions, List<String> live) {
+    private int share(String projection, int partitions, java.util.SortedMap<String, List<String>> all) {
+        List<String> live = all.entrySet().stream().filter(e -> e.getValue().contains(projection))
+                .map(Map.Entry::getKey).toList();
         int nodes = live.size();
         int index = live.indexOf(leases.nodeId());
         if (nodes == 0 || index < 0) {

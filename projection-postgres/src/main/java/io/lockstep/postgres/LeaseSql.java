@@ -13,10 +13,10 @@ record LeaseSql(String heartbeat, String liveNodes, String leave, String declare
         String leases = "\"" + schema + "\".leases";
         String until = "clock_timestamp() + ? * interval '1 millisecond'";
         return new LeaseSql(
-                "INSERT INTO " + nodes + " AS n (node_id, expires_at) VALUES (?, " + until + ")"
+                "INSERT INTO " + nodes + " AS n (node_id, expires_at, projections) VALUES (?, " + until + ", ?)"
                         + " ON CONFLICT (node_id) DO UPDATE SET renewed_at = clock_timestamp(),"
-                        + " expires_at = EXCLUDED.expires_at",
-                "SELECT node_id FROM " + nodes + " WHERE expires_at > clock_timestamp() ORDER BY node_id",
+                        + " expires_at = EXCLUDED.expires_at, projections = EXCLUDED.projections",
+                "SELECT node_id, projections FROM " + nodes + " WHERE expires_at > clock_timestamp() ORDER BY node_id",
                 "DELETE FROM " + nodes + " WHERE node_id = ?",
                 "INSERT INTO " + leases + " (tenant_id, checkpoint, projection, partition_index, partition_count)"
                         + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, checkpoint) DO NOTHING",

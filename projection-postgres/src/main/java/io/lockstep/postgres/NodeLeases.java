@@ -37,19 +37,24 @@ final class NodeLeases {
         return nodeId;
     }
 
-    /** Registers or renews this node; @return the live nodes' ids, sorted */
-    List<String> heartbeat() {
+    /**
+     * Registers or renews this node with the projections it runs.
+     *
+     * @return the live nodes' ids, sorted, each with the projections it runs
+     */
+    java.util.SortedMap<String, List<String>> heartbeat(List<String> projections) {
         return jdbc.withConnection("renewing node " + nodeId, connection -> {
             try (PreparedStatement beat = connection.prepareStatement(sql.heartbeat())) {
                 beat.setString(1, nodeId);
                 beat.setLong(2, leaseMillis);
+                beat.setArray(3, connection.createArrayOf("text", projections.toArray()));
                 beat.executeUpdate();
             }
-            List<String> live = new ArrayList<>();
+            java.util.SortedMap<String, List<String>> live = new java.util.TreeMap<>();
             try (PreparedStatement nodes = connection.prepareStatement(sql.liveNodes());
                  ResultSet rows = nodes.executeQuery()) {
                 while (rows.next()) {
-                    live.add(rows.getString(1));
+                    live.put(rows.getString(1), List.of((String[]) rows.getArray(2).getArray()));
                 }
             }
             return live;

@@ -4,6 +4,8 @@ import io.lockstep.postgres.internal.JdbcConnections;
 import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.Partition;
 import io.lockstep.projection.PartitionSet;
+import io.lockstep.projection.PartitionStatus;
+import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.PartitionedEventSource;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;
@@ -33,9 +35,11 @@ import javax.sql.DataSource;
  *
  * <p>Operations act on every partition of a projection: {@link #pause}, {@link #resume}, {@link #replay}
  * (one transaction), {@link #resetTo}; versions are reconciled for all partitions at {@link #start()}.
- * Every node must declare the same projections with the same partition counts. Thread-safe.
+ * A projection's partitions are shared among the live nodes that declare it (nodes may run different sets of
+ * projections); nodes declaring one projection with different partition counts re-partition it only once no node
+ * runs the old count (see {@code PartitionHandover}). Thread-safe.
  */
-public final class ProjectionNode implements AutoCloseable {
+public final class ProjectionNode implements ProjectionHost {
 
     /** Default of {@link Builder#lease(Duration)}. */
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -76,7 +80,7 @@ public final class ProjectionNode implements AutoCloseable {
         return new Builder(dataSource, store, source);
     }
 
-    /** @return this node's id */
+    @Override
     public String nodeId() {
         return nodeId;
     }
@@ -91,6 +95,7 @@ public final class ProjectionNode implements AutoCloseable {
      * @throws IllegalStateException when already started
      * @throws io.lockstep.projection.LockstepException when a read model was built by a newer version
      */
+    @Override
     public void start() {
         keeper.start();
     }
@@ -109,7 +114,13 @@ public final class ProjectionNode implements AutoCloseable {
         return keeper.running();
     }
 
+    @Override
+    public List<ProjectionRunner> runners() {
+        return keeper.runners();
+    }
+
     /** @return every partition of {@code projection}: owner, stored checkpoint, and the local runner's status */
+    @Override
     public List<PartitionStatus> status(String projection) {
         Declared d = declaredOrFail(projection);
         List<Partition> partitions = d.set().partitions();
@@ -125,16 +136,19 @@ public final class ProjectionNode implements AutoCloseable {
     }
 
     /** @return the names of the projections this node declares */
+    @Override
     public List<String> projections() {
         return List.copyOf(declared.keySet());
     }
 
     /** Pauses every partition of {@code projection}, on every node. */
+    @Override
     public void pause(String projection) {
         declaredOrFail(projection).set().setPaused(true);
     }
 
     /** Resumes every partition of {@code projection}, on every node. */
+    @Override
     public void resume(String projection) {
         declaredOrFail(projection).set().setPaused(false);
     }
@@ -143,6 +157,7 @@ public final class ProjectionNode implements AutoCloseable {
      * Replays {@code projection}: reset handler and every partition's checkpoint to -1 in one transaction, which
      * also forgets what merged partitions skipped.
      */
+    @Override
     public void replay(String projection) {
         PartitionSet<PostgresTransaction> set = declaredOrFail(projection).set();
         List<String> names = set.partitions().stream().map(p -> set.key(p).projection()).toList();
@@ -150,6 +165,7 @@ public final class ProjectionNode implements AutoCloseable {
     }
 
     /** Sets every partition's checkpoint of {@code projection} to {@code position}, in one transaction. */
+    @Override
     public void resetTo(String projection, long position) {
         declaredOrFail(projection).set().resetTo(position);
     }

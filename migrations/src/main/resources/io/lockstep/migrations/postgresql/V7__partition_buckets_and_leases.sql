@@ -19,10 +19,12 @@ ALTER TABLE event_log ALTER COLUMN bucket SET NOT NULL,
     ADD CONSTRAINT event_log_bucket_check CHECK (bucket BETWEEN 0 AND 1023);
 CREATE INDEX event_log_bucket_position_idx ON event_log (bucket, position);
 
--- Nodes: every process that runs projections under leases, renewed by heartbeat. Times are the database's
+-- Nodes: every process that runs projections under leases, renewed by heartbeat, with the projections it runs
+-- (a projection's partitions are shared among the live nodes that run it). Times are the database's
 -- (clock_timestamp()), so the nodes' clocks never matter.
 CREATE TABLE nodes (
     node_id     text        PRIMARY KEY,
+    projections text[]      NOT NULL DEFAULT '{}',
     started_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     renewed_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     expires_at  timestamptz NOT NULL

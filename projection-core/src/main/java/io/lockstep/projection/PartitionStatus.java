@@ -1,12 +1,10 @@
-package io.lockstep.postgres;
+package io.lockstep.projection;
 
-import io.lockstep.projection.Partition;
-import io.lockstep.projection.ProjectionStatus;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What one node knows of one partition of a projection: who holds its lease, its stored checkpoint, and, when
+ * What a {@link ProjectionHost} knows of one partition of a projection: who holds its lease, its stored checkpoint, and, when
  * this node runs it, the runner's live status.
  *
  * @param projection the projection's name
