@@ -146,6 +146,7 @@ public interface ProjectionRunner extends AutoCloseable {
         ThreadFactory threadFactory;
         ProjectionListener listener = ProjectionListener.NONE;
         String checkpointName;
+        AheadOfSourcePolicy aheadOfSource = AheadOfSourcePolicy.stop();
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
             this.projection = Objects.requireNonNull(projection, "projection");
@@ -216,8 +217,26 @@ public interface ProjectionRunner extends AutoCloseable {
             return this;
         }
 
-        /** @return a runner, not started */
+        /**
+         * @param policy what to do when the stored checkpoint is ahead of the source's head, checked at start
+         *               and at every step (default {@link AheadOfSourcePolicy#stop()})
+         */
+        public Builder<C> whenAheadOfSource(AheadOfSourcePolicy policy) {
+            this.aheadOfSource = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @return a runner, not started
+         * @throws IllegalStateException when {@link AheadOfSourcePolicy.Rebuild} is asked of a projection
+         *                               without a reset handler
+         */
         public ProjectionRunner build() {
+            if (aheadOfSource instanceof AheadOfSourcePolicy.Rebuild && !projection.resettable()) {
+                throw new IllegalStateException("projection '" + projection.name() + "' cannot rebuild when its"
+                        + " checkpoint is ahead of the source: it has no reset handler; add .onReset(tx -> ...) or"
+                        + " keep whenAheadOfSource(AheadOfSourcePolicy.stop())");
+            }
             ProjectionRunner runner = new DefaultProjectionRunner<>(this);
             Listeners.safely(() -> listener.attached(runner));
             return runner;
