@@ -53,7 +53,9 @@ public interface CheckpointStore {
      * Returns a view of this store whose checkpoints belong to {@code tenantId}: the same projection name
      * under two tenants names two independent checkpoints.
      *
-     * @param tenantId any non-blank text, bound as a parameter
+     * @param tenantId any non-blank text without U+0000 of at most {@link CheckpointKey#MAX_LENGTH} characters,
+     *                 bound as a parameter
+     * @throws IllegalArgumentException for a blank or longer tenant id, or one containing U+0000
      */
     CheckpointStore forTenant(String tenantId);
 

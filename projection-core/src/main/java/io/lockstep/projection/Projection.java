@@ -58,7 +58,9 @@ public final class Projection<C> {
     /**
      * Starts a definition.
      *
-     * @param name the projection's stable name: it keys the checkpoint, so renaming it starts over from -1
+     * @param name the projection's stable name: it keys the checkpoint, so renaming it starts over from -1; at
+     *             most {@link CheckpointKey#MAX_LENGTH} characters, not blank, without U+0000
+     * @throws IllegalArgumentException for a name that breaks those rules, naming the limit
      */
     public static <C> Builder<C> builder(String name) {
         return new Builder<>(name);
@@ -191,7 +193,7 @@ public final class Projection<C> {
         private RebuildStrategy<C> rebuildStrategy = RebuildStrategy.inPlace();
 
         private Builder(String name) {
-            this.name = Arguments.requireName(name, "name");
+            this.name = Arguments.requireKeyPart(name, "name", CheckpointKey.MAX_LENGTH);
         }
 
         /**
@@ -258,8 +260,10 @@ public final class Projection<C> {
         }
 
         /**
-         * @throws IllegalStateException when the projection has no handler at all, or both typed handlers
-         *                               and a batch handler
+         * @throws IllegalStateException    when the projection has no handler at all, or both typed handlers
+         *                                  and a batch handler
+         * @throws IllegalArgumentException when a side-by-side rebuild's checkpoint name, {@code name@v<version>},
+         *                                  would be longer than {@link CheckpointKey#MAX_LENGTH}
          */
         public Projection<C> build() {
             if (batchHandler != null && !handlers.isEmpty()) {
@@ -270,6 +274,16 @@ public final class Projection<C> {
             if (batchHandler == null && handlers.isEmpty()) {
                 throw new IllegalStateException("projection '" + name
                         + "' handles no event; register handlers with on(EventType.class, handler) or onBatch(handler)");
+            }
+            if (rebuildStrategy instanceof RebuildStrategy.SideBySide<C>) {
+                String build = name + "@v" + version;
+                if (build.codePointCount(0, build.length()) > CheckpointKey.MAX_LENGTH) {
+                    throw new IllegalArgumentException("projection '" + name.substring(0, name.offsetByCodePoints(0, 20))
+                            + "...' rebuilds side by side under the checkpoint '<name>@v" + version + "', which would"
+                            + " have " + build.codePointCount(0, build.length()) + " characters; the limit is "
+                            + CheckpointKey.MAX_LENGTH + " (CheckpointKey.MAX_LENGTH): shorten the name to at most "
+                            + (CheckpointKey.MAX_LENGTH - ("@v" + version).length()) + " characters");
+                }
             }
             return new Projection<>(this);
         }

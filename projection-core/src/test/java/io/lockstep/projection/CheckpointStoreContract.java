@@ -465,18 +465,44 @@ public abstract class CheckpointStoreContract {
         }
 
         @Test
-        void keepsAVeryLongName() {
-            // given
-            String name = "p".repeat(10_000);
-            String almost = "p".repeat(9_999) + "q";
+        void keepsNamesAndTenantIdsOfTheLongestAllowedLengthInFourByteCharacters() {
+            // given: both parts at the limit, in characters that take 4 bytes of UTF-8 each and do not compress
+            String name = incompressible(CheckpointKey.MAX_LENGTH, 0x1F600);
+            String almost = name.substring(0, name.length() - 2) + "q";
+            CheckpointStore tenant = store.forTenant(incompressible(CheckpointKey.MAX_LENGTH, 0x1F900));
 
             // when
             store.storeCheckpoint(name, 31);
             store.storeCheckpoint(almost, 2);
+            tenant.storeCheckpoint(name, 3);
 
             // then
             assertThat(store.getCheckpoint(name)).isEqualTo(31L);
             assertThat(store.getCheckpoint(almost)).isEqualTo(2L);
+            assertThat(tenant.getCheckpoint(name)).isEqualTo(3L);
+        }
+
+        @Test
+        void refusesALongerNameOrTenantIdNamingTheLimitAndStoresNothing() {
+            // given
+            String tooLong = "p".repeat(CheckpointKey.MAX_LENGTH + 1);
+
+            // when / then
+            assertThatThrownBy(() -> store.storeCheckpoint(tooLong, 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("projectionName").hasMessageContaining("256 characters")
+                    .hasMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
+            assertThatThrownBy(() -> store.forTenant(tooLong)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("tenantId").hasMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
+            assertThat(store.getCheckpoint("p".repeat(CheckpointKey.MAX_LENGTH))).isEqualTo(-1L);
+        }
+
+        @Test
+        void refusesANulCharacterInANameOrTenantId() {
+            // when / then
+            assertThatThrownBy(() -> store.storeCheckpoint("bal\0ances", 1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("U+0000");
+            assertThatThrownBy(() -> store.forTenant("t\0")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("tenantId").hasMessageContaining("U+0000");
         }
 
         @Test
@@ -484,18 +510,25 @@ public abstract class CheckpointStoreContract {
             // given
             CheckpointStore quoted = store.forTenant("o'brien \"&\" co");
             CheckpointStore unicode = store.forTenant("mandant-ü-中");
-            CheckpointStore longTenant = store.forTenant("t".repeat(10_000));
 
             // when
             quoted.storeCheckpoint("balances", 1);
             unicode.storeCheckpoint("balances", 2);
-            longTenant.storeCheckpoint("balances", 3);
 
             // then
             assertThat(quoted.getCheckpoint("balances")).isEqualTo(1L);
             assertThat(unicode.getCheckpoint("balances")).isEqualTo(2L);
-            assertThat(longTenant.getCheckpoint("balances")).isEqualTo(3L);
             assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
         }
+    }
+
+    /** @return {@code length} distinct-looking code points from {@code first} on, in a pseudo-random order */
+    private static String incompressible(int length, int first) {
+        StringBuilder text = new StringBuilder();
+        java.util.Random random = new java.util.Random(length * 31L + first);
+        for (int i = 0; i < length; i++) {
+            text.appendCodePoint(first + random.nextInt(80));
+        }
+        return text.toString();
     }
 }

@@ -53,6 +53,41 @@ class ProjectionBuilderTest {
         }
 
         @Test
+        void refusesANameLongerThanTheCheckpointKeyLimitNamingIt() {
+            // when / then
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> Projection.builder("n".repeat(CheckpointKey.MAX_LENGTH + 1)))
+                    .withMessageContaining("name").withMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
+            assertThatIllegalArgumentException().isThrownBy(() -> Projection.builder("a\0b"))
+                    .withMessageContaining("U+0000");
+            assertThat(Projection.<InMemoryTransaction>builder("n".repeat(CheckpointKey.MAX_LENGTH))
+                    .on(Deposited.class, NOTHING).build().name()).hasSize(CheckpointKey.MAX_LENGTH);
+        }
+
+        @Test
+        void refusesASideBySideProjectionWhoseBuildCheckpointWouldPassTheLimit() {
+            // given: the build's checkpoint is the name followed by "@v12" (4 characters)
+            RebuildStrategy.VersionedTables<InMemoryTransaction> tables = new RebuildStrategy.VersionedTables<>() {
+                @Override
+                public void create(InMemoryTransaction tx, int version) {
+                }
+
+                @Override
+                public void promote(InMemoryTransaction tx, int fromVersion, int toVersion) {
+                }
+            };
+            String fits = "n".repeat(CheckpointKey.MAX_LENGTH - 4);
+
+            // when / then
+            assertThat(Projection.<InMemoryTransaction>builder(fits).version(12).on(Deposited.class, NOTHING)
+                    .onReset(tx -> { }).rebuild(RebuildStrategy.sideBySide(tables)).build().name()).isEqualTo(fits);
+            assertThatIllegalArgumentException().isThrownBy(() -> Projection.<InMemoryTransaction>builder(fits + "n")
+                            .version(12).on(Deposited.class, NOTHING).onReset(tx -> { })
+                            .rebuild(RebuildStrategy.sideBySide(tables)).build())
+                    .withMessageContaining("@v12").withMessageContaining("at most " + (CheckpointKey.MAX_LENGTH - 4));
+        }
+
+        @Test
         void rejectsASecondHandlerForTheSameType() {
             // given
             Projection.Builder<InMemoryTransaction> builder = Projection.<InMemoryTransaction>builder("balances")
@@ -219,6 +254,18 @@ class ProjectionBuilderTest {
             assertThatIllegalArgumentException().isThrownBy(() -> builder.idleWait(Duration.ofMinutes(2)))
                     .withMessageContaining("default");
             assertThatNullPointerException().isThrownBy(() -> builder.idleWait(null)).withMessage("idleWait");
+        }
+
+        @Test
+        void rejectsAHeadRefreshOutOfRangeNamingTheRangeAndTheDefault() {
+            // given a runner builder
+
+            // when / then
+            assertThatIllegalArgumentException().isThrownBy(() -> builder.headRefresh(Duration.ofMillis(1)))
+                    .withMessage("headRefresh PT0.001S makes no sense; use 10ms..1m (default PT2S)");
+            assertThatIllegalArgumentException().isThrownBy(() -> builder.headRefresh(Duration.ofMinutes(5)))
+                    .withMessageContaining("headRefresh PT5M");
+            assertThatNullPointerException().isThrownBy(() -> builder.headRefresh(null)).withMessage("headRefresh");
         }
 
         @Test

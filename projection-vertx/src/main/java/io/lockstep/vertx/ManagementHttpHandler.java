@@ -10,7 +10,10 @@ import io.vertx.core.json.JsonObject;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
-/** Maps HTTP requests under a prefix onto {@link ManagementCommand}s; answers JSON, errors as {"error": ...}. */
+/**
+ * Maps HTTP requests under a prefix onto {@link ManagementCommand}s; answers JSON, errors as {"error": ...}.
+ * {@code HEAD} is served wherever {@code GET} is, with the same status and headers and no body.
+ */
 final class ManagementHttpHandler implements Handler<HttpServerRequest> {
 
     private static final int MAX_BODY = 4096;
@@ -97,10 +100,12 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
     }
 
     private static void requireMethod(HttpServerRequest request, HttpMethod method) {
-        if (!request.method().equals(method)) {
-            request.response().putHeader("Allow", method.name());
+        boolean head = method.equals(HttpMethod.GET) && request.method().equals(HttpMethod.HEAD);
+        if (!request.method().equals(method) && !head) {
+            String allowed = method.equals(HttpMethod.GET) ? "GET, HEAD" : method.name();
+            request.response().putHeader("Allow", allowed);
             throw ManagementException.methodNotAllowed(request.method().name() + " " + request.path()
-                    + " is not supported; use " + method.name());
+                    + " is not supported; use " + allowed);
         }
     }
 
@@ -120,8 +125,21 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
                 // cannot keep it (and a graceful server shutdown) waiting for a request that never ends.
                 request.response().putHeader("Connection", "close");
             }
-            request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                    .end(body.encode());
+            endJson(request, status, body);
+        }
+    }
+
+    /**
+     * Ends the response with {@code body}, or, for {@code HEAD}, with its length and no body (Vert.x leaves a
+     * HEAD answer's body out on HTTP/1.x but sends it on HTTP/2).
+     */
+    static void endJson(HttpServerRequest request, int status, JsonObject body) {
+        io.vertx.core.buffer.Buffer bytes = body.toBuffer();
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (request.method().equals(HttpMethod.HEAD)) {
+            request.response().putHeader("Content-Length", String.valueOf(bytes.length())).end();
+        } else {
+            request.response().end(bytes);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.lockstep.vertx;
 
 import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.ProjectionRunner;
+import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -22,7 +23,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the event bus (address {@value #DEFAULT_ADDRESS}, JSON commands, see {@link ManagementCommand}) and over
  * HTTP ({@link #httpHandler(String)}, to mount on the application's own server or router).
  *
- * <p>Replies never block the event loop: commands that touch the database run on worker threads. Bad
+ * <p>Replies show the state after the command: a pause is answered once the runner has paused (its batch in
+ * flight committed or rolled back), a resume once it has left PAUSED, each waiting at most
+ * {@link #STATE_WAIT}. Replies never block the event loop: commands that touch the database run on worker
+ * threads. Bad
  * input is answered with a failure code (400 bad input, 404 unknown projection, 409 not possible) and a
  * message naming the field, and changes nothing. Thread-safe.
  */
@@ -30,6 +34,9 @@ public final class ProjectionManagement {
 
     /** The default event-bus address of management commands. */
     public static final String DEFAULT_ADDRESS = "lockstep.projections";
+    /** How long a pause or resume waits for the runner to show its effect before answering anyway: 5 s. */
+    public static final java.time.Duration STATE_WAIT = java.time.Duration.ofSeconds(5);
+    private static final java.time.Duration STATE_POLL = java.time.Duration.ofMillis(5);
 
     private final Vertx vertx;
     private final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
@@ -99,8 +106,15 @@ public final class ProjectionManagement {
             return switch (command) {
                 case ManagementCommand.Status status -> hosts.isEmpty() ? Future.succeededFuture(statusReply())
                         : vertx.executeBlocking(this::statusReply, false);
-                case ManagementCommand.Pause pause -> onEach(pause.target(), ProjectionRunner::pause);
-                case ManagementCommand.Resume resume -> onEach(resume.target(), ProjectionRunner::resume);
+                case ManagementCommand.Pause pause -> onEach(pause.target(), runner -> {
+                    runner.pause();
+                    // A FAILED runner commits nothing, paused or not: no need to wait for it.
+                    awaitState(runner, state -> state == ProjectionState.PAUSED || state == ProjectionState.FAILED);
+                });
+                case ManagementCommand.Resume resume -> onEach(resume.target(), runner -> {
+                    runner.resume();
+                    awaitState(runner, state -> state != ProjectionState.PAUSED);
+                });
                 case ManagementCommand.Replay replay -> onFirst(replay.target(), ProjectionRunner::replay);
                 case ManagementCommand.Reset reset -> onFirst(reset.target(), r -> r.resetTo(reset.position()));
             };
@@ -120,7 +134,8 @@ public final class ProjectionManagement {
 
     /**
      * An HTTP handler answering the health of every registered projection: 200 with {@code {"status": "UP"}}
-     * or {@code "DEGRADED"} (and the problems), 503 with {@code "DOWN"} when a projection FAILED.
+     * or {@code "DEGRADED"} (and the problems), 503 with {@code "DOWN"} when a projection FAILED or has been
+     * STALLED for the health's stall bound (see {@link ProjectionHealth}).
      */
     public Handler<HttpServerRequest> healthHandler(ProjectionHealth health) {
         Objects.requireNonNull(health, "health");
@@ -140,8 +155,7 @@ public final class ProjectionManagement {
     private static void answerHealth(HttpServerRequest request, ProjectionHealth.Report report) {
         JsonObject body = new JsonObject().put("status", report.level().name())
                 .put("problems", new JsonArray(report.problems()));
-        request.response().setStatusCode(report.level() == ProjectionHealth.Level.DOWN ? 503 : 200)
-                .putHeader("Content-Type", "application/json").end(body.encode());
+        ManagementHttpHandler.endJson(request, report.level() == ProjectionHealth.Level.DOWN ? 503 : 200, body);
     }
 
     /** Stops listening on the event bus. */
@@ -202,13 +216,34 @@ public final class ProjectionManagement {
         return new JsonObject().put("projection", target.projection()).put("statuses", list);
     }
 
-    private Future<JsonObject> onEach(ManagementCommand.Target target,
-                                      java.util.function.Consumer<ProjectionRunner> action) {
+    /**
+     * Waits, up to {@link #STATE_WAIT}, until a running runner shows the state a command leads to, so that the
+     * answer shows the state after the command: a pause takes effect once the batch in flight has committed
+     * or rolled back, a resume once the runner has looked at the store again (both within milliseconds but
+     * for a long batch). A runner that is not running is not waited for.
+     */
+    private static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + STATE_WAIT.toNanos();
+        while (!reached.test(runner.status().state()) && runner.status().state() != ProjectionState.STOPPED
+                && System.nanoTime() - deadline < 0) {
+            Thread.sleep(STATE_POLL.toMillis());
+        }
+    }
+
+    private Future<JsonObject> onEach(ManagementCommand.Target target, RunnerAction action) {
         List<ProjectionRunner> named = named(target);
         return vertx.executeBlocking(() -> {
-            named.forEach(action);
+            for (ProjectionRunner runner : named) {
+                action.apply(runner);
+            }
             return statusOf(target);
         }, false);
+    }
+
+    @FunctionalInterface
+    private interface RunnerAction {
+        void apply(ProjectionRunner runner) throws InterruptedException;
     }
 
     private Future<JsonObject> onFirst(ManagementCommand.Target target,

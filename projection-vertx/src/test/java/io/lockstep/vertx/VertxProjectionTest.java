@@ -357,6 +357,8 @@ class VertxProjectionTest {
 
             Answer pause = call(HttpMethod.POST, "/projections/" + NAME + "/pause", null);
             assertThat(pause.status()).isEqualTo(200);
+            assertThat(pause.json().getJsonArray("statuses").getJsonObject(0).getString("state"))
+                    .as("the state after the pause").isEqualTo("PAUSED");
             assertThat(store.readCheckpoint(management.statuses().isEmpty() ? null
                     : io.lockstep.projection.CheckpointKey.of(NAME)).paused()).isTrue();
 
@@ -367,6 +369,32 @@ class VertxProjectionTest {
             Answer health = call(HttpMethod.GET, "/health", null);
             assertThat(health.status()).isEqualTo(200);
             assertThat(health.json().getString("status")).isEqualTo("UP");
+        }
+
+        @Test
+        void resumeAnswersTheStateAfterTheResume() throws Exception {
+            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/pause", null).status()).isEqualTo(200);
+
+            Answer resume = call(HttpMethod.POST, "/projections/" + NAME + "/resume", null);
+
+            assertThat(resume.status()).isEqualTo(200);
+            assertThat(resume.json().getJsonArray("statuses").getJsonObject(0).getString("state"))
+                    .as("the state after the resume").isNotEqualTo("PAUSED");
+        }
+
+        @Test
+        void answersHeadLikeGetWithoutABody() throws Exception {
+            for (String path : new String[] {"/projections", "/projections/" + NAME, "/health"}) {
+                Answer get = call(HttpMethod.GET, path, null);
+
+                Answer head = call(HttpMethod.HEAD, path, null);
+
+                assertThat(head.status()).as("HEAD %s", path).isEqualTo(get.status()).isEqualTo(200);
+                assertThat(head.body()).as("HEAD %s", path).isEmpty();
+            }
+            Answer wrong = call(HttpMethod.DELETE, "/projections", null);
+            assertThat(wrong.status()).isEqualTo(405);
+            assertThat(wrong.json().getString("error")).contains("GET, HEAD");
         }
 
         @Test

@@ -48,7 +48,7 @@ class SimulateCrashTest {
     static void createDatabase() {
         db = TestDatabase.create(4);
         // The read-model tables, so the watch can query them before the first child has migrated.
-        Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 4).close();
+        Database.open(Optional.of(db.jdbcUrl()), Path.of("unused")).close();
     }
 
     @AfterAll
@@ -120,7 +120,7 @@ class SimulateCrashTest {
     private Kill simulateAndKill(String label, long checkpointTarget) {
         long started = System.nanoTime();
         try (AppProcess simulate = AppProcess.start(label, List.of(), "simulate", "--jdbc-url", db.jdbcUrl(),
-                "--accounts", String.valueOf(ACCOUNTS), "--events", "200000", "--concurrency", "8")) {
+                "--accounts", String.valueOf(ACCOUNTS), "--commands", "200000", "--concurrency", "8")) {
             await(label + " projects past position " + checkpointTarget).atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> watch.sample() && (checkpoint() > checkpointTarget || !simulate.isAlive()));

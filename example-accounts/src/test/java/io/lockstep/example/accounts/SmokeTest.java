@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The application started as a new user starts it: {@code java ... AccountsApplication --port 0}, no
  * subcommand, no {@code LOCKSTEP_JDBC_URL}, so it runs {@code serve} on an embedded PostgreSQL whose data
- * directory lands in the (temporary) home directory; stopped with SIGTERM and started again on the same data.
+ * directory lands in the (temporary) home directory, {@code $HOME} as the shell has it (the JVM's
+ * {@code user.home} points elsewhere, and must not be used); stopped with SIGTERM and started again on the
+ * same data.
  */
 class SmokeTest {
 
@@ -35,7 +38,8 @@ class SmokeTest {
     }
 
     private AppProcess start(String label) {
-        return AppProcess.start(label, List.of("-Duser.home=" + home), "--port", "0");
+        return AppProcess.start(label, List.of("-Duser.home=" + home.resolve("not-home")), Map.of("HOME", home.toString()),
+                "--port", "0");
     }
 
     @Test
@@ -91,6 +95,7 @@ class SmokeTest {
                     .doesNotContain("terminating connection due to administrator command");
         }
         assertStopped(serverPort);
+        assertThat(home.resolve("not-home")).as("nothing under the JVM's user.home").doesNotExist();
     }
 
     /** A test that failed half-way must not leave the embedded server it started running on a deleted directory. */

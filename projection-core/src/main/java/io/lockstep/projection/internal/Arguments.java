@@ -15,16 +15,40 @@ public final class Arguments {
     }
 
     /**
-     * Checks a projection or tenant name.
+     * Checks a name that PostgreSQL stores as text: a projection, tenant, stream or event type.
      *
      * @throws NullPointerException     when {@code value} is null, naming {@code parameter}
-     * @throws IllegalArgumentException when {@code value} is empty or blank
+     * @throws IllegalArgumentException when {@code value} is empty or blank, or contains U+0000 (PostgreSQL's
+     *                                  text cannot hold it)
      */
     public static String requireName(String value, String parameter) {
         Objects.requireNonNull(value, parameter);
         if (value.isBlank()) {
             throw new IllegalArgumentException(parameter + " must not be empty or blank (got '" + value
                     + "'); pass the stable name that identifies it, e.g. \"account-balances\"");
+        }
+        int nul = value.indexOf('\0');
+        if (nul >= 0) {
+            throw new IllegalArgumentException(parameter + " '" + value.replace('\0', '?') + "' contains U+0000 (NUL)"
+                    + " at index " + nul + ", which PostgreSQL cannot store in text; remove it");
+        }
+        return value;
+    }
+
+    /**
+     * Checks a part of a checkpoint key (a projection name or a tenant id): a {@link #requireName name} of at
+     * most {@code maxLength} characters (Unicode code points).
+     *
+     * @throws IllegalArgumentException naming the parameter, the length found and the limit
+     */
+    public static String requireKeyPart(String value, String parameter, int maxLength) {
+        requireName(value, parameter);
+        int length = value.codePointCount(0, value.length());
+        if (length > maxLength) {
+            throw new IllegalArgumentException(parameter + " '" + value.substring(0, value.offsetByCodePoints(0, 20))
+                    + "...' has " + length + " characters; the limit is " + maxLength
+                    + " (CheckpointKey.MAX_LENGTH, so that a checkpoint's key fits PostgreSQL's index entry);"
+                    + " use a shorter name");
         }
         return value;
     }

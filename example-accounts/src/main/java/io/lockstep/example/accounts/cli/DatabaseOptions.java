@@ -20,15 +20,16 @@ final class DatabaseOptions {
     String jdbcUrl;
 
     @Option(names = "--data-dir", description = "The embedded PostgreSQL's data directory, kept between runs"
-            + " (default: ~/.lockstep/example-accounts/postgres)")
+            + " (default: $HOME/.lockstep/example-accounts/postgres)")
     Path dataDir;
 
     /**
      * Checks the options, then opens and migrates the database and prints which one.
      *
-     * @throws ParameterException for a URL that is not PostgreSQL's JDBC form, or a URL with a data directory
+     * @throws ParameterException    for a URL that is not PostgreSQL's JDBC form, or a URL with a data directory
+     * @throws IllegalStateException when the database cannot be started or reached (one line)
      */
-    Database open(int poolSize) {
+    Database open() {
         Optional<String> url = Optional.ofNullable(jdbcUrl).filter(value -> !value.isBlank());
         if (url.isPresent() && !url.get().startsWith("jdbc:postgresql:")) {
             throw new ParameterException(spec.commandLine(), "--jdbc-url " + Database.withoutPassword(url.get())
@@ -38,7 +39,7 @@ final class DatabaseOptions {
             throw new ParameterException(spec.commandLine(), "--data-dir " + dataDir + " is for the embedded"
                     + " PostgreSQL, but --jdbc-url (or LOCKSTEP_JDBC_URL) names a server; give one of them");
         }
-        Database database = Database.open(url, dataDir != null ? dataDir : Database.DEFAULT_DATA_DIR, poolSize);
+        Database database = Database.open(url, dataDir != null ? dataDir : Database.DEFAULT_DATA_DIR);
         System.out.println("database: " + database.description());
         return database;
     }

@@ -2,6 +2,7 @@ package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.redis.TopBalances;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,14 +43,16 @@ final class ServeCommand implements Callable<Integer> {
         }
         Resources resources = new Resources();
         try {
-            Database db = resources.add(database.open(16));
+            Database db = resources.add(database.open());
             TopBalances.Settings redis = redisUrl == null || redisUrl.isBlank() ? null : TopBalances.Settings.of(redisUrl);
-            AccountsApp app = resources.add(AccountsApp.start(db.dataSource(), AccountsApp.POSITION_WAIT, redis));
+            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, Pools.Sizes.SERVE),
+                    AccountsApp.POSITION_WAIT, redis));
             int bound = app.listen(host, port);
             System.out.printf("listening on http://localhost:%d%n", bound);
             System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
             System.out.printf("      curl -s localhost:%d/projections%n", bound);
-            System.out.println("Ctrl-C stops it: the projection finishes its batch in flight, then the database stops");
+            System.out.println("Ctrl-C stops it: the projection finishes its batch in flight"
+                    + (db.ownsServer() ? ", then the embedded database stops" : ""));
         } catch (RuntimeException e) {
             resources.close();
             throw e;

@@ -2,6 +2,7 @@ package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.app.Simulation;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
@@ -34,9 +35,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100", description = "Accounts to open, 1..100000 (default: ${DEFAULT-VALUE})")
     int accounts;
 
-    @Option(names = "--events", defaultValue = "10000",
-            description = "Commands to send after the openings, 0..100000000 (default: ${DEFAULT-VALUE})")
-    long events;
+    @Option(names = "--commands", defaultValue = "10000",
+            description = "Commands to send after the openings (deposits, withdrawals, closings), 0..100000000;"
+                    + " each appends one event unless the account refuses it (default: ${DEFAULT-VALUE})."
+                    + " --events, its older name, still works")
+    long commands;
+
+    /** The option's older name: it always counted commands, not events. */
+    @Option(names = "--events", hidden = true)
+    Long events;
 
     @Option(names = "--concurrency", defaultValue = "8", description = "Concurrent clients, 1..256 (default: ${DEFAULT-VALUE})")
     int concurrency;
@@ -49,13 +56,20 @@ final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         check("--accounts", accounts, 1, 100_000, 100);
-        check("--events", events, 0, 100_000_000, 10_000);
+        if (events != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--commands")) {
+                throw new ParameterException(spec.commandLine(), "--events is the older name of --commands; give one");
+            }
+            commands = events;
+        }
+        check("--commands", commands, 0, 100_000_000, 10_000);
         check("--concurrency", concurrency, 1, 256, 8);
         try (Resources resources = new Resources()) {
-            Database db = resources.add(database.open(concurrency + 6));
-            AccountsApp app = resources.add(AccountsApp.start(db.dataSource(), Duration.ZERO));
+            Database db = resources.add(database.open());
+            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, new Pools.Sizes(2, concurrency + 4, 4)),
+                    Duration.ZERO));
             Simulation simulation = new Simulation(app.commands(),
-                    new Simulation.Plan(accounts, events, concurrency, seed));
+                    new Simulation.Plan(accounts, commands, concurrency, seed));
             AtomicReference<Object> outcome = new AtomicReference<>();
             Thread driver = Thread.ofVirtual().name("simulation").start(() -> {
                 try {

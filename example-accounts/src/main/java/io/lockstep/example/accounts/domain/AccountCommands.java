@@ -6,8 +6,11 @@ import io.lockstep.postgres.eventlog.ExpectedVersion;
 import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.postgres.eventlog.StreamVersionConflictException;
 import io.lockstep.projection.Envelope;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -16,12 +19,22 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 
 /**
  * The write side: each command rebuilds the account from its stream, lets {@link Account} decide, and
  * appends the event expecting the version it read. When another command appended first, it reads again and
  * decides again, up to {@code maxAttempts} times, so a deposit is never lost to a race and a withdrawal is
- * never decided on a stale balance. Blocking (JDBC): call it off the event loop. Thread-safe.
+ * never decided on a stale balance.
+ *
+ * <p>With an {@link IdempotencyKey} a command is safe to repeat: the key and the command's outcome are stored
+ * in the append's transaction (a refusal by the account's rules in one of its own), so the same command sent
+ * again with the key answers that outcome again and appends nothing, also when the first answer was lost in
+ * a crash; the key with another command is refused ({@link IdempotencyKeyReused}). Concurrent first uses of
+ * one key are carried out once: the second waits for the first's transaction, then answers its outcome.
+ * Keys are kept for at least {@link #KEY_RETENTION} ({@link #deleteExpiredKeys()}).
+ *
+ * <p>Blocking (JDBC): call it off the event loop. Thread-safe.
  */
 public final class AccountCommands {
 
@@ -29,21 +42,28 @@ public final class AccountCommands {
     public static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     /** The longest owner name. */
     public static final int MAX_OWNER_LENGTH = 100;
+    /** How long idempotency keys are kept, at least: 24 hours. */
+    public static final Duration KEY_RETENTION = IdempotencyKeys.RETENTION;
     private static final int PAGE = 10_000;
 
     private final PostgresEventLog log;
+    private final DataSource dataSource;
+    private final IdempotencyKeys keys;
     private final LongAdder conflicts = new LongAdder();
     private final int maxAttempts;
     private final Duration positionWait;
 
     /**
      * @param log          where the accounts' streams live (started, so positions get assigned)
+     * @param dataSource   the pool of the transactions that store an idempotency key with an append
      * @param maxAttempts  how often a command is decided again after losing a race, 1..100
      * @param positionWait how long a command waits for its event's global position before answering without it
      *                     (zero: never wait, never report it)
      */
-    public AccountCommands(PostgresEventLog log, int maxAttempts, Duration positionWait) {
+    public AccountCommands(PostgresEventLog log, DataSource dataSource, int maxAttempts, Duration positionWait) {
         this.log = Objects.requireNonNull(log, "log");
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.keys = new IdempotencyKeys(dataSource);
         if (maxAttempts < 1 || maxAttempts > 100) {
             throw new IllegalArgumentException("maxAttempts " + maxAttempts + " makes no sense; use 1..100");
         }
@@ -58,50 +78,61 @@ public final class AccountCommands {
      * @param version   the account stream's version after the append
      * @param position  the event's global position, for read-your-writes ({@code ?minPosition=}); empty when
      *                  the sequencer did not assign it within the wait (the event is stored all the same)
+     * @param replayed  true when this is the stored outcome of an earlier command with the same idempotency key
      */
-    public record Outcome(String accountId, long version, OptionalLong position) {
+    public record Outcome(String accountId, long version, OptionalLong position, boolean replayed) {
     }
 
     /**
-     * Opens an account.
+     * Carries out {@code command}, once per {@code key} when one is given.
      *
-     * @param accountId the id to use, or empty for a new random one
-     * @throws AccountRejection.DuplicateAccount when the id is taken
-     * @throws IllegalArgumentException          for a malformed id or owner, or an amount out of range
+     * @throws AccountRejection      when the account's rules refuse it (with a key: also a refusal stored earlier)
+     * @throws IdempotencyKeyReused  when {@code key} was first used for another command
+     * @throws CommandStoreException when the database failed; with a key, a retry is safe
      */
+    public Outcome handle(AccountCommand command, Optional<IdempotencyKey> key) throws InterruptedException {
+        Objects.requireNonNull(command, "command");
+        return key.isPresent() ? new KeyedCommand(this, keys, command, key.get()).run()
+                : execute(command, this::appendAlone);
+    }
+
+    /** Opens an account; see {@link AccountCommand.Open}. */
     public Outcome open(Optional<String> accountId, String owner, long initialDeposit) throws InterruptedException {
-        String id = accountId.map(AccountCommands::requireAccountId).orElseGet(() -> UUID.randomUUID().toString());
-        requireOwner(owner);
-        Amounts.require(initialDeposit, "initialDeposit");
-        try {
-            AppendResult appended = log.append(stream(id), ExpectedVersion.noStream(),
-                    List.of(new AccountCreated(id, owner, initialDeposit)));
-            return outcome(id, appended);
-        } catch (StreamVersionConflictException e) {
-            throw new AccountRejection.DuplicateAccount(id);
-        }
+        return handle(new AccountCommand.Open(accountId, owner, initialDeposit), Optional.empty());
     }
 
     /** @throws AccountRejection when the account is unknown or closed */
     public Outcome deposit(String accountId, long amount) throws InterruptedException {
-        Amounts.require(amount, "amount");
-        return decide(accountId, account -> account.deposit(amount));
+        return handle(new AccountCommand.Deposit(accountId, amount), Optional.empty());
     }
 
     /** @throws AccountRejection when the account is unknown or closed, or the balance is too low */
     public Outcome withdraw(String accountId, long amount) throws InterruptedException {
-        Amounts.require(amount, "amount");
-        return decide(accountId, account -> account.withdraw(amount));
+        return handle(new AccountCommand.Withdraw(accountId, amount), Optional.empty());
     }
 
     /** @throws AccountRejection when the account is unknown or already closed */
     public Outcome close(String accountId) throws InterruptedException {
-        return decide(accountId, Account::close);
+        return handle(new AccountCommand.Close(accountId), Optional.empty());
     }
 
     /** @return how many appends lost a race on their account's version and were decided again (or gave up) */
     public long conflicts() {
         return conflicts.sum();
+    }
+
+    /**
+     * Removes idempotency keys older than {@link #KEY_RETENTION}; run it now and then (the application does,
+     * every few minutes).
+     *
+     * @return how many were removed
+     */
+    public int deleteExpiredKeys() {
+        try {
+            return keys.deleteExpired(KEY_RETENTION);
+        } catch (SQLException e) {
+            throw new CommandStoreException("could not remove expired idempotency keys", e);
+        }
     }
 
     /** @return the account as its stream says now, or empty when it does not exist */
@@ -123,14 +154,40 @@ public final class AccountCommands {
         }
     }
 
-    private Outcome decide(String accountId, Function<Account, AccountEvent> decision) throws InterruptedException {
+    /** Appends one decided event; {@code version} is the stream's version after it. */
+    @FunctionalInterface
+    interface EventAppend {
+        AppendResult append(String accountId, ExpectedVersion expected, long version, AccountEvent event);
+    }
+
+    Outcome execute(AccountCommand command, EventAppend append) throws InterruptedException {
+        return switch (command) {
+            case AccountCommand.Open open -> open(open, append);
+            case AccountCommand.Deposit deposit -> decide(deposit.accountId(), a -> a.deposit(deposit.amount()), append);
+            case AccountCommand.Withdraw withdraw -> decide(withdraw.accountId(), a -> a.withdraw(withdraw.amount()),
+                    append);
+            case AccountCommand.Close close -> decide(close.accountId(), Account::close, append);
+        };
+    }
+
+    private Outcome open(AccountCommand.Open open, EventAppend append) {
+        String id = open.accountId().orElseGet(() -> UUID.randomUUID().toString());
+        try {
+            return outcome(id, append.append(id, ExpectedVersion.noStream(), 0,
+                    new AccountCreated(id, open.owner(), open.initialDeposit())), false);
+        } catch (StreamVersionConflictException e) {
+            throw new AccountRejection.DuplicateAccount(id);
+        }
+    }
+
+    private Outcome decide(String accountId, Function<Account, AccountEvent> decision, EventAppend append)
+            throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             Account account = load(accountId).orElseThrow(() -> new AccountRejection.UnknownAccount(accountId));
             AccountEvent event = decision.apply(account);
             try {
-                AppendResult appended = log.append(stream(accountId), ExpectedVersion.exactly(account.version()),
-                        List.of(event));
-                return outcome(accountId, appended);
+                return outcome(accountId, append.append(accountId, ExpectedVersion.exactly(account.version()),
+                        account.version() + 1, event), false);
             } catch (StreamVersionConflictException e) {
                 conflicts.increment();
                 if (attempt == maxAttempts) {
@@ -142,11 +199,42 @@ public final class AccountCommands {
         }
     }
 
+    private AppendResult appendAlone(String accountId, ExpectedVersion expected, long version, AccountEvent event) {
+        return log.append(stream(accountId), expected, List.of(event));
+    }
+
+    /**
+     * Appends in a transaction that first stores {@code key} with the outcome.
+     *
+     * @throws KeyedCommand.KeyTaken when the key is stored already (nothing was appended)
+     */
+    AppendResult appendWithKey(IdempotencyKey key, AccountCommand command, String accountId, ExpectedVersion expected,
+                               long version, AccountEvent event) {
+        try (Connection transaction = dataSource.getConnection()) {
+            transaction.setAutoCommit(false);
+            try {
+                if (!keys.insertAppended(transaction, key, command, accountId, version)) {
+                    transaction.rollback();
+                    throw new KeyedCommand.KeyTaken();
+                }
+                AppendResult appended = log.append(transaction, stream(accountId), expected, List.of(event), Map.of());
+                transaction.commit();
+                return appended;
+            } catch (RuntimeException | SQLException e) {
+                rollback(transaction, e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new CommandStoreException("could not store " + command.request() + " with Idempotency-Key '"
+                    + key.value() + "'", e);
+        }
+    }
+
     /**
      * The append has committed: from here on nothing may turn the command into a failure, or a client that
      * retries would apply it twice. Not knowing the position only makes the answer less helpful.
      */
-    private Outcome outcome(String accountId, AppendResult appended) {
+    Outcome outcome(String accountId, AppendResult appended, boolean replayed) {
         OptionalLong position = OptionalLong.empty();
         if (!positionWait.isZero()) {
             try {
@@ -157,7 +245,15 @@ public final class AccountCommands {
                 // e.g. no pooled connection within the pool's timeout: answered without a position
             }
         }
-        return new Outcome(accountId, appended.lastVersion(), position);
+        return new Outcome(accountId, appended.lastVersion(), position, replayed);
+    }
+
+    private static void rollback(Connection transaction, Exception cause) {
+        try {
+            transaction.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /** @return the stream of an account */

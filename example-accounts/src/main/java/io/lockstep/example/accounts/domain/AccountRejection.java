@@ -18,39 +18,76 @@ public abstract sealed class AccountRejection extends RuntimeException {
         return accountId;
     }
 
+    /** @return the rejection's kind, as stored with an idempotency key: its class's simple name */
+    public String kind() {
+        return getClass().getSimpleName();
+    }
+
+    /**
+     * @return whether the refusal is the account's answer to the command, which a retry with the same
+     *         idempotency key gets again; {@link Contention} is not (nothing was decided: retry)
+     */
+    public boolean isFinal() {
+        return !(this instanceof Contention);
+    }
+
+    /**
+     * Recreates a refusal stored with an idempotency key, with its original message.
+     *
+     * @throws IllegalArgumentException for an unknown kind
+     */
+    static AccountRejection restore(String kind, String accountId, String message) {
+        return switch (kind) {
+            case "UnknownAccount" -> new UnknownAccount(accountId, message);
+            case "DuplicateAccount" -> new DuplicateAccount(accountId, message);
+            case "AccountClosed" -> new AccountClosed(accountId, message);
+            case "InsufficientFunds" -> new InsufficientFunds(accountId, message);
+            default -> throw new IllegalArgumentException("unknown stored refusal '" + kind + "' for account "
+                    + accountId);
+        };
+    }
+
     /** No account has this id. */
     public static final class UnknownAccount extends AccountRejection {
         public UnknownAccount(String accountId) {
-            super(accountId, "account " + accountId + " does not exist");
+            this(accountId, "account " + accountId + " does not exist");
+        }
+
+        private UnknownAccount(String accountId, String message) {
+            super(accountId, message);
         }
     }
 
     /** An account with this id exists already (opening it again). */
     public static final class DuplicateAccount extends AccountRejection {
         public DuplicateAccount(String accountId) {
-            super(accountId, "account " + accountId + " exists already; choose another accountId or omit it");
+            this(accountId, "account " + accountId + " exists already; choose another accountId or omit it");
+        }
+
+        private DuplicateAccount(String accountId, String message) {
+            super(accountId, message);
         }
     }
 
     /** The account is closed and refuses everything. */
     public static final class AccountClosed extends AccountRejection {
         public AccountClosed(String accountId) {
-            super(accountId, "account " + accountId + " is closed");
+            this(accountId, "account " + accountId + " is closed");
+        }
+
+        private AccountClosed(String accountId, String message) {
+            super(accountId, message);
         }
     }
 
     /** A withdrawal larger than the balance. */
     public static final class InsufficientFunds extends AccountRejection {
-        private final long balance;
-
         public InsufficientFunds(String accountId, long balance, long requested) {
-            super(accountId, "account " + accountId + " holds " + balance + " cents; cannot withdraw " + requested);
-            this.balance = balance;
+            this(accountId, "account " + accountId + " holds " + balance + " cents; cannot withdraw " + requested);
         }
 
-        /** @return the balance when the withdrawal was refused */
-        public long balance() {
-            return balance;
+        private InsufficientFunds(String accountId, String message) {
+            super(accountId, message);
         }
     }
 

@@ -2,9 +2,10 @@ package io.lockstep.example.accounts.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.lockstep.example.accounts.domain.AccountCommand;
 import io.lockstep.example.accounts.domain.AccountCommands;
 import io.lockstep.example.accounts.domain.AccountCommands.Outcome;
-import io.lockstep.example.accounts.domain.AccountRejection;
+import io.lockstep.example.accounts.domain.IdempotencyKey;
 import io.lockstep.example.accounts.readmodel.ReadModels;
 import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.ProjectionRunner;
@@ -14,22 +15,22 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.HttpException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API (JSON). Commands and reads run JDBC on Vert.x's worker pool, never on the event loop.
+ * The HTTP API (JSON). Commands and reads run JDBC on worker pools of their own (so slow reads never hold
+ * the threads commands need), never on the event loop.
  *
  * <ul>
  *   <li>{@code POST /accounts} {@code {"owner", "initialDeposit", "accountId"?}}: 201 {@code {"accountId", "position"}}</li>
@@ -38,16 +39,26 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /accounts/{id}}, {@code GET /owners/{owner}}, with {@code ?minPosition=N}</li>
  *   <li>{@code /projections...} (management), {@code GET /health}, {@code GET /metrics} (Prometheus)</li>
  * </ul>
- * Refusals are {@code {"error", "field"}}: 400 bad input, 404 unknown account, 409 refused by the account's
- * rules or by contention, 413 body over {@link #MAX_BODY_BYTES}, 503 read not caught up. Nothing is appended
- * for any 4xx. A command whose event got no position within the wait answers 202 without one.
+ * Commands take an {@code Idempotency-Key} header (see {@link AccountCommands}); a replayed answer carries
+ * {@code Idempotent-Replayed: true}. Every answer but metrics is JSON, errors {@code {"error", "field"}}: 400
+ * bad input, 404 unknown account or path, 405 (with {@code Allow}) a known path with another method, 409
+ * refused by the account's rules or by contention, 413 body over {@link JsonBody#MAX_BYTES}, 414 and 431
+ * request line or headers too long, 415 a multipart body, 422 an idempotency key reused for another command,
+ * 503 (with {@code Retry-After}) the database unavailable or a read not caught up. Nothing is appended for
+ * any 4xx. A command whose event got no position within the wait answers 202 without one.
  */
 public final class AccountsApi {
 
     /** The largest request body accepted. */
-    public static final int MAX_BODY_BYTES = 4096;
+    public static final int MAX_BODY_BYTES = JsonBody.MAX_BYTES;
+    /** Threads running reads: one per connection of the reads pool. */
+    public static final int READ_WORKERS = 8;
+    /** Threads running commands: fewer than the commands pool's connections, which the sequencer shares. */
+    public static final int COMMAND_WORKERS = 12;
+    /** The header that makes a command safe to repeat. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Logger LOG = LoggerFactory.getLogger(AccountsApi.class);
+    private static final String COMMAND = "accounts.command";
 
     private final Vertx vertx;
     private final AccountCommands commands;
@@ -56,10 +67,12 @@ public final class AccountsApi {
     private final Handler<HttpServerRequest> management;
     private final Handler<HttpServerRequest> health;
     private final PrometheusMeterRegistry registry;
+    private final WorkerExecutor readWorkers;
+    private final WorkerExecutor commandWorkers;
 
     /**
      * @param runner      the projection the reads are served from (its checkpoint answers {@code ?minPosition})
-     * @param checkpoints where that projection's checkpoint is stored
+     * @param checkpoints where that projection's checkpoint is stored, read on the reads' pool
      */
     public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, ProjectionRunner runner,
                        CheckpointStore checkpoints, ProjectionManagement management, ProjectionHealth health,
@@ -67,7 +80,9 @@ public final class AccountsApi {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.commands = Objects.requireNonNull(commands, "commands");
         this.readModels = Objects.requireNonNull(readModels, "readModels");
-        this.checkpointWait = new CheckpointWait(vertx, Objects.requireNonNull(runner, "runner"),
+        this.readWorkers = vertx.createSharedWorkerExecutor("accounts-reads", READ_WORKERS);
+        this.commandWorkers = vertx.createSharedWorkerExecutor("accounts-commands", COMMAND_WORKERS);
+        this.checkpointWait = new CheckpointWait(vertx, readWorkers, Objects.requireNonNull(runner, "runner"),
                 Objects.requireNonNull(checkpoints, "checkpoints"), CheckpointWait.DEFAULT_TIMEOUT);
         this.management = management.httpHandler("/projections");
         this.health = management.healthHandler(health);
@@ -77,40 +92,48 @@ public final class AccountsApi {
     /** @return the routes, for {@code vertx.createHttpServer().requestHandler(...)} */
     public Router router() {
         Router router = Router.router(vertx);
-        router.post("/accounts*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
-        router.post("/accounts").handler(this::open);
-        router.post("/accounts/:id/deposits").handler(ctx -> {
-            long amount = Requests.amount(Requests.parse(ctx.body().buffer(), Requests.Movement.class).amount(), "amount");
-            command(ctx, 200, () -> commands.deposit(accountId(ctx), amount));
+        Routes routes = new Routes(router);
+        JsonBody body = new JsonBody();
+        routes.post("/accounts", body, this::open);
+        routes.post("/accounts/:id/deposits", body, ctx -> {
+            long amount = Requests.amount(Requests.parse(ctx, Requests.Movement.class).amount(), "amount");
+            command(ctx, 200, new AccountCommand.Deposit(accountId(ctx), amount));
         });
-        router.post("/accounts/:id/withdrawals").handler(ctx -> {
-            long amount = Requests.amount(Requests.parse(ctx.body().buffer(), Requests.Movement.class).amount(), "amount");
-            command(ctx, 200, () -> commands.withdraw(accountId(ctx), amount));
+        routes.post("/accounts/:id/withdrawals", body, ctx -> {
+            long amount = Requests.amount(Requests.parse(ctx, Requests.Movement.class).amount(), "amount");
+            command(ctx, 200, new AccountCommand.Withdraw(accountId(ctx), amount));
         });
-        router.post("/accounts/:id/close").handler(ctx -> {
-            Requests.parse(ctx.body().buffer(), Requests.Close.class);
-            command(ctx, 200, () -> commands.close(accountId(ctx)));
+        routes.post("/accounts/:id/close", body, ctx -> {
+            Requests.parse(ctx, Requests.Close.class);
+            command(ctx, 200, new AccountCommand.Close(accountId(ctx)));
         });
-        router.get("/accounts/:id").handler(ctx -> {
+        routes.get("/accounts/:id", ctx -> {
             String id = accountId(ctx);
             read(ctx, () -> readModels.account(id), "account " + id);
         });
-        router.get("/owners/:owner").handler(ctx -> {
+        routes.get("/owners/:owner", ctx -> {
             String owner = ctx.pathParam("owner");
             read(ctx, () -> readModels.owner(owner), "owner " + owner);
         });
         router.route("/projections*").handler(ctx -> management.handle(ctx.request()));
-        router.get("/health").handler(ctx -> health.handle(ctx.request()));
-        router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape()));
-        router.route().last().handler(ctx -> fail(ctx, new ApiError(404, null,
-                "no resource at " + ctx.request().method() + " " + ctx.request().path())));
+        routes.get("/health", ctx -> health.handle(ctx.request()));
+        routes.get("/metrics", ctx -> end(ctx, 200, "text/plain; version=0.0.4; charset=utf-8",
+                Buffer.buffer(registry.scrape())));
+        router.route().last().handler(ctx -> fail(ctx, routes.unrouted(ctx)));
         router.route().failureHandler(this::failure);
         return router;
     }
 
+    /**
+     * Answers a request the HTTP decoder refused (request line or headers too long, malformed), in JSON;
+     * for {@code HttpServer.invalidRequestHandler}. The connection closes after the answer.
+     */
+    public void invalidRequest(HttpServerRequest request) {
+        InvalidRequests.answer(request);
+    }
+
     private void open(RoutingContext ctx) {
-        Requests.OpenAccount request = Requests.parse(ctx.body().buffer(), Requests.OpenAccount.class);
+        Requests.OpenAccount request = Requests.parse(ctx, Requests.OpenAccount.class);
         if (request.owner() == null) {
             throw ApiError.badRequest("owner", "owner is required: a name of 1 to " + AccountCommands.MAX_OWNER_LENGTH
                     + " characters");
@@ -122,11 +145,13 @@ public final class AccountsApi {
         }
         long deposit = Requests.amount(request.initialDeposit(), "initialDeposit");
         Optional<String> id = Optional.ofNullable(request.accountId()).map(value -> validAccountId(value, "accountId"));
-        command(ctx, 201, () -> commands.open(id, request.owner(), deposit));
+        command(ctx, 201, new AccountCommand.Open(id, request.owner(), deposit));
     }
 
-    private void command(RoutingContext ctx, int status, Callable<Outcome> command) {
-        blocking(command).onSuccess(outcome -> {
+    private void command(RoutingContext ctx, int status, AccountCommand command) {
+        Optional<IdempotencyKey> key = idempotencyKey(ctx);
+        ctx.put(COMMAND, true);
+        blocking(commandWorkers, () -> commands.handle(command, key)).onSuccess(outcome -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("accountId", outcome.accountId());
             body.put("version", outcome.version());
@@ -134,17 +159,32 @@ public final class AccountsApi {
             if (status == 201) {
                 ctx.response().putHeader("location", "/accounts/" + outcome.accountId());
             }
+            if (outcome.replayed()) {
+                ctx.response().putHeader("Idempotent-Replayed", "true");
+            }
             respond(ctx, outcome.position().isPresent() ? status : 202, body);
         }).onFailure(ctx::fail);
     }
 
+    private static Optional<IdempotencyKey> idempotencyKey(RoutingContext ctx) {
+        String value = ctx.request().getHeader(IDEMPOTENCY_KEY);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new IdempotencyKey(value));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(IDEMPOTENCY_KEY, e.getMessage());
+        }
+    }
+
     private void read(RoutingContext ctx, Callable<Optional<?>> query, String what) {
-        minPosition(ctx).compose(ignored -> blocking(query)).onSuccess(row -> {
+        minPosition(ctx).compose(ignored -> blocking(readWorkers, query)).onSuccess(row -> {
             if (row.isPresent()) {
                 respond(ctx, 200, row.get());
             } else {
                 fail(ctx, new ApiError(404, null, what + " is not in the read model (the projection is at position "
-                        + checkpoint() + ")"));
+                        + checkpointWait.checkpoint() + ")"));
             }
         }).onFailure(ctx::fail);
     }
@@ -168,12 +208,8 @@ public final class AccountsApi {
         return checkpointWait.until(minPosition);
     }
 
-    private long checkpoint() {
-        return checkpointWait.checkpoint();
-    }
-
-    private <T> Future<T> blocking(Callable<T> work) {
-        return vertx.executeBlocking(work, false);
+    private static <T> Future<T> blocking(WorkerExecutor workers, Callable<T> work) {
+        return workers.executeBlocking(work, false);
     }
 
     private static String accountId(RoutingContext ctx) {
@@ -189,27 +225,9 @@ public final class AccountsApi {
     }
 
     private void failure(RoutingContext ctx) {
-        Throwable failure = ctx.failure();
-        ApiError error = switch (failure) {
-            case ApiError api -> api;
-            case HttpException http -> new ApiError(http.getStatusCode(), null, http.getStatusCode() == 413
-                    ? "the request body is larger than " + MAX_BODY_BYTES + " bytes"
-                    : "request failed with status " + http.getStatusCode());
-            case AccountRejection.UnknownAccount unknown -> new ApiError(404, "accountId", unknown.getMessage());
-            case AccountRejection rejection -> new ApiError(409, null, rejection.getMessage());
-            case IllegalArgumentException invalid -> ApiError.badRequest(null, invalid.getMessage());
-            case null -> ctx.statusCode() == 413
-                    ? new ApiError(413, null, "the request body is larger than " + MAX_BODY_BYTES + " bytes")
-                    : new ApiError(ctx.statusCode(), null, "request failed with status " + ctx.statusCode());
-            default -> {
-                if (ctx.statusCode() == 413) {
-                    yield new ApiError(413, null, "the request body is larger than " + MAX_BODY_BYTES + " bytes");
-                }
-                LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
-                yield new ApiError(500, null, "internal error: " + failure.getClass().getSimpleName());
-            }
-        };
-        fail(ctx, error);
+        boolean isCommand = Boolean.TRUE.equals(ctx.get(COMMAND));
+        fail(ctx, Failures.toApiError(ctx.failure(), ctx.statusCode(), isCommand,
+                ctx.request().method() + " " + ctx.request().path()));
     }
 
     private static void fail(RoutingContext ctx, ApiError error) {
@@ -217,6 +235,8 @@ public final class AccountsApi {
         body.put("error", error.getMessage());
         body.put("field", error.field());
         body.putAll(error.details());
+        error.retryAfter().ifPresent(after -> ctx.response().putHeader("Retry-After",
+                String.valueOf(Math.max(1, after.toSeconds()))));
         respond(ctx, error.status(), body);
     }
 
@@ -224,7 +244,7 @@ public final class AccountsApi {
         if (ctx.response().ended()) {
             return;
         }
-        if (status == 413 && ctx.request().version() != HttpVersion.HTTP_2) {
+        if ((status == 413 || status == 415) && ctx.request().version() != HttpVersion.HTTP_2) {
             ctx.response().putHeader("connection", "close"); // the rest of the body stays unread (HTTP/1.x)
         }
         String json;
@@ -234,6 +254,19 @@ public final class AccountsApi {
             status = 500;
             json = "{\"error\":\"could not encode the response\",\"field\":null}";
         }
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(json);
+        end(ctx, status, "application/json", Buffer.buffer(json));
+    }
+
+    /**
+     * Ends the response with {@code body}, or, for {@code HEAD}, with its length and no body (Vert.x leaves a
+     * HEAD answer's body out on HTTP/1.x but sends it on HTTP/2).
+     */
+    private static void end(RoutingContext ctx, int status, String contentType, Buffer body) {
+        ctx.response().setStatusCode(status).putHeader("content-type", contentType);
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            ctx.response().putHeader("content-length", String.valueOf(body.length())).end();
+        } else {
+            ctx.response().end(body);
+        }
     }
 }

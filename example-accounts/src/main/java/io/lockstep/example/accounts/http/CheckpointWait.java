@@ -5,6 +5,7 @@ import io.lockstep.projection.ProjectionRunner;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
 import java.util.Map;
 
@@ -21,12 +22,16 @@ final class CheckpointWait {
     private static final long CHECK_EVERY_MS = 5;
 
     private final Vertx vertx;
+    private final WorkerExecutor workers;
     private final ProjectionRunner runner;
     private final CheckpointStore checkpoints;
     private final Duration timeout;
 
-    CheckpointWait(Vertx vertx, ProjectionRunner runner, CheckpointStore checkpoints, Duration timeout) {
+    /** @param workers where the stored checkpoint is read (the reads' workers) */
+    CheckpointWait(Vertx vertx, WorkerExecutor workers, ProjectionRunner runner, CheckpointStore checkpoints,
+                   Duration timeout) {
         this.vertx = vertx;
+        this.workers = workers;
         this.runner = runner;
         this.checkpoints = checkpoints;
         this.timeout = timeout;
@@ -53,7 +58,7 @@ final class CheckpointWait {
             return;
         }
         String projection = runner.key().projection();
-        vertx.executeBlocking(() -> checkpoints.getCheckpoint(projection), false).onComplete(stored -> {
+        workers.executeBlocking(() -> checkpoints.getCheckpoint(projection), false).onComplete(stored -> {
             if (stored.failed()) {
                 reached.fail(stored.cause());
             } else if (stored.result() >= minPosition) {
@@ -67,9 +72,9 @@ final class CheckpointWait {
     private void later(long minPosition, long deadline, Promise<Void> reached) {
         if (System.nanoTime() - deadline > 0) {
             long checkpoint = checkpoint();
-            reached.fail(new ApiError(503, "minPosition", "the " + runner.key().projection()
+            reached.fail(ApiError.unavailable("minPosition", "the " + runner.key().projection()
                     + " projection has not reached position " + minPosition + " within " + timeout.toSeconds()
-                    + " s (it is at " + checkpoint + "); retry later",
+                    + " s (it is at " + checkpoint + "); retry later", Failures.RETRY_AFTER,
                     Map.of("checkpoint", checkpoint, "minPosition", minPosition)));
         } else {
             vertx.setTimer(CHECK_EVERY_MS, timer -> attempt(minPosition, deadline, reached));

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lockstep.example.accounts.domain.Amounts;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.stream.Collectors;
 
@@ -51,11 +52,17 @@ final class Requests {
     private Requests() {
     }
 
+    /** Parses the body {@link JsonBody} read for {@code ctx}; see {@link #parse(Buffer, String, Class)}. */
+    static <T> T parse(RoutingContext ctx, Class<T> type) {
+        return parse(JsonBody.of(ctx), JsonBody.contentType(ctx), type);
+    }
+
     /**
-     * @param body the request body; an empty one reads as {@code {}} when {@code type} has no required field
+     * @param body        the request body; an empty one reads as {@code {}} when {@code type} has no required field
+     * @param contentType what the client declared the body to be, named when the body is not JSON
      * @throws ApiError 400 naming the field for malformed JSON, unknown fields and values of the wrong type
      */
-    static <T> T parse(Buffer body, Class<T> type) {
+    static <T> T parse(Buffer body, String contentType, Class<T> type) {
         byte[] bytes = body == null ? new byte[0] : body.getBytes();
         if (bytes.length == 0 || new String(bytes).isBlank()) {
             bytes = "{}".getBytes();
@@ -75,7 +82,7 @@ final class Requests {
                 String field = fieldOf(e);
                 throw ApiError.badRequest(field, field + " is given twice; give each field once");
             }
-            throw ApiError.badRequest(null, "malformed JSON: " + e.getOriginalMessage());
+            throw ApiError.badRequest(null, "malformed JSON: " + e.getOriginalMessage() + notJson(contentType));
         } catch (InputCoercionException e) {
             String field = fieldOf(e);
             throw ApiError.badRequest(field, field + " is out of range: amounts are whole cents from 1 to "
@@ -85,10 +92,21 @@ final class Requests {
             if (field == null) {
                 throw ApiError.badRequest(null, "the body must be a JSON object, e.g. {\"amount\": 500}");
             }
+            if (e.getCause() instanceof InputCoercionException) {
+                throw ApiError.badRequest(field, field + " is out of range: amounts are whole cents from 1 to "
+                        + Amounts.MAX_AMOUNT);
+            }
             throw ApiError.badRequest(field, field + " has the wrong type: " + expected(e));
         } catch (IOException e) {
-            throw ApiError.badRequest(null, "malformed JSON: " + e.getMessage());
+            throw ApiError.badRequest(null, "malformed JSON: " + e.getMessage() + notJson(contentType));
         }
+    }
+
+    /** @return a note that the API reads every body as JSON, when the client declared another type */
+    private static String notJson(String contentType) {
+        String type = contentType.toLowerCase(java.util.Locale.ROOT);
+        return type.contains("json") ? "" : " (the body was sent as Content-Type " + contentType
+                + "; the API reads every body as JSON: send e.g. {\"amount\": 500})";
     }
 
     /** @return the amount field's value, checked: present, whole cents, 1..{@link Amounts#MAX_AMOUNT} */

@@ -25,8 +25,8 @@ class ReplayTest {
             // given: a live run under concurrent load
             List<AccountView> liveAccounts;
             List<OwnerView> liveOwners;
-            try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 12);
-                 AccountsApp app = AccountsApp.start(database.dataSource(), Duration.ZERO)) {
+            try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
+                 AccountsApp app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 12, 4)), Duration.ZERO)) {
                 new Simulation(app.commands(), new Simulation.Plan(40, 3_000, 6, 7)).run();
                 String closing = app.readModels().accounts().stream().filter(a -> !a.closed()).findFirst().orElseThrow()
                         .accountId();
@@ -52,8 +52,9 @@ class ReplayTest {
 
             // then
             assertThat(exit).isZero();
-            assertThat(printed.toString()).contains("replayed accounts: " + String.format("%,d", db.queryLong(
-                    "SELECT count(*) FROM lockstep.event_log")) + " events");
+            String events = String.format("%,d", db.queryLong("SELECT count(*) FROM lockstep.event_log"));
+            assertThat(printed.toString()).contains("replayed accounts: the log holds " + events + " events",
+                    "rebuilt from " + events + " of them", events + " applied by this process, 0 by another runner");
             ReadModels replayed = new ReadModels(db.dataSource());
             assertThat(replayed.accounts()).containsExactlyElementsOf(liveAccounts);
             assertThat(replayed.owners()).containsExactlyElementsOf(liveOwners);

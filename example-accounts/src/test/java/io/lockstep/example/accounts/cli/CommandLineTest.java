@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.lockstep.example.accounts.AccountsApplication;
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -28,6 +29,58 @@ class CommandLineTest {
             } finally {
                 System.setErr(original);
             }
+        }
+    }
+
+    /** Runs a command line, capturing standard output and error. */
+    record Printed(int exit, String out, String err) {
+        static Printed of(String... args) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            PrintStream originalOut = System.out;
+            PrintStream originalErr = System.err;
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            try {
+                return new Printed(AccountsApplication.run(args), out.toString(), err.toString());
+            } finally {
+                System.setOut(originalOut);
+                System.setErr(originalErr);
+            }
+        }
+    }
+
+    @Test
+    void statusPrintsOneErrorLineWhenTheDatabaseRefusesConnections() throws Exception {
+        // given: a port nothing listens on
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+
+        // when
+        Printed run = Printed.of("status", "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/accounts?user=me&password=secret");
+
+        // then
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err().strip().lines()).hasSize(1).first().asString()
+                .startsWith("error: could not connect to PostgreSQL at jdbc:postgresql://127.0.0.1:" + port)
+                .contains("refused", "--jdbc-url").doesNotContain("secret");
+    }
+
+    @Test
+    void simulateCountsCommandsUnderItsNewNameAndItsOldOne() throws Exception {
+        try (TestDatabase db = TestDatabase.create(2)) {
+            for (String option : new String[] {"--commands", "--events"}) {
+                Printed run = Printed.of("simulate", option, "7", "--accounts", "2", "--concurrency", "1",
+                        "--jdbc-url", db.jdbcUrl());
+
+                assertThat(run.exit()).as(run.err()).isZero();
+                assertThat(run.out()).contains("sent 9 commands");
+            }
+            Printed help = Printed.of("simulate", "--help");
+            assertThat(help.out()).contains("--commands=<commands>", "Commands to send after the openings",
+                    "--events, its older name");
         }
     }
 
@@ -67,8 +120,8 @@ class CommandLineTest {
     void replayRefusesAPausedProjectionAndChangesNothing() throws Exception {
         try (TestDatabase db = TestDatabase.create(2)) {
             // given: one account projected, then the projection paused
-            try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 6);
-                 AccountsApp app = AccountsApp.start(database.dataSource(), Duration.ZERO)) {
+            try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
+                 AccountsApp app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 6, 4)), Duration.ZERO)) {
                 app.commands().open(Optional.of("kept"), "ada", 100);
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.readModels().account("kept").isPresent());
                 app.runner().pause();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.support.Http;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.redis.testing.TestRedis;
@@ -31,8 +32,8 @@ class TopBalancesTest {
     void start() {
         String redisUrl = TestRedis.uri();
         db = TestDatabase.create(4);
-        database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 8);
-        app = AccountsApp.start(database.dataSource(), AccountsApp.POSITION_WAIT,
+        database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
+        app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 4, 4)), AccountsApp.POSITION_WAIT,
                 new TopBalances.Settings(redisUrl, prefix));
         http = new Http(app.listen("127.0.0.1", 0));
     }

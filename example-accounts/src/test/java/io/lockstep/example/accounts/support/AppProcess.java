@@ -55,6 +55,16 @@ public final class AppProcess implements AutoCloseable {
      * @param args       the command line the application gets
      */
     public static AppProcess start(String label, List<String> jvmOptions, String... args) {
+        return start(label, jvmOptions, java.util.Map.of(), args);
+    }
+
+    /**
+     * Starts the application in a child JVM with more environment variables.
+     *
+     * @param environment variables set for the child (on top of this JVM's, minus {@code LOCKSTEP_JDBC_URL})
+     */
+    public static AppProcess start(String label, List<String> jvmOptions, java.util.Map<String, String> environment,
+                                   String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -71,6 +81,7 @@ public final class AppProcess implements AutoCloseable {
                     .redirectOutput(stdout.toFile())
                     .redirectError(stderr.toFile());
             builder.environment().remove("LOCKSTEP_JDBC_URL");
+            builder.environment().putAll(environment);
             return new AppProcess(label, builder.start(), stdout, stderr);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the application (" + label + "): " + command, e);

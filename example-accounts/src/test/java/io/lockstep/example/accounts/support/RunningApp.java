@@ -2,6 +2,7 @@ package io.lockstep.example.accounts.support;
 
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -16,8 +17,8 @@ public final class RunningApp implements AutoCloseable {
 
     private RunningApp(TestDatabase db) {
         this.db = db;
-        this.database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"), 16);
-        this.app = AccountsApp.start(database.dataSource(), AccountsApp.POSITION_WAIT);
+        this.database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
+        this.app = AccountsApp.start(Pools.open(database, Pools.Sizes.SERVE), AccountsApp.POSITION_WAIT);
         this.http = new Http(app.listen("127.0.0.1", 0));
     }
 

@@ -1,0 +1,102 @@
+package io.lockstep.example.accounts.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lockstep.example.accounts.support.Http.Response;
+import io.lockstep.example.accounts.support.RawHttp;
+import io.lockstep.example.accounts.support.RunningApp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** HTTP as clients expect it: HEAD wherever GET is served, 405 with Allow, a JSON body for every error. */
+class HttpConventionsTest {
+
+    static RunningApp running;
+
+    @BeforeAll
+    static void start() throws Exception {
+        running = RunningApp.start();
+        Response created = running.http.post("/accounts", "{\"owner\": \"hal\", \"initialDeposit\": 100, \"accountId\": \"conv-1\"}");
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(running.http.get("/accounts/conv-1?minPosition=" + created.longAt("position")).status()).isEqualTo(200);
+    }
+
+    @AfterAll
+    static void stop() {
+        running.close();
+    }
+
+    @ParameterizedTest(name = "HEAD {0}")
+    @ValueSource(strings = {"/accounts/conv-1", "/accounts/nobody", "/owners/hal", "/projections", "/projections/accounts",
+            "/health", "/metrics"})
+    void answersHeadWhereverGetIsServedWithGetsStatusAndNoBody(String path) throws Exception {
+        Response get = running.http.get(path);
+
+        Response head = running.http.send("HEAD", path, null);
+
+        assertThat(head.status()).isEqualTo(get.status());
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("content-type")).isEqualTo(get.header("content-type"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> 405, Allow: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "PUT|/accounts/conv-1|GET, HEAD",
+            "DELETE|/accounts/conv-1|GET, HEAD",
+            "GET|/accounts/conv-1/deposits|POST",
+            "GET|/accounts|POST",
+            "PATCH|/owners/hal|GET, HEAD",
+            "POST|/health|GET, HEAD",
+            "DELETE|/metrics|GET, HEAD"})
+    void answersAKnownPathAskedWithAnotherMethodWith405AndAllow(String method, String path, String allow) throws Exception {
+        long before = running.storedEvents();
+
+        Response response = running.http.send(method, path, "{\"amount\": 5}", "content-type", "application/json");
+
+        assertThat(response.status()).isEqualTo(405);
+        assertThat(response.header("allow")).contains(allow);
+        assertThat(response.json().get("error").asText()).contains(method, path, allow);
+        assertThat(running.storedEvents()).isEqualTo(before);
+    }
+
+    @Test
+    void answersAWrongMethodOnManagementWith405AndAllow() throws Exception {
+        Response response = running.http.send("DELETE", "/projections/accounts", null);
+
+        assertThat(response.status()).isEqualTo(405);
+        assertThat(response.header("allow")).isPresent();
+        assertThat(response.json().get("error").asText()).isNotBlank();
+    }
+
+    @Test
+    void answersAnUnknownPathWith404Json() throws Exception {
+        Response response = running.http.send("PUT", "/nowhere", "{}");
+
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.json().get("error").asText()).contains("/nowhere");
+    }
+
+    @Test
+    void answersAnOverlongUrlWith414Json() throws Exception {
+        RawHttp.Answer answer = RawHttp.exchange(running.http.port(),
+                "GET /accounts/" + "x".repeat(5_000) + " HTTP/1.1\r\nHost: localhost", out -> { });
+
+        assertThat(answer.status()).isEqualTo(414);
+        assertThat(answer.headers()).contains("content-type: application/json");
+        assertThat(answer.json().get("error").asText()).contains("request line", "4096");
+    }
+
+    @Test
+    void answersOverlongHeadersWith431Json() throws Exception {
+        RawHttp.Answer answer = RawHttp.exchange(running.http.port(),
+                "GET /accounts/conv-1 HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "x".repeat(9_000), out -> { });
+
+        assertThat(answer.status()).isEqualTo(431);
+        assertThat(answer.headers()).contains("content-type: application/json");
+        assertThat(answer.json().get("error").asText()).contains("headers", "8192");
+    }
+}
