@@ -24,7 +24,8 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     private final CheckpointWaiters waiters;
 
     DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
-        this.key = new CheckpointKey(config.tenantId, config.projection.name());
+        this.key = new CheckpointKey(config.tenantId,
+                config.checkpointName != null ? config.checkpointName : config.projection.name());
         this.store = config.store;
         this.resettable = config.projection.resettable();
         this.status = new StatusTracker(key, config.projection.version(), config.clock, config.listener);
@@ -35,7 +36,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 config.projection.name());
         this.headWatcher = new HeadWatcher(config.source, status, config.headRefresh, config.projection.name());
         this.threadFactory = config.threadFactory != null ? config.threadFactory
-                : Thread.ofVirtual().name("lockstep-" + config.projection.name()).factory();
+                : Thread.ofVirtual().name("lockstep-" + key.projection()).factory();
     }
 
     @Override

@@ -183,6 +183,7 @@ public interface ProjectionRunner extends AutoCloseable {
         InstantSource clock = InstantSource.system();
         ThreadFactory threadFactory;
         ProjectionListener listener = ProjectionListener.NONE;
+        String checkpointName;
         AheadOfSourcePolicy aheadOfSource = AheadOfSourcePolicy.stop();
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
@@ -197,6 +198,16 @@ public interface ProjectionRunner extends AutoCloseable {
          */
         public Builder<C> tenant(String tenantId) {
             this.tenantId = Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH);
+            return this;
+        }
+
+        /**
+         * @param checkpointName the name of the checkpoint this runner advances (default: the projection's
+         *                       name); a partition of a projection keeps a checkpoint of its own, see
+         *                       {@link Partition#checkpointName(String)}
+         */
+        public Builder<C> checkpointName(String checkpointName) {
+            this.checkpointName = Arguments.requireName(checkpointName, "checkpointName");
             return this;
         }
 

@@ -21,12 +21,14 @@ class MigrationsTest {
         var result = LockstepMigrations.migrate(db.dataSource(), "tenant_store");
 
         // then
-        assertThat(result.migrationsExecuted).isEqualTo(6);
+        assertThat(result.migrationsExecuted).isEqualTo(7);
         assertThat(tableCount("tenant_store", "checkpoints")).isOne();
         assertThat(tableCount("tenant_store", "dead_letters")).isOne();
         assertThat(tableCount("tenant_store", "events")).isOne();
         assertThat(tableCount("tenant_store", "event_log")).isOne();
         assertThat(tableCount("tenant_store", "sequencer_state")).isOne();
+        assertThat(tableCount("tenant_store", "leases")).isOne();
+        assertThat(tableCount("tenant_store", "nodes")).isOne();
         assertThat(db.queryLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
                 + " AND conrelid = 'tenant_store.event_log'::regclass")).as("event_log's foreign keys (V5)").isZero();
         assertThat(tableCount("tenant_store", "lockstep_schema_history")).isOne();
@@ -43,7 +45,7 @@ class MigrationsTest {
 
         // then
         assertThat(again.migrationsExecuted).isZero();
-        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(7);
+        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(8);
     }
 
     @Test

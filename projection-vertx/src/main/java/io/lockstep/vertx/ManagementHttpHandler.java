@@ -47,14 +47,14 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
     private void route(HttpServerRequest request, String[] parts) {
         if (parts.length == 0) {
             requireMethod(request, HttpMethod.GET);
-            answer(request, 200, management.statusReply());
+            reply(request, management.execute(new ManagementCommand.Status()));
             return;
         }
         String name = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
         String tenant = request.getParam("tenant");
         if (parts.length == 1) {
             requireMethod(request, HttpMethod.GET);
-            answer(request, 200, management.statusOf(new ManagementCommand.Target(name, tenant)));
+            reply(request, management.status(new ManagementCommand.Target(name, tenant)));
             return;
         }
         if (parts.length > 2) {

@@ -1,5 +1,6 @@
 package io.lockstep.vertx;
 
+import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
@@ -39,6 +40,7 @@ public final class ProjectionManagement {
 
     private final Vertx vertx;
     private final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
+    private final List<ProjectionHost> hosts = new CopyOnWriteArrayList<>();
     private final MessageConsumer<Object> consumer;
 
     private ProjectionManagement(Vertx vertx, String address) {
@@ -66,9 +68,25 @@ public final class ProjectionManagement {
         runners.remove(runner);
     }
 
-    /** @return the status of every registered runner, by name */
+    /**
+     * Makes the projections {@code host} runs manageable as wholes (commands naming one act on all its partitions,
+     * on every node) and shows the runners of the partitions it holds; {@link ProjectionVerticle#forHost} does this.
+     */
+    public void register(ProjectionHost host) {
+        hosts.add(Objects.requireNonNull(host, "host"));
+    }
+
+    /** Forgets {@code host}. */
+    public void unregister(ProjectionHost host) {
+        hosts.remove(host);
+    }
+
+    /**
+     * @return the status of every registered runner, by name, including the runners of the partitions this
+     *         process's hosts hold now (named {@code projection[index/count]})
+     */
     public List<ProjectionStatus> statuses() {
-        return runners.stream().map(ProjectionRunner::status)
+        return allRunners().stream().map(ProjectionRunner::status)
                 .sorted(Comparator.comparing(ProjectionStatus::name).thenComparing(ProjectionStatus::tenantId))
                 .toList();
     }
@@ -81,8 +99,13 @@ public final class ProjectionManagement {
      */
     public Future<JsonObject> execute(ManagementCommand command) {
         try {
+            ProjectionHost host = hostOf(command);
+            if (host != null) {
+                return HostCommands.execute(vertx, host, command);
+            }
             return switch (command) {
-                case ManagementCommand.Status status -> Future.succeededFuture(statusReply());
+                case ManagementCommand.Status status -> hosts.isEmpty() ? Future.succeededFuture(statusReply())
+                        : vertx.executeBlocking(this::statusReply, false);
                 case ManagementCommand.Pause pause -> onEach(pause.target(), runner -> {
                     runner.pause();
                     // A FAILED runner commits nothing, paused or not: no need to wait for it.
@@ -117,11 +140,22 @@ public final class ProjectionManagement {
     public Handler<HttpServerRequest> healthHandler(ProjectionHealth health) {
         Objects.requireNonNull(health, "health");
         return request -> {
-            ProjectionHealth.Report report = health.check(statuses());
-            JsonObject body = new JsonObject().put("status", report.level().name())
-                    .put("problems", new JsonArray(report.problems()));
-            ManagementHttpHandler.endJson(request, report.level() == ProjectionHealth.Level.DOWN ? 503 : 200, body);
+            if (hosts.isEmpty()) {
+                answerHealth(request, health.check(statuses()));
+                return;
+            }
+            // Partitions without an owner are read from the database: off the event loop.
+            vertx.executeBlocking(() -> HostCommands.withPartitions(health.check(statuses()), hosts), false)
+                    .onSuccess(report -> answerHealth(request, report))
+                    .onFailure(failure -> answerHealth(request, new ProjectionHealth.Report(ProjectionHealth.Level.DOWN,
+                            List.of("reading the partitions failed: " + failure))));
         };
+    }
+
+    private static void answerHealth(HttpServerRequest request, ProjectionHealth.Report report) {
+        JsonObject body = new JsonObject().put("status", report.level().name())
+                .put("problems", new JsonArray(report.problems()));
+        ManagementHttpHandler.endJson(request, report.level() == ProjectionHealth.Level.DOWN ? 503 : 200, body);
     }
 
     /** Stops listening on the event bus. */
@@ -129,10 +163,50 @@ public final class ProjectionManagement {
         return consumer.unregister();
     }
 
+    /** Blocks on the database when hosts are registered (their partitions' owners and checkpoints). */
     JsonObject statusReply() {
         JsonArray list = new JsonArray();
         statuses().forEach(status -> list.add(StatusJson.of(status)));
-        return new JsonObject().put("projections", list);
+        JsonObject reply = new JsonObject().put("projections", list);
+        if (!hosts.isEmpty()) {
+            JsonArray partitioned = new JsonArray();
+            hosts.forEach(host -> host.projections().forEach(p -> partitioned.add(HostCommands.overview(host, p))));
+            reply.put("partitioned", partitioned);
+        }
+        return reply;
+    }
+
+    /** The status of one projection: of a host's projection, every partition; else every runner of it. */
+    Future<JsonObject> status(ManagementCommand.Target target) {
+        ProjectionHost host = hostOf(target.projection());
+        if (host != null) {
+            return vertx.executeBlocking(() -> HostCommands.overview(host, target.projection()), false);
+        }
+        try {
+            return Future.succeededFuture(statusOf(target));
+        } catch (ManagementException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    private List<ProjectionRunner> allRunners() {
+        List<ProjectionRunner> all = new java.util.ArrayList<>(runners);
+        hosts.forEach(host -> all.addAll(host.runners()));
+        return all;
+    }
+
+    private ProjectionHost hostOf(ManagementCommand command) {
+        return switch (command) {
+            case ManagementCommand.Status status -> null;
+            case ManagementCommand.Pause pause -> hostOf(pause.target().projection());
+            case ManagementCommand.Resume resume -> hostOf(resume.target().projection());
+            case ManagementCommand.Replay replay -> hostOf(replay.target().projection());
+            case ManagementCommand.Reset reset -> hostOf(reset.target().projection());
+        };
+    }
+
+    private ProjectionHost hostOf(String projection) {
+        return hosts.stream().filter(h -> h.projections().contains(projection)).findFirst().orElse(null);
     }
 
     /** @return {@code {"projection": name, "statuses": [...]}}: one status per runner of the projection */
@@ -175,6 +249,7 @@ public final class ProjectionManagement {
     private Future<JsonObject> onFirst(ManagementCommand.Target target,
                                        java.util.function.Consumer<ProjectionRunner> action) {
         List<ProjectionRunner> named = named(target);
+        HostCommands.refuseOnePartition(hosts, target.projection());
         return vertx.executeBlocking(() -> {
             try {
                 action.accept(named.getFirst());
@@ -190,14 +265,14 @@ public final class ProjectionManagement {
      *         tenant runs it)
      */
     private List<ProjectionRunner> named(ManagementCommand.Target target) {
-        List<ProjectionRunner> named = runners.stream()
+        List<ProjectionRunner> named = allRunners().stream()
                 .filter(r -> r.key().projection().equals(target.projection()))
                 .filter(r -> target.tenant() == null || r.key().tenantId().equals(target.tenant()))
                 .toList();
         if (named.isEmpty()) {
             throw ManagementException.notFound("unknown projection '" + target.projection() + "'"
                     + (target.tenant() == null ? "" : " of tenant '" + target.tenant() + "'") + "; known: "
-                    + runners.stream().map(r -> r.key().toString()).distinct().sorted().toList());
+                    + allRunners().stream().map(r -> r.key().toString()).distinct().sorted().toList());
         }
         List<String> tenants = named.stream().map(r -> r.key().tenantId()).distinct().toList();
         if (tenants.size() > 1) {

@@ -1,5 +1,6 @@
 package io.lockstep.vertx;
 
+import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.ProjectionRunner;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -25,6 +26,8 @@ public final class ProjectionVerticle extends VerticleBase {
 
     private final ProjectionManagement management;
     private final List<ProjectionRunner> runners;
+    /** Set instead of runners for a verticle that runs this process's share of partitioned projections. */
+    private final ProjectionHost host;
 
     /**
      * A verticle whose runners operators can see and control through {@code management}.
@@ -42,9 +45,28 @@ public final class ProjectionVerticle extends VerticleBase {
     private ProjectionVerticle(List<ProjectionRunner> runners, ProjectionManagement management) {
         this.management = management;
         this.runners = List.copyOf(Objects.requireNonNull(runners, "runners"));
+        this.host = null;
         if (this.runners.isEmpty()) {
             throw new IllegalArgumentException("a ProjectionVerticle needs at least one ProjectionRunner");
         }
+    }
+
+    private ProjectionVerticle(ProjectionManagement management, ProjectionHost host) {
+        this.management = Objects.requireNonNull(management, "management");
+        this.host = Objects.requireNonNull(host, "host");
+        this.runners = List.of();
+    }
+
+    /**
+     * A verticle that runs this process's share of projections spread over several nodes, e.g. a
+     * {@code ProjectionNode}: deploying the same verticle in several processes on one database makes them share
+     * the partitions. Starting joins the nodes and stopping hands this node's partitions over, both on a worker
+     * thread; {@code management} shows every partition (owner, checkpoint) and acts on each projection as a whole.
+     *
+     * @param host a new, not started host; single-use like runners
+     */
+    public static ProjectionVerticle forHost(ProjectionManagement management, ProjectionHost host) {
+        return new ProjectionVerticle(management, host);
     }
 
     /**
@@ -59,6 +81,13 @@ public final class ProjectionVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        if (host != null) {
+            return vertx.executeBlocking(() -> {
+                host.start();
+                management.register(host);
+                return null;
+            }, false);
+        }
         for (ProjectionRunner runner : runners) {
             runner.start(); // spawns the runner's virtual thread; returns at once
             if (management != null) {
@@ -70,6 +99,13 @@ public final class ProjectionVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
+        if (host != null) {
+            management.unregister(host);
+            return vertx.executeBlocking(() -> {
+                host.close();
+                return null;
+            }, false);
+        }
         if (management != null) {
             runners.forEach(management::unregister);
         }

@@ -49,14 +49,15 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                         + " base AS (SELECT coalesce(max(position), 0) AS p FROM " + q + "event_log),"
                         // Two index range scans: transactions that began after the previous snapshot, and those
                         // it saw in progress; neither was visible to it.
-                        + " fresh AS (SELECT e.id FROM " + q + "events e, cur"
+                        + " fresh AS (SELECT e.id, e.bucket FROM " + q + "events e, cur"
                         + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev)"
                         + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)"
-                        + "  UNION ALL SELECT e.id FROM " + q + "events e, cur"
+                        + "  UNION ALL SELECT e.id, e.bucket FROM " + q + "events e, cur"
                         + "  WHERE e.tx_id = ANY(ARRAY(SELECT pg_snapshot_xip(s) FROM prev))"
                         + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
-                        + " ins AS (INSERT INTO " + q + "event_log (position, event_id)"
-                        + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id FROM fresh f, base"
+                        // Each position row carries its event's bucket, so partitions read their own events by index.
+                        + " ins AS (INSERT INTO " + q + "event_log (position, event_id, bucket)"
+                        + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id, f.bucket FROM fresh f, base"
                         + "  RETURNING position),"
                         + " upd AS (UPDATE " + q + "sequencer_state SET snapshot = (SELECT s FROM cur), ticked_at = now()"
                         + "  WHERE id = 1)"

@@ -5,6 +5,8 @@ import io.lockstep.postgres.internal.JdbcConnections;
 import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.Envelope;
 import io.lockstep.projection.EventSource;
+import io.lockstep.projection.Partition;
+import io.lockstep.projection.PartitionedEventSource;
 import io.lockstep.projection.LockstepException;
 import io.lockstep.projection.internal.Arguments;
 import io.lockstep.projection.internal.Threads;
@@ -51,7 +53,7 @@ import javax.sql.DataSource;
  * caller's transaction ({@link #append(Connection, String, ExpectedVersion, List, Map)}), whose commit the
  * log cannot observe. Without either, sequencers still tick every {@link Builder#tickInterval(Duration)}.
  */
-public final class PostgresEventLog implements EventSource, AutoCloseable {
+public final class PostgresEventLog implements PartitionedEventSource, AutoCloseable {
 
     /** Default of {@link Builder#tickInterval(Duration)}. */
     public static final Duration DEFAULT_TICK_INTERVAL = Duration.ofMillis(100);
@@ -67,6 +69,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
     private final SequencerDuty duty;
     private final EventLogListener listener;
     private final boolean runSequencer;
+    private final String schema;
     private Thread listenerThread;
     private Thread dutyThread;
 
@@ -75,6 +78,7 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
         this.types = builder.types;
         this.sql = EventLogSql.forSchema(builder.schema);
         this.storeName = "PostgreSQL event log '" + builder.schema + "'";
+        this.schema = builder.schema;
         this.appender = new Appender(sql, types);
         this.jdbc = new JdbcConnections(dataSource, storeName);
         this.sequencer = new Sequencer(jdbc, sql);
@@ -226,6 +230,33 @@ public final class PostgresEventLog implements EventSource, AutoCloseable {
                 return envelopes(statement, false);
             }
         });
+    }
+
+    /**
+     * A source of one partition's events: those of streams in its buckets, read through the
+     * {@code (bucket, position)} index of {@code event_log}, so a partition reads only its own events; see
+     * {@link PartitionReader}. {@link Partition#WHOLE} returns this log.
+     */
+    @Override
+    public EventSource partition(Partition partition) {
+        Objects.requireNonNull(partition, "partition");
+        return partition.count() == 1 ? this : new PartitionReader(this, partition, schema);
+    }
+
+    /** Reads the events of {@code sql} (a partition's window), for {@link PartitionReader}. */
+    List<Envelope> readWith(String operation, String statementSql, StatementBinder binder) {
+        return withConnection(operation, connection -> {
+            try (PreparedStatement statement = connection.prepareStatement(statementSql)) {
+                binder.bind(connection, statement);
+                return envelopes(statement, false);
+            }
+        });
+    }
+
+    /** Binds a statement's parameters. */
+    @FunctionalInterface
+    interface StatementBinder {
+        void bind(java.sql.Connection connection, PreparedStatement statement) throws SQLException;
     }
 
     @Override

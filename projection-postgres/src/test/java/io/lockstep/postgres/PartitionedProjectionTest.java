@@ -1,0 +1,332 @@
+package io.lockstep.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
+import io.lockstep.postgres.internal.JdbcConnections;
+import io.lockstep.postgres.testing.PartitionWorkload;
+import io.lockstep.postgres.testing.PartitionWorkload.Tick;
+import io.lockstep.postgres.testing.TestDatabase;
+import io.lockstep.projection.CheckpointConflictException;
+import io.lockstep.projection.CheckpointKey;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.EventSource;
+import io.lockstep.projection.Partition;
+import io.lockstep.projection.StatementMode;
+import io.lockstep.projection.StreamBuckets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Partitioned projections in one process: buckets, partition reads, nodes, leases, fencing, replay. */
+class PartitionedProjectionTest {
+
+    static TestDatabase db;
+    PostgresEventLog log;
+    PostgresProjectionStore store;
+    final List<ProjectionNode> nodes = new ArrayList<>();
+
+    @BeforeAll
+    static void createDatabase() {
+        db = TestDatabase.create(16);
+        PartitionWorkload.createTables(db);
+    }
+
+    @AfterAll
+    static void dropDatabase() {
+        db.close();
+    }
+
+    @BeforeEach
+    void emptyEverything() {
+        db.emptyEventLog("lockstep.checkpoints", "lockstep.leases", "lockstep.nodes", "applied");
+        log = PostgresEventLog.builder(db.dataSource(), PartitionWorkload.TYPES).build();
+        store = PostgresProjectionStore.builder(db.dataSource()).build();
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(ProjectionNode::close);
+        nodes.clear();
+        log.close();
+    }
+
+    ProjectionNode node(String id, int partitions) {
+        ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log).nodeId(id)
+                .lease(Duration.ofSeconds(2)).heartbeat(Duration.ofMillis(100))
+                .projection(PartitionWorkload.projection(id, partitions), partitions,
+                        runner -> runner.batchSize(200).idleWait(Duration.ofMillis(50)))
+                .build();
+        nodes.add(node);
+        return node;
+    }
+
+    long owned(String node) {
+        return db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + node
+                + "' AND expires_at > clock_timestamp()");
+    }
+
+    long appliedCount() {
+        return db.queryLong("SELECT count(*) FROM applied");
+    }
+
+    @Test
+    void javaAndPostgresGiveEveryStreamTheSameBucket() {
+        // given
+        List<String> streams = new ArrayList<>(List.of("ada-1", "é€ 𝄞", "x".repeat(500)));
+        for (int i = 0; i < 200; i++) {
+            streams.add(UUID.randomUUID().toString());
+        }
+        streams.forEach(s -> log.append(s, ExpectedVersion.any(), List.of(new Tick(1))));
+
+        // then
+        for (String s : streams) {
+            long stored = db.queryLong("SELECT bucket FROM lockstep.events WHERE stream_id = '" + s + "'");
+            assertThat(stored).as(s).isEqualTo(StreamBuckets.of(s));
+        }
+        log.sequence();
+        assertThat(db.queryLong("SELECT count(*) FROM lockstep.event_log l JOIN lockstep.events e"
+                + " ON e.id = l.event_id WHERE l.bucket <> e.bucket")).isZero();
+    }
+
+    @Test
+    void partitionsReadOnlyTheirOwnEventsAndTogetherEveryEventOnce() {
+        // given
+        PartitionWorkload.seed(db, 300, 5_000);
+        log.sequence();
+
+        // when
+        Set<Long> seen = new HashSet<>();
+        for (Partition partition : Partition.all(4)) {
+            EventSource source = log.partition(partition);
+            long after = -1;
+            for (List<Envelope> batch = source.read(after, 97); !batch.isEmpty(); batch = source.read(after, 97)) {
+                for (Envelope envelope : batch) {
+                    assertThat(envelope.position()).isGreaterThan(after);
+                    assertThat(partition.containsStream(envelope.streamId())).isTrue();
+                    assertThat(seen.add(envelope.position())).isTrue();
+                    after = envelope.position();
+                }
+            }
+        }
+
+        // then
+        assertThat(seen).hasSize(5_000);
+    }
+
+    @Test
+    void aNodeRunsEveryPartitionAndAppliesEveryEventOnceInStreamOrder() {
+        // given
+        PartitionWorkload.seed(db, 500, 20_000);
+        log.start();
+        ProjectionNode node = node("solo", 4);
+
+        // when
+        node.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == 20_000);
+
+        // then
+        assertThat(node.running()).hasSize(4);
+        assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
+        assertThat(PartitionWorkload.orderViolations(db)).isZero();
+        assertThat(PartitionWorkload.leaseViolations(db)).isZero();
+        assertThat(node.status(PartitionWorkload.PROJECTION)).hasSize(4)
+                .allSatisfy(s -> assertThat(s.owner()).contains("solo"));
+    }
+
+    @Test
+    void nodesShareThePartitionsEvenlyAndAStoppedNodeHandsItsPartitionsOverAtOnce() {
+        // given
+        log.start();
+        ProjectionNode a = node("a", 8);
+        a.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> owned("a") == 8);
+
+        // when: b and c join
+        node("b", 8).start();
+        node("c", 8).start();
+
+        // then: 3, 3, 2 in some order
+        await().atMost(Duration.ofSeconds(10)).until(() -> owned("a") + owned("b") + owned("c") == 8
+                && Math.max(owned("a"), Math.max(owned("b"), owned("c")))
+                - Math.min(owned("a"), Math.min(owned("b"), owned("c"))) <= 1);
+
+        // when: a stops
+        a.close();
+        nodes.remove(a);
+
+        // then: its partitions move at the next heartbeats, well before its lease would have expired
+        assertThat(owned("a")).isZero();
+        await().atMost(Duration.ofSeconds(1)).until(() -> owned("b") == 4 && owned("c") == 4);
+    }
+
+    @Test
+    void aRollingRestartOfEveryNodeUnderLoadLosesAndDoublesNothing() throws Exception {
+        // given: three nodes sharing 8 partitions while appends go on
+        PartitionWorkload.seed(db, 300, 10_000);
+        log.start();
+        List<ProjectionNode> live = new ArrayList<>(List.of(node("r1", 8), node("r2", 8), node("r3", 8)));
+        live.forEach(ProjectionNode::start);
+        AtomicBoolean appending = new AtomicBoolean(true);
+        Thread appender = Thread.ofVirtual().start(() -> {
+            while (appending.get()) {
+                log.append("s-" + java.util.concurrent.ThreadLocalRandom.current().nextInt(300), ExpectedVersion.any(),
+                        List.of(new Tick(1)));
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+            }
+        });
+        long maxLag = 0;
+
+        // when: each node in turn stops and a new one takes its place
+        for (int i = 0; i < 3; i++) {
+            ProjectionNode old = live.removeFirst();
+            old.close();
+            nodes.remove(old);
+            ProjectionNode fresh = node("r" + (4 + i), 8);
+            fresh.start();
+            live.add(fresh);
+            await().atMost(Duration.ofSeconds(20)).until(() -> live.stream().allMatch(n -> owned(n.nodeId()) >= 2)
+                    && live.stream().mapToLong(n -> owned(n.nodeId())).sum() == 8);
+            maxLag = Math.max(maxLag, db.queryLong("SELECT count(*) FROM lockstep.event_log") - appliedCount());
+        }
+        appending.set(false);
+        appender.join();
+
+        // then
+        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == db.queryLong(
+                "SELECT count(*) FROM lockstep.event_log") && db.queryLong("SELECT count(*) FROM lockstep.events")
+                == appliedCount());
+        assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
+        assertThat(PartitionWorkload.orderViolations(db)).isZero();
+        assertThat(PartitionWorkload.leaseViolations(db)).isZero();
+        assertThat(maxLag).as("events not yet applied at each step (bounded, not growing without end)")
+                .isLessThan(10_000 + 5_000);
+    }
+
+    @Test
+    void replaySetsEveryPartitionBackInOneTransaction() throws Exception {
+        // given: all events applied, then paused (so nothing moves after the replay)
+        PartitionWorkload.seed(db, 200, 5_000);
+        log.start();
+        ProjectionNode node = node("solo", 4);
+        node.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == 5_000);
+        node.pause(PartitionWorkload.PROJECTION);
+        String state = "SELECT (SELECT count(*) FROM applied) || ':' || (SELECT string_agg(position::text, ','"
+                + " ORDER BY projection) FROM lockstep.checkpoints WHERE projection LIKE 'applied[%')";
+        String before = text(state);
+        AtomicBoolean replayed = new AtomicBoolean();
+        Set<String> seen = new HashSet<>();
+
+        // when: a reader watches while the replay runs
+        Thread reader = Thread.ofVirtual().start(() -> {
+            while (!replayed.get()) {
+                seen.add(text(state));
+            }
+        });
+        node.replay(PartitionWorkload.PROJECTION);
+        String after = text(state);
+        replayed.set(true);
+        reader.join();
+
+        // then: the reader saw the state before or the state after, nothing between
+        assertThat(after).isEqualTo("0:-1,-1,-1,-1");
+        assertThat(seen).isSubsetOf(before, after);
+    }
+
+    @Nested
+    class Fencing {
+
+        final NodeLeases a = leases("a");
+        final NodeLeases b = leases("b");
+        final CheckpointKey key = CheckpointKey.of("fenced");
+
+        NodeLeases leases(String node) {
+            return new NodeLeases(new JdbcConnections(db.dataSource(), "test"), LeaseSql.forSchema("lockstep"), node,
+                    Duration.ofSeconds(30));
+        }
+
+        @BeforeEach
+        void declare() {
+            a.declare("", "fenced", List.of(Partition.WHOLE));
+        }
+
+        void advance(Lease lease, long from, long to) {
+            new LeaseFencedStore(store, a, lease, () -> { }).inTransaction(StatementMode.IMMEDIATE, tx -> {
+                new LeaseFencedStore(store, a, lease, () -> { }).advanceCheckpoint(tx, key, from, to);
+                return null;
+            });
+        }
+
+        @Test
+        void aNodeWhoseLeaseExpiredAndWasTakenCommitsNothing() {
+            // given: a holds the lease and commits
+            Lease lease = a.claim("", "fenced", 1, 1).getFirst();
+            advance(lease, -1, 10);
+
+            // when: a's lease runs out (a frozen node) and b takes it over
+            db.execute("UPDATE lockstep.leases SET expires_at = clock_timestamp() - interval '1 second'");
+            assertThat(b.claim("", "fenced", 1, 1)).hasSize(1);
+
+            // then: a's next batch is refused and changes nothing
+            assertThatThrownBy(() -> advance(lease, 10, 20)).isInstanceOf(CheckpointConflictException.class)
+                    .hasMessageContaining("no longer holds the lease");
+            assertThat(store.readCheckpoint(key).position()).isEqualTo(10);
+        }
+
+        @Test
+        void aTakeoverWaitsForTheBatchInFlightAndThatBatchCannotCommitOnceItsLeaseExpired() throws Exception {
+            // given: a claims with a 30 s lease, and a batch of a holds the lease row
+            Lease lease = a.claim("", "fenced", 1, 1).getFirst();
+            try (Connection batch = db.openConnection()) {
+                batch.setAutoCommit(false);
+                assertThat(a.hold(batch, lease)).isTrue();
+
+                // when: someone tries to end the lease meanwhile: the row is share-locked, so that waits
+                try (Connection other = db.openConnection(); Statement s = other.createStatement()) {
+                    s.execute("SET lock_timeout = '100ms'");
+                    assertThatThrownBy(() -> s.executeUpdate("UPDATE lockstep.leases SET expires_at ="
+                            + " clock_timestamp() - interval '1 second'")).hasMessageContaining("lock timeout");
+                }
+
+                // then: b cannot take it while the batch is in flight
+                assertThat(b.claim("", "fenced", 1, 1)).isEmpty();
+                batch.rollback();
+            }
+            db.execute("UPDATE lockstep.leases SET expires_at = clock_timestamp() - interval '1 second'");
+            try (Connection batch = db.openConnection()) {
+                batch.setAutoCommit(false);
+                assertThat(a.hold(batch, lease)).isFalse();
+                assertThat(a.stillHeld(batch, lease)).isFalse();
+                batch.rollback();
+            }
+            assertThat(b.claim("", "fenced", 1, 1)).hasSize(1);
+        }
+    }
+
+    static String text(String sql) {
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery(sql)) {
+            rows.next();
+            return rows.getString(1);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.lockstep.vertx;
+
+import io.lockstep.projection.PartitionStatus;
+import io.lockstep.projection.ProjectionHost;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Management of projections that a {@link ProjectionHost} runs in partitions over several nodes: commands act
+ * on the projection as a whole (every partition, every node), statuses list every partition with its owner.
+ * Everything here reads or writes the database: callers run it on worker threads.
+ */
+final class HostCommands {
+
+    private HostCommands() {
+    }
+
+    /** Carries out a pause, resume, replay or reset of a host's projection on a worker thread. */
+    static Future<JsonObject> execute(Vertx vertx, ProjectionHost host, ManagementCommand command) {
+        return vertx.executeBlocking(() -> {
+            String projection = switch (command) {
+                case ManagementCommand.Status status -> throw new IllegalStateException("status is not a host command");
+                case ManagementCommand.Pause pause -> act(pause.target(), host::pause);
+                case ManagementCommand.Resume resume -> act(resume.target(), host::resume);
+                case ManagementCommand.Replay replay -> {
+                    try {
+                        yield act(replay.target(), host::replay);
+                    } catch (IllegalStateException e) {
+                        throw ManagementException.conflict(e.getMessage());
+                    }
+                }
+                case ManagementCommand.Reset reset -> act(reset.target(), p -> host.resetTo(p, reset.position()));
+            };
+            return overview(host, projection);
+        }, false);
+    }
+
+    private static String act(ManagementCommand.Target target, java.util.function.Consumer<String> action) {
+        if (target.tenant() != null && !target.tenant().isEmpty()) {
+            throw ManagementException.badRequest("projection '" + target.projection() + "' runs in partitions without"
+                    + " tenants; leave out 'tenant'");
+        }
+        action.accept(target.projection());
+        return target.projection();
+    }
+
+    /**
+     * @return {@code {"projection", "node", "partitions": [{"partition", "owner", "checkpoint", "lagBound",
+     *         "paused", "local"}], "checkpointMin", "lagBound"}}: every partition, whichever node runs it
+     */
+    static JsonObject overview(ProjectionHost host, String projection) {
+        List<PartitionStatus> partitions = host.status(projection);
+        JsonArray list = new JsonArray();
+        for (PartitionStatus p : partitions) {
+            JsonObject json = new JsonObject().put("partition", p.partition().toString())
+                    .put("owner", p.owner().orElse(null)).put("checkpoint", p.checkpoint())
+                    .put("lagBound", p.lagBound()).put("paused", p.paused());
+            p.local().ifPresent(local -> json.put("local", StatusJson.of(local)));
+            list.add(json);
+        }
+        return new JsonObject().put("projection", projection).put("node", host.nodeId()).put("partitions", list)
+                .put("checkpointMin", partitions.stream().mapToLong(PartitionStatus::checkpoint).min().orElse(-1))
+                .put("lagBound", partitions.stream().mapToLong(PartitionStatus::lagBound).max().orElse(0));
+    }
+
+    /**
+     * Refuses a replay or reset of one partition's runner: its reset handler would clear every partition's rows
+     * while only its own checkpoint went back.
+     */
+    static void refuseOnePartition(List<ProjectionHost> hosts, String name) {
+        for (ProjectionHost host : hosts) {
+            for (String projection : host.projections()) {
+                if (name.startsWith(projection + "[")) {
+                    throw ManagementException.conflict("'" + name + "' is one partition of projection '" + projection
+                            + "'; replay or reset '" + projection + "' as a whole");
+                }
+            }
+        }
+    }
+
+    /** Adds a problem (DEGRADED at least) for every partition no live node holds. */
+    static ProjectionHealth.Report withPartitions(ProjectionHealth.Report report, List<ProjectionHost> hosts) {
+        List<String> problems = new ArrayList<>(report.problems());
+        for (ProjectionHost host : hosts) {
+            for (String projection : host.projections()) {
+                host.status(projection).stream().filter(p -> p.owner().isEmpty()).forEach(p -> problems.add(
+                        "partition " + p.partition() + " of projection '" + projection + "' has no live owner"));
+            }
+        }
+        if (problems.size() == report.problems().size()) {
+            return report;
+        }
+        ProjectionHealth.Level level = report.level() == ProjectionHealth.Level.DOWN ? ProjectionHealth.Level.DOWN
+                : ProjectionHealth.Level.DEGRADED;
+        return new ProjectionHealth.Report(level, List.copyOf(problems));
+    }
+}
