@@ -1,5 +1,7 @@
 package io.lockstep.projection;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -17,6 +19,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
 
     private final ProjectionStore<C> store;
     private final boolean resettable;
+    private final CheckpointWaiters waiters;
 
     DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
         this.key = new CheckpointKey(config.tenantId, config.projection.name());
@@ -24,6 +27,8 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         this.resettable = config.projection.resettable();
         this.status = new StatusTracker(key, config.projection.version(), config.clock, config.listener);
         this.step = new ProjectionStep<>(config, key, status);
+        StatusTracker tracker = this.status;
+        this.waiters = new CheckpointWaiters(key, store, () -> tracker.snapshot().checkpoint());
         this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
                 config.projection.name());
         this.threadFactory = config.threadFactory != null ? config.threadFactory
@@ -46,6 +51,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             return step.step();
         } finally {
             stepLock.unlock();
+            waiters.checkpointMoved();
         }
     }
 
@@ -167,5 +173,10 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     @Override
     public ProjectionStatus status() {
         return status.snapshot();
+    }
+
+    @Override
+    public CompletableFuture<Long> awaitCheckpoint(long position, Duration timeout) {
+        return waiters.await(position, timeout);
     }
 }

@@ -13,6 +13,14 @@ public interface ProjectionListener {
     };
 
     /**
+     * The runner this listener was given to was built: called once, on the thread calling
+     * {@link ProjectionRunner.Builder#build()}, before the runner starts. A metrics listener registers its
+     * gauges for {@code runner} here, so {@code .listener(metrics)} is the only call an application makes.
+     */
+    default void attached(ProjectionRunner runner) {
+    }
+
+    /**
      * A batch committed.
      *
      * @param status   the runner's status right after the commit

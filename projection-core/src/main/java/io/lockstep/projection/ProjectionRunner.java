@@ -4,6 +4,7 @@ import io.lockstep.projection.internal.Arguments;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -112,6 +113,22 @@ public interface ProjectionRunner extends AutoCloseable {
     ProjectionStatus status();
 
     /**
+     * Read-your-writes: waits until the projection's stored checkpoint is at or past {@code position}, so its
+     * read model reflects every event up to that position, whichever runner (in this process or another)
+     * processed it. Never blocks the caller: the wait runs on a virtual thread of its own, woken by this
+     * runner's commits and otherwise reading the store every 100 ms. From Vert.x, wrap it with
+     * {@code Future.fromCompletionStage(runner.awaitCheckpoint(p, t), context)}; from plain Java,
+     * {@code join()} it. A replay started meanwhile makes the wait last until the replay passes the position again.
+     *
+     * @param position the position to wait for, e.g. the one the event log gave an append (-1 completes at once)
+     * @param timeout  how long to wait, 0 s to 1 h
+     * @return completes with the stored checkpoint, or exceptionally with a {@link CheckpointTimeoutException}
+     *         carrying the checkpoint reached when the time ran out
+     * @throws IllegalArgumentException for a position below -1 or a timeout out of range
+     */
+    CompletableFuture<Long> awaitCheckpoint(long position, Duration timeout);
+
+    /**
      * Builds a {@link ProjectionRunner}. Each setter validates its value; {@link #build()} returns an
      * immutable runner.
      *
@@ -128,6 +145,7 @@ public interface ProjectionRunner extends AutoCloseable {
         InstantSource clock = InstantSource.system();
         ThreadFactory threadFactory;
         ProjectionListener listener = ProjectionListener.NONE;
+        AheadOfSourcePolicy aheadOfSource = AheadOfSourcePolicy.stop();
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
             this.projection = Objects.requireNonNull(projection, "projection");
@@ -179,15 +197,38 @@ public interface ProjectionRunner extends AutoCloseable {
             return this;
         }
 
-        /** @param listener hears batches, failures and state changes, e.g. for metrics (default: none) */
+        /**
+         * @param listener hears batches, failures and state changes, e.g. {@code ProjectionMetrics}, which also
+         *                 registers its gauges for the runner when it is built (default: none)
+         */
         public Builder<C> listener(ProjectionListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** @return a runner, not started */
+        /**
+         * @param policy what to do when the stored checkpoint is ahead of the source's head, checked at start
+         *               and at every step (default {@link AheadOfSourcePolicy#stop()})
+         */
+        public Builder<C> whenAheadOfSource(AheadOfSourcePolicy policy) {
+            this.aheadOfSource = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @return a runner, not started
+         * @throws IllegalStateException when {@link AheadOfSourcePolicy.Rebuild} is asked of a projection
+         *                               without a reset handler
+         */
         public ProjectionRunner build() {
-            return new DefaultProjectionRunner<>(this);
+            if (aheadOfSource instanceof AheadOfSourcePolicy.Rebuild && !projection.resettable()) {
+                throw new IllegalStateException("projection '" + projection.name() + "' cannot rebuild when its"
+                        + " checkpoint is ahead of the source: it has no reset handler; add .onReset(tx -> ...) or"
+                        + " keep whenAheadOfSource(AheadOfSourcePolicy.stop())");
+            }
+            ProjectionRunner runner = new DefaultProjectionRunner<>(this);
+            Listeners.safely(() -> listener.attached(runner));
+            return runner;
         }
     }
 }

@@ -26,6 +26,8 @@ final class ProjectionStep<C> {
     private final FailureClassifier classifier;
     private final PoisonIsolation<C> isolation;
     private final StatusTracker status;
+    private final BatchReader reader;
+    private final AheadOfSourcePolicy aheadOfSource;
     private long checkpoint = UNKNOWN;
     private StepResult.Failed failed;
     /** What the store held when this step failed: an operator's change to it ends the failure. */
@@ -49,6 +51,8 @@ final class ProjectionStep<C> {
         this.committer = new BatchCommitter<>(config.projection, config.store, key, status);
         this.classifier = new FailureClassifier(config.retryPolicy, status);
         this.isolation = new PoisonIsolation<>(committer, config.projection.failurePolicy(), classifier, status);
+        this.reader = new BatchReader(config.source, config.batchSize, key);
+        this.aheadOfSource = config.aheadOfSource;
     }
 
     StepResult step() {
@@ -71,8 +75,12 @@ final class ProjectionStep<C> {
                 return blocked;
             }
             from = checkpoint;
-            batch = source.read(from, batchSize);
-            status.head(Math.max(source.headPosition(), batch.isEmpty() ? from : batch.getLast().position()));
+            BatchReader.Read read = reader.read(from);
+            if (read.problem() != null) {
+                return aheadOfSource(read.problem());
+            }
+            batch = read.batch();
+            status.head(Math.max(read.head(), batch.isEmpty() ? from : batch.getLast().position()));
         } catch (RuntimeException e) {
             checkpoint = UNKNOWN;
             return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted()
@@ -93,6 +101,7 @@ final class ProjectionStep<C> {
         }
         try {
             checkpoint = committer.commit(batch, from, mode);
+            reader.committed(batch.getLast());
             classifier.reset();
             status.state(batch.size() < batchSize ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -121,6 +130,7 @@ final class ProjectionStep<C> {
      */
     void reset(long position, boolean clear) {
         committer.reset(position, clear);
+        reader.forget();
         checkpoint = UNKNOWN;
         failed = null;
         failedAt = null;
@@ -249,6 +259,7 @@ final class ProjectionStep<C> {
         if (retry != null) {
             return retry;
         }
+        reader.forget();
         PoisonIsolation.Outcome outcome = isolation.isolate(batch, from);
         checkpoint = outcome.result() instanceof StepResult.Conflict ? UNKNOWN : outcome.checkpoint();
         switch (outcome.result()) {
@@ -258,6 +269,27 @@ final class ProjectionStep<C> {
             default -> { }
         }
         return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted() : outcome.result();
+    }
+
+    /**
+     * The stored checkpoint does not fit the source (see {@link BatchReader}): stop, or rebuild from -1 as
+     * configured. A rebuild reports a retry without backoff, so the next step reads from -1.
+     */
+    private StepResult aheadOfSource(String problem) {
+        checkpoint = UNKNOWN;
+        reader.forget();
+        return switch (aheadOfSource) {
+            case AheadOfSourcePolicy.Stop stop -> fail(status.error(new LockstepException(problem + ". The projection"
+                    + " stopped: replay it to rebuild from the log as it now is, or build the runner with"
+                    + " whenAheadOfSource(AheadOfSourcePolicy.rebuild()) to do so by itself")));
+            case AheadOfSourcePolicy.Rebuild rebuild -> {
+                LockstepException cause = new LockstepException(problem + "; rebuilding from -1");
+                status.error(cause);
+                committer.reset(-1, true);
+                status.recovered();
+                yield new StepResult.Retrying(1, Duration.ZERO, false, cause);
+            }
+        };
     }
 
     private StepResult fail(ProjectionError error) {

@@ -27,9 +27,11 @@ public interface ProjectionStore<C> {
 
     /**
      * Inside {@code tx}, moves the checkpoint of {@code key} from {@code expected} to {@code next} and
-     * takes the checkpoint's row lock until the transaction ends, so a concurrent runner of the same
-     * projection waits and then fails instead of applying the same events. Call it first in the
-     * transaction, before the handlers.
+     * guards it until the transaction ends, so that of two runners of the same projection only one commits
+     * the same events: a store with locks takes the checkpoint's row lock (PostgreSQL: the second runner
+     * waits, then fails here), a store without them refuses the commit when the checkpoint changed since
+     * this call (Redis: WATCH; the second to commit fails). Call it first in the transaction, before the
+     * handlers.
      *
      * @throws CheckpointConflictException when the stored checkpoint is not {@code expected}, or the
      *                                     projection is paused

@@ -9,6 +9,8 @@ import io.lockstep.projection.TestEvents.Deposited;
 import io.lockstep.projection.TestEvents.Withdrawn;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -63,15 +65,23 @@ class ProjectionBuilderTest {
         }
 
         @Test
-        void acceptsHandlersForDifferentTypes() {
+        void dispatchesEachEventToTheHandlerOfItsType() throws Exception {
             // given
-            Projection.Builder<InMemoryTransaction> builder = Projection.<InMemoryTransaction>builder("balances")
-                    .on(Deposited.class, NOTHING);
+            List<String> calls = new ArrayList<>();
+            Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder("balances")
+                    .on(Deposited.class, (event, envelope, tx) -> calls.add("deposited " + event.amount()))
+                    .on(Withdrawn.class, (event, envelope, tx) -> calls.add("withdrawn " + event.amount()))
+                    .build();
+            InMemoryEventSource source = new InMemoryEventSource();
+            source.append("acc-1", new Deposited("acc-1", 5));
+            source.append("acc-1", new Withdrawn("acc-1", 3));
+            source.append("acc-1", new Deposited("acc-1", 7));
 
             // when
-            Projection<InMemoryTransaction> projection = builder.on(Withdrawn.class, NOTHING).build();
+            projection.apply(source.read(-1, 10), new InMemoryTransaction());
 
             // then
+            assertThat(calls).containsExactly("deposited 5", "withdrawn 3", "deposited 7");
             assertThat(projection.handlesBatches()).isFalse();
         }
 

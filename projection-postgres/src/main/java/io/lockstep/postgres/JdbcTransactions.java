@@ -1,5 +1,7 @@
 package io.lockstep.postgres;
 
+import io.lockstep.postgres.internal.JdbcConnections;
+import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.TransactionWork;
 import java.sql.Connection;
@@ -21,11 +23,11 @@ final class JdbcTransactions {
 
     private static final Settings SETTINGS = new Settings().withExecuteLogging(false);
 
-    private final DataSource dataSource;
+    private final JdbcConnections connections;
     private final String storeName;
 
     JdbcTransactions(DataSource dataSource, String storeName) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.connections = new JdbcConnections(Objects.requireNonNull(dataSource, "dataSource"), storeName);
         this.storeName = storeName;
     }
 
@@ -49,19 +51,8 @@ final class JdbcTransactions {
     }
 
     /** Runs {@code work} with a fresh connection in auto-commit mode: one statement, one transaction. */
-    <R> R withConnection(String operation, ConnectionWork<R> work) {
-        Connection connection = open();
-        try {
-            // Pools may hand out connections with auto-commit off; these calls must commit on their own.
-            if (!connection.getAutoCommit()) {
-                connection.setAutoCommit(true);
-            }
-            return work.run(connection);
-        } catch (Throwable failure) {
-            throw SqlFailures.translate(storeName, operation, failure);
-        } finally {
-            close(connection);
-        }
+    <R> R withConnection(String operation, JdbcConnections.ConnectionWork<R> work) {
+        return connections.withConnection(operation, work);
     }
 
     private <R> R runAndCommit(Connection connection, StatementMode mode,
@@ -95,24 +86,10 @@ final class JdbcTransactions {
     }
 
     private Connection open() {
-        try {
-            return dataSource.getConnection();
-        } catch (SQLException | RuntimeException e) {
-            throw SqlFailures.translate(storeName, "opening a connection", e);
-        }
+        return connections.open();
     }
 
     private static void close(Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // The transaction already ended; a pool that cannot take the connection back discards it.
-        }
-    }
-
-    /** Work on a connection. */
-    @FunctionalInterface
-    interface ConnectionWork<R> {
-        R run(Connection connection) throws Exception;
+        JdbcConnections.close(connection);
     }
 }

@@ -1,6 +1,7 @@
 package io.lockstep.postgres;
 
 import io.lockstep.migrations.LockstepMigrations;
+import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.CheckpointStore;
@@ -12,9 +13,9 @@ import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StoredCheckpoint;
 import io.lockstep.projection.TransactionWork;
 import io.lockstep.projection.internal.Arguments;
-import java.sql.ResultSet;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.Objects;

@@ -36,6 +36,24 @@ class ArchitectureTest {
     }
 
     @Test
+    void postgresModuleLeavesVertxAndMicrometerToProjectionVertx() {
+        noClasses().that().resideInAPackage("io.lockstep.postgres..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.micrometer..",
+                        "io.lockstep.vertx..")
+                .check(lockstep);
+    }
+
+    @Test
+    void projectionStoreAndEventLogAreIndependent() {
+        noClasses().that().resideInAPackage("io.lockstep.postgres.eventlog..")
+                .should().dependOnClassesThat().resideInAPackage("io.lockstep.postgres")
+                .check(lockstep);
+        noClasses().that().resideInAPackage("io.lockstep.postgres")
+                .should().dependOnClassesThat().resideInAPackage("io.lockstep.postgres.eventlog..")
+                .check(lockstep);
+    }
+
+    @Test
     void lockstepPackagesHaveNoCycles() {
         slices().matching("io.lockstep.(**)").should().beFreeOfCycles().check(lockstep);
     }
@@ -44,7 +62,7 @@ class ArchitectureTest {
     void internalPackagesAreUsedOnlyByLockstepLibraryModules() {
         classes().that().resideInAPackage("..internal..")
                 .should().onlyBeAccessed().byAnyPackage("io.lockstep.projection..", "io.lockstep.postgres..",
-                        "io.lockstep.migrations..")
+                        "io.lockstep.vertx..", "io.lockstep.migrations..")
                 .check(lockstep);
     }
 
@@ -53,5 +71,6 @@ class ArchitectureTest {
         // guards the rules above against passing vacuously on an empty import
         org.assertj.core.api.Assertions.assertThat(lockstep.containPackage("io.lockstep.projection")).isTrue();
         org.assertj.core.api.Assertions.assertThat(lockstep.containPackage("io.lockstep.postgres")).isTrue();
+        org.assertj.core.api.Assertions.assertThat(lockstep.containPackage("io.lockstep.postgres.eventlog")).isTrue();
     }
 }

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.lockstep.postgres.eventlog.EventTypes;
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;

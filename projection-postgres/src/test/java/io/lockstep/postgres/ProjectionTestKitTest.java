@@ -2,6 +2,7 @@ package io.lockstep.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lockstep.postgres.eventlog.EventTypes;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.postgres.testkit.ProjectionTestKit;
 import io.lockstep.projection.Projection;

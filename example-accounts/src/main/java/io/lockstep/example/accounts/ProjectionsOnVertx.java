@@ -1,8 +1,8 @@
 package io.lockstep.example.accounts;
 
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresProjectionStore;
 import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
@@ -36,7 +36,6 @@ final class ProjectionsOnVertx {
 
         return vertx.deployVerticle(() -> {
             ProjectionRunner runner = ProjectionRunner.builder(balances, store, log).listener(metrics).build();
-            metrics.bind(runner);
             return new ProjectionVerticle(management, List.of(runner));
         }, new DeploymentOptions()).compose(id -> vertx.createHttpServer().requestHandler(request -> {
             if (request.path().equals("/health")) {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lockstep.example.accounts.domain.AccountEvent.AccountCreated;
 import io.lockstep.example.accounts.support.Http;
-import io.lockstep.postgres.EventTypes;
-import io.lockstep.postgres.ExpectedVersion;
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.eventlog.EventTypes;
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.Projection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

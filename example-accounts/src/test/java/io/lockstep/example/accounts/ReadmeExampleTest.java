@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** Keeps README.md's code example equal to the compiled code it quotes. */
+/** Keeps README.md's code examples equal to the compiled code they quote (this module's and the quick start's). */
 class ReadmeExampleTest {
 
     private static final String START = "// README example: start";
@@ -17,7 +17,10 @@ class ReadmeExampleTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"src/main/java/io/lockstep/example/accounts/readmodel/AccountsProjection.java",
             "src/main/java/io/lockstep/example/accounts/ProjectionsOnVertx.java",
-            "src/test/java/io/lockstep/example/accounts/ReadmeSnippets.java"})
+            "src/main/java/io/lockstep/example/accounts/redis/TopBalances.java",
+            "src/test/java/io/lockstep/example/accounts/ReadmeSnippets.java",
+            "../example-quickstart/src/main/java/com/example/quickstart/OrderTotals.java",
+            "../example-quickstart/src/main/java/com/example/quickstart/QuickstartApp.java"})
     void theReadmeQuotesTheCompiledExampleVerbatim(String file) throws IOException {
         // given
         String source = Files.readString(Path.of(file));

@@ -1,11 +1,11 @@
 package io.lockstep.postgres.testkit;
 
-import io.lockstep.postgres.AppendResult;
-import io.lockstep.postgres.EventTypes;
-import io.lockstep.postgres.ExpectedVersion;
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresProjectionStore;
 import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.eventlog.AppendResult;
+import io.lockstep.postgres.eventlog.EventTypes;
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionStatus;

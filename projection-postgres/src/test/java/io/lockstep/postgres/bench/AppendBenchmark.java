@@ -2,7 +2,7 @@ package io.lockstep.postgres.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.ProjectionRunner;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.lockstep.postgres.bench;
 
-import io.lockstep.postgres.EventTypes;
+import io.lockstep.postgres.eventlog.EventTypes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

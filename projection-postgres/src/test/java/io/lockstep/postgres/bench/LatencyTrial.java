@@ -1,9 +1,9 @@
 package io.lockstep.postgres.bench;
 
-import io.lockstep.postgres.ExpectedVersion;
-import io.lockstep.postgres.PostgresEventLog;
 import io.lockstep.postgres.PostgresProjectionStore;
 import io.lockstep.postgres.PostgresTransaction;
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;

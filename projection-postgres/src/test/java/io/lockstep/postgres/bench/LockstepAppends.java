@@ -1,7 +1,7 @@
 package io.lockstep.postgres.bench;
 
-import io.lockstep.postgres.ExpectedVersion;
-import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import java.time.Duration;
 import javax.sql.DataSource;
 

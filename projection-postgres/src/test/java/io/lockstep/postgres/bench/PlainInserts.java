@@ -1,6 +1,6 @@
 package io.lockstep.postgres.bench;
 
-import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

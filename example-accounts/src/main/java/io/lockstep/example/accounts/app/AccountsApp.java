@@ -5,8 +5,9 @@ import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.http.AccountsApi;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
-import io.lockstep.postgres.PostgresEventLog;
+import io.lockstep.example.accounts.redis.TopBalances;
 import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
@@ -19,6 +20,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -47,16 +49,17 @@ public final class AccountsApp implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final AccountCommands commands;
     private final ReadModels readModels;
+    private final TopBalances topBalances;
     private HttpServer server;
 
-    private AccountsApp(DataSource dataSource, Duration positionWait) {
+    private AccountsApp(DataSource dataSource, Duration positionWait, TopBalances.Settings redis) {
         this.vertx = Vertx.vertx();
         this.log = PostgresEventLog.builder(dataSource, AccountEventTypes.registry()).build();
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProjectionMetrics metrics = new ProjectionMetrics(registry);
         this.store = PostgresProjectionStore.builder(dataSource).build();
         this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, log).listener(metrics).build();
-        metrics.bind(runner);
+        this.topBalances = redis == null ? null : TopBalances.create(redis, log, metrics);
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, COMMAND_ATTEMPTS, positionWait);
         FunctionCounter.builder("accounts.command.conflicts", commands, AccountCommands::conflicts)
@@ -71,10 +74,20 @@ public final class AccountsApp implements AutoCloseable {
      * @param positionWait how long commands wait for their event's position (zero: do not wait)
      */
     public static AccountsApp start(DataSource dataSource, Duration positionWait) {
-        AccountsApp app = new AccountsApp(dataSource, positionWait);
+        return start(dataSource, positionWait, null);
+    }
+
+    /**
+     * Starts the application with the optional Redis read model ({@link TopBalances}) when {@code redis} is
+     * not null.
+     */
+    public static AccountsApp start(DataSource dataSource, Duration positionWait, TopBalances.Settings redis) {
+        AccountsApp app = new AccountsApp(dataSource, positionWait, redis);
         try {
             app.log.start();
-            await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management, List.of(app.runner)),
+            List<ProjectionRunner> runners = app.topBalances == null ? List.of(app.runner)
+                    : List.of(app.runner, app.topBalances.runner());
+            await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management, runners),
                     new DeploymentOptions()));
             return app;
         } catch (RuntimeException e) {
@@ -94,7 +107,11 @@ public final class AccountsApp implements AutoCloseable {
         AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, store.checkpoints(), management,
                 ProjectionHealth.withDefaults(), registry);
         try {
-            server = await(vertx.createHttpServer().requestHandler(api.router()).listen(port, host));
+            Router router = api.router();
+            if (topBalances != null) {
+                topBalances.mount(router);
+            }
+            server = await(vertx.createHttpServer().requestHandler(router).listen(port, host));
         } catch (RuntimeException e) {
             throw new IllegalStateException("could not listen on " + host + ":" + port + " (" + e.getMessage()
                     + "); pass another --port (0 picks a free one) or --host", e);
@@ -133,6 +150,9 @@ public final class AccountsApp implements AutoCloseable {
             await(vertx.close());
         } finally {
             runner.close();
+            if (topBalances != null) {
+                topBalances.close();
+            }
             log.close();
         }
     }

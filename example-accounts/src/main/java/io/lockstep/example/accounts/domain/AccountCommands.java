@@ -1,10 +1,10 @@
 package io.lockstep.example.accounts.domain;
 
 import io.lockstep.example.accounts.domain.AccountEvent.AccountCreated;
-import io.lockstep.postgres.AppendResult;
-import io.lockstep.postgres.ExpectedVersion;
-import io.lockstep.postgres.PostgresEventLog;
-import io.lockstep.postgres.StreamVersionConflictException;
+import io.lockstep.postgres.eventlog.AppendResult;
+import io.lockstep.postgres.eventlog.ExpectedVersion;
+import io.lockstep.postgres.eventlog.PostgresEventLog;
+import io.lockstep.postgres.eventlog.StreamVersionConflictException;
 import io.lockstep.projection.Envelope;
 import java.time.Duration;
 import java.util.List;

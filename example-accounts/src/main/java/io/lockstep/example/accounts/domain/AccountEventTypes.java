@@ -1,6 +1,6 @@
 package io.lockstep.example.accounts.domain;
 
-import io.lockstep.postgres.EventTypes;
+import io.lockstep.postgres.eventlog.EventTypes;
 
 /** The stable names the accounts events are stored under. Renaming a class never changes them. */
 public final class AccountEventTypes {
