@@ -142,6 +142,11 @@ public final class Projection<C> {
         }
     }
 
+    /** Applies {@code batch} in a context that holds no statement back. */
+    void apply(List<Envelope> batch, C tx) throws Exception {
+        apply(batch, tx, PendingStatements.none());
+    }
+
     private void applyBatch(List<Envelope> batch, C tx, PendingStatements pending) throws Exception {
         pending.owner(DeferredStatementException.UNKNOWN_EVENT);
         try {
