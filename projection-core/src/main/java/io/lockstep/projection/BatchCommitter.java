@@ -33,7 +33,7 @@ final class BatchCommitter<C> {
         long next = events.getLast().position();
         store.inTransaction(mode, tx -> {
             store.advanceCheckpoint(tx, key, expected, next);
-            projection.apply(events, tx);
+            projection.apply(events, tx, store.pendingStatements(tx));
             return null;
         });
         status.committed(next, events.size(), events.getLast().recordedAt());

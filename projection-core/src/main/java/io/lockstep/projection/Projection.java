@@ -102,12 +102,15 @@ public final class Projection<C> {
 
     /**
      * Applies {@code batch} in order: to the batch handler if there is one, else event by event to the
-     * typed handlers.
+     * typed handlers; then flushes the statements the store held back.
      *
+     * @param pending the store's held-back statements: told which event each handler works for, so that a
+     *                statement failing when sent later is charged to its own event
      * @throws EventApplyException wrapping a typed handler's failure, with the index of its event
-     * @throws Exception           the batch handler's own failure
+     * @throws Exception           the batch handler's own failure, or a failure to send held-back statements
+     *                             that names no event
      */
-    void apply(List<Envelope> batch, C tx) throws Exception {
+    void apply(List<Envelope> batch, C tx, PendingStatements pending) throws Exception {
         for (int i = 0; i < batch.size(); i++) {
             if (batch.get(i).event() instanceof UndecodableEvent undecodable) {
                 throw new EventApplyException(name, i, batch.get(i),
@@ -115,14 +118,7 @@ public final class Projection<C> {
             }
         }
         if (batchHandler != null) {
-            try {
-                batchHandler.handle(batch, tx);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw e;
-            } catch (AssertionError | StackOverflowError e) {
-                throw new LockstepException("projection '" + name + "' batch handler failed: " + e, e);
-            }
+            applyBatch(batch, tx, pending);
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -131,15 +127,55 @@ public final class Projection<C> {
             if (handler == null) {
                 continue;
             }
+            pending.owner(i);
             try {
                 handler.handle(envelope.event(), envelope, tx);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new EventApplyException(name, i, envelope, e);
             } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-                throw new EventApplyException(name, i, envelope, e);
+                throw charged(batch, i, e);
             }
         }
+        try {
+            pending.flush();
+        } catch (Exception e) {
+            throw charged(batch, DeferredStatementException.UNKNOWN_EVENT, e);
+        }
+    }
+
+    /** Applies {@code batch} in a context that holds no statement back. */
+    void apply(List<Envelope> batch, C tx) throws Exception {
+        apply(batch, tx, PendingStatements.none());
+    }
+
+    private void applyBatch(List<Envelope> batch, C tx, PendingStatements pending) throws Exception {
+        pending.owner(DeferredStatementException.UNKNOWN_EVENT);
+        try {
+            batchHandler.handle(batch, tx);
+            pending.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw e;
+        } catch (AssertionError | StackOverflowError e) {
+            throw new LockstepException("projection '" + name + "' batch handler failed: " + e, e);
+        }
+    }
+
+    /**
+     * Charges {@code failure}, thrown while the handler of event {@code current} ran (-1: after the last),
+     * to its event: the one a {@link DeferredStatementException} names, else the current one.
+     */
+    private Exception charged(List<Envelope> batch, int current, Throwable failure) {
+        DeferredStatementException deferred = Failures.find(failure, DeferredStatementException.class);
+        int owner = deferred == null ? current : deferred.eventIndex();
+        if (owner >= 0 && owner < batch.size()) {
+            return new EventApplyException(name, owner, batch.get(owner), deferred == null ? failure : deferred);
+        }
+        if (failure instanceof Exception e) {
+            return e;
+        }
+        return new LockstepException("projection '" + name + "' failed: " + failure, failure);
     }
 
     /** @return true when the projection handles whole batches */
@@ -250,9 +286,10 @@ public final class Projection<C> {
         }
 
         /**
-         * @param mode how handlers' statements are sent (default {@link StatementMode#BATCHED}: identical
-         *             consecutive writes go as one JDBC batch, and their row counts read 0). Choose
-         *             {@link StatementMode#IMMEDIATE} when handlers act on the row count a write returns.
+         * @param mode how handlers' statements are sent (default {@link StatementMode#BATCHED}: writes are
+         *             held back and sent together, and their row counts read 0). Choose
+         *             {@link StatementMode#IMMEDIATE} when handlers act on the row count a write returns
+         *             or catch their own statements' failures.
          */
         public Builder<C> statementMode(StatementMode mode) {
             this.statementMode = Objects.requireNonNull(mode, "mode");

@@ -102,6 +102,14 @@ public interface ProjectionStore<C> {
      */
     boolean switchVersion(C tx, CheckpointKey key, int fromVersion, long position, int toVersion);
 
+    /**
+     * The statements {@code tx} holds back to send them together, if any; the runner uses it to charge a
+     * failure found when they are sent to the right event. The default holds nothing back.
+     */
+    default PendingStatements pendingStatements(C tx) {
+        return PendingStatements.none();
+    }
+
     /** Inside {@code tx}, records a skipped poison event. */
     void recordDeadLetter(C tx, DeadLetter letter);
 

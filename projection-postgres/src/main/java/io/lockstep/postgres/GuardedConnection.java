@@ -28,14 +28,19 @@ final class GuardedConnection implements InvocationHandler {
                 new Class<?>[] {Connection.class}, new GuardedConnection(connection));
     }
 
+    /** @return the failure of a handler's call of {@code method}, one that would end Lockstep's transaction */
+    static UnsupportedOperationException refused(String method) {
+        return new UnsupportedOperationException("a handler called Connection." + method + "() on the batch's"
+                + " connection; Lockstep owns that transaction (it commits the read model with the checkpoint)."
+                + " Write through tx.dsl() or tx.connection() only; for a nested unit use"
+                + " tx.dsl().transaction(...), which becomes a savepoint");
+    }
+
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         String name = method.getName();
         if (FORBIDDEN.contains(name) || ("rollback".equals(name) && method.getParameterCount() == 0)) {
-            throw new UnsupportedOperationException("a handler called Connection." + name + "() on the batch's"
-                    + " connection; Lockstep owns that transaction (it commits the read model with the checkpoint)."
-                    + " Write through tx.dsl() or tx.connection() only; for a nested unit use"
-                    + " tx.dsl().transaction(...), which becomes a savepoint");
+            throw refused(name);
         }
         try {
             return method.invoke(delegate, args);

@@ -91,20 +91,18 @@ final class JdbcTransactions {
 
     private <R> R runAndCommit(Connection connection, StatementMode mode,
                                TransactionWork<PostgresTransaction, R> work) throws Throwable {
+        PipelinedConnection pipelined = mode == StatementMode.BATCHED ? PipelinedConnection.open(connection) : null;
         try {
             if (setUp != null) {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute(setUp);
                 }
             }
-            Connection guarded = GuardedConnection.wrap(connection);
-            DSLContext dsl = DSL.using(new DefaultConfiguration().set(guarded).set(SQLDialect.POSTGRES)
-                    .set(SETTINGS).set(SavepointTransactions.INSTANCE));
-            R result = switch (mode) {
-                case IMMEDIATE -> work.run(new PostgresTransaction(dsl, guarded, connection));
-                case BATCHED -> dsl.batchedResult(batched -> runUnchecked(work, new PostgresTransaction(
-                        batched.dsl(), batched.connectionProvider().acquire(), connection)));
-            };
+            Connection handlers = pipelined != null ? pipelined : GuardedConnection.wrap(connection);
+            R result = work.run(new PostgresTransaction(dsl(handlers), handlers, connection, pipelined));
+            if (pipelined != null) {
+                pipelined.flush();
+            }
             connection.commit();
             return result;
         } catch (Throwable failure) {
@@ -114,18 +112,16 @@ final class JdbcTransactions {
                 failure.addSuppressed(rollbackFailure);
             }
             throw failure;
+        } finally {
+            if (pipelined != null) {
+                pipelined.release();
+            }
         }
     }
 
-    /** Keeps a checked failure from reaching jOOQ, which would wrap it differently than IMMEDIATE mode does. */
-    private <R> R runUnchecked(TransactionWork<PostgresTransaction, R> work, PostgresTransaction tx) {
-        try {
-            return work.run(tx);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw SqlFailures.translate(storeName, "transaction", e);
-        }
+    private static DSLContext dsl(Connection connection) {
+        return DSL.using(new DefaultConfiguration().set(connection).set(SQLDialect.POSTGRES).set(SETTINGS)
+                .set(SavepointTransactions.INSTANCE));
     }
 
     private Connection open() {

@@ -7,6 +7,7 @@ import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.DeadLetter;
 import io.lockstep.projection.Envelope;
+import io.lockstep.projection.PendingStatements;
 import io.lockstep.projection.ProjectionStore;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StoredCheckpoint;
@@ -95,8 +96,8 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     @Override
     public void advanceCheckpoint(PostgresTransaction tx, CheckpointKey key, long expected, long next) {
         ProjectionStore.requireForward(key, expected, next);
-        Connection connection = tx.unbatched();
         try {
+            Connection connection = tx.unbatched();
             int updated;
             if (expected == -1) {
                 try (PreparedStatement statement = connection.prepareStatement(sql.claimFirst())) {
@@ -217,6 +218,11 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
             }
             return null;
         });
+    }
+
+    @Override
+    public PendingStatements pendingStatements(PostgresTransaction tx) {
+        return tx.pending();
     }
 
     @Override

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -149,13 +150,92 @@ class TransactionBoundaryTest {
         }
 
         @Test
-        void batchedModeQueuesIdenticalWritesSoTheirRowCountsReadZero() throws Exception {
+        void batchedModeHoldsWritesBackSoTheirRowCountsReadZero() throws Exception {
             assertThat(rowCounts(StatementMode.BATCHED)).isNotEmpty().containsOnly(0);
         }
 
         @Test
         void immediateModeRunsEachWriteAtOnceWithItsRowCount() throws Exception {
             assertThat(rowCounts(StatementMode.IMMEDIATE)).isNotEmpty().containsOnly(1);
+        }
+
+        @Test
+        void theDriverConnectionAHandlerUnwrapsSeesTheWritesHeldBackBeforeIt() throws Exception {
+            // given: each deposit notes its position, then reads the notes past jOOQ and Lockstep
+            List<Long> seen = new CopyOnWriteArrayList<>();
+            Projection<PostgresTransaction> unwrapping = accounts("unwrapping")
+                    .on(FundsDeposited.class, (e, env, tx) -> {
+                        tx.dsl().insertInto(NOTES, field(name("position")), field(name("note")))
+                                .values(env.position(), "held").execute();
+                        try (var statement = tx.connection().unwrap(org.postgresql.core.BaseConnection.class)
+                                .createStatement();
+                             var rows = statement.executeQuery("SELECT max(position) FROM notes")) {
+                            rows.next();
+                            seen.add(rows.getLong(1) - env.position());
+                        }
+                    })
+                    .build();
+
+            // when
+            ProjectionRunner.builder(unwrapping, store, source).build().catchUp();
+
+            // then
+            assertThat(seen).isNotEmpty().containsOnly(0L);
+        }
+
+        @Test
+        @Timeout(120) // held back, the stream fails when sent, the driver drops the connection and it is retried
+        void aStreamedValueIsNotHeldBackPastTheStreamsLife() throws Exception {
+            // given: the bytes come from a stream that cannot be read once the handler closed it, as soon as
+            // its execution returned
+            db.execute("CREATE TABLE IF NOT EXISTS blobs (position bigint NOT NULL, data bytea NOT NULL)");
+            Projection<PostgresTransaction> streaming = accounts("streaming")
+                    .on(FundsDeposited.class, (e, env, tx) -> {
+                        try (var statement = tx.connection().prepareStatement("INSERT INTO blobs VALUES (?, ?)");
+                             var data = new ClosingStream(Long.toString(env.position()).getBytes())) {
+                            statement.setLong(1, env.position());
+                            statement.setBinaryStream(2, data, data.available()); // a length: read when sent
+                            statement.executeUpdate();
+                        }
+                    })
+                    .build();
+
+            // when
+            ProjectionRunner.builder(streaming, store, source).build().catchUp();
+
+            // then
+            assertThat(db.queryLong("SELECT count(*) FROM blobs WHERE convert_from(data, 'UTF8') = position::text"))
+                    .isEqualTo(db.queryLong("SELECT count(*) FROM test_events WHERE event_type = 'FundsDeposited'"));
+        }
+    }
+
+    /** A stream that refuses to be read once closed, as many do (a file's, a socket's). */
+    private static final class ClosingStream extends java.io.FilterInputStream {
+        private boolean closed;
+
+        ClosingStream(byte[] data) {
+            super(new java.io.ByteArrayInputStream(data));
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
+            if (closed) {
+                throw new java.io.IOException("stream closed");
+            }
+            return super.read(buffer, offset, length);
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            if (closed) {
+                throw new java.io.IOException("stream closed");
+            }
+            return super.read();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
         }
     }
 

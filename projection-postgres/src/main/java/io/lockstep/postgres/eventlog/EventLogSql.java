@@ -5,7 +5,7 @@ package io.lockstep.postgres.eventlog;
  * channel names); every value that comes from a caller is a bound parameter.
  */
 record EventLogSql(String appended, String sequenced, String appendHead, String appendAfterHead,
-                   String versionsEpoch, String actualVersion, String tick, String read, String head,
+                   String versionsEpoch, String actualVersion, String tick, String anyFresh, String read, String head,
                    String readStream, String backlog, String restoreGuard, String positionOf) {
 
     /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
@@ -20,6 +20,17 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
         // table's file (base/<database oid>/<file node>: another database, a schema created anew, a clone from a
         // template or a TRUNCATE all change it). Both are function calls on cached catalog data, no table read.
         String epoch = "pg_postmaster_start_time(), pg_relation_filepath('" + q + "events'::regclass)";
+        // Events whose transaction is visible now and was not in the saved snapshot: two index range scans,
+        // transactions that began after the saved snapshot, and those it saw in progress. enable_seqscan off
+        // keeps the scans on the (tx_id, id) index: the planner cannot see the bounds, read in the statement.
+        String fresh = "SELECT e.id, e.bucket FROM " + q + "events e, cur"
+                + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev)"
+                + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)"
+                + "  UNION ALL SELECT e.id, e.bucket FROM " + q + "events e, cur"
+                + "  WHERE e.tx_id = ANY(ARRAY(SELECT pg_snapshot_xip(s) FROM prev))"
+                + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)";
+        String snapshots = " WITH prev AS (SELECT snapshot AS s FROM " + q + "sequencer_state WHERE id = 1),"
+                + " cur AS (SELECT pg_current_snapshot() AS s)";
         return new EventLogSql(
                 schema + "_appended",
                 schema + "_sequenced",
@@ -44,17 +55,9 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                 // statement on every tick (15 ms each, measured).
                 "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true) FROM " + q
                         + "sequencer_state WHERE id = 1 FOR UPDATE;"
-                        + " WITH prev AS (SELECT snapshot AS s FROM " + q + "sequencer_state WHERE id = 1),"
-                        + " cur AS (SELECT pg_current_snapshot() AS s),"
+                        + snapshots + ","
                         + " base AS (SELECT coalesce(max(position), 0) AS p FROM " + q + "event_log),"
-                        // Two index range scans: transactions that began after the previous snapshot, and those
-                        // it saw in progress; neither was visible to it.
-                        + " fresh AS (SELECT e.id, e.bucket FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id >= (SELECT pg_snapshot_xmax(s) FROM prev)"
-                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)"
-                        + "  UNION ALL SELECT e.id, e.bucket FROM " + q + "events e, cur"
-                        + "  WHERE e.tx_id = ANY(ARRAY(SELECT pg_snapshot_xip(s) FROM prev))"
-                        + "  AND pg_visible_in_snapshot(e.tx_id, cur.s)),"
+                        + " fresh AS (" + fresh + "),"
                         // Each position row carries its event's bucket, so partitions read their own events by index.
                         + " ins AS (INSERT INTO " + q + "event_log (position, event_id, bucket)"
                         + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id, f.bucket FROM fresh f, base"
@@ -64,6 +67,10 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                         + " SELECT count(*), coalesce(max(position), -1),"
                         + " CASE WHEN count(*) > 0 THEN pg_notify('" + schema + "_sequenced', max(position)::text) END"
                         + " FROM ins",
+                // Whether a tick would find events, without a lock or a write: run in a transaction that is rolled
+                // back, an idle log's check neither commits nor writes WAL.
+                "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true);"
+                        + snapshots + " SELECT EXISTS (" + fresh + ")",
                 "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
                         + " e.recorded_at FROM " + q + "event_log l JOIN " + q + "events e ON e.id = l.event_id"
                         + " WHERE l.position > ? ORDER BY l.position LIMIT ?",

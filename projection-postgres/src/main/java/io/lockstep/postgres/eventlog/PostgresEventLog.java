@@ -366,7 +366,9 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     /**
      * The sequencer as seen by monitoring.
      *
-     * @param lastTick  when a sequencer (in any process) last committed a tick
+     * @param lastTick  when a sequencer (in any process) last committed a tick: one that gave positions or
+     *                  followed one that did (a tick that finds no event commits nothing, so on an idle log
+     *                  this stays put)
      * @param backlog   committed events without a position yet
      * @param listening whether this process receives notifications (false: it polls)
      */
@@ -417,8 +419,9 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         }
 
         /**
-         * @param tickInterval how often the sequencer ticks when no append wakes it, 10 ms..10 s (default
-         *                     100 ms); it also bounds how long a lost notification delays an event
+         * @param tickInterval how often the sequencer looks for events when no append wakes it, 10 ms..10 s
+         *                     (default 100 ms); it also bounds how long a lost notification delays an event.
+         *                     A look that finds none commits nothing
          */
         public Builder tickInterval(Duration tickInterval) {
             Objects.requireNonNull(tickInterval, "tickInterval");

@@ -1,8 +1,5 @@
 package io.lockstep.postgres.bench;
 
-import io.lockstep.postgres.testing.AccountsWorkload.AccountOpened;
-import io.lockstep.postgres.testing.AccountsWorkload.FundsDeposited;
-import io.lockstep.postgres.testing.AccountsWorkload.FundsWithdrawn;
 import io.lockstep.projection.Envelope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,10 +8,11 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * The {@code jdbc-batch} baseline: the per-event statements sent with {@code addBatch}/{@code executeBatch},
- * one transaction per batch. Consecutive events of the same statement share a JDBC batch; a change of
- * statement sends the pending batch first, so the database sees the statements in event order whatever
- * the order of event types.
+ * The {@code jdbc-batch} baseline: the per-event statements grouped per kind, one {@code executeBatch} per
+ * kind and transaction: the openings first, then deposits, withdrawals and closes. Reordering is right for
+ * this read model only (an account exists before any other event of it, and the updates commute); it is
+ * what a developer who knows the read model writes by hand, and the fastest way to send these statements
+ * with plain JDBC.
  */
 final class JdbcBatchReplay extends JdbcReplay {
 
@@ -24,45 +22,17 @@ final class JdbcBatchReplay extends JdbcReplay {
 
     @Override
     void write(Connection connection, List<Envelope> batch) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(INSERT);
-             PreparedStatement credit = connection.prepareStatement(CREDIT)) {
-            PreparedStatement pending = null;
+        try (Statements statements = Statements.prepare(connection)) {
             for (Envelope envelope : batch) {
-                PreparedStatement statement = switch (envelope.event()) {
-                    case AccountOpened e -> bindInsert(insert, e.accountId(), e.initialDeposit());
-                    case FundsDeposited e -> bindCredit(credit, e.accountId(), e.amount());
-                    case FundsWithdrawn e -> bindCredit(credit, e.accountId(), -e.amount());
-                    default -> null;
-                };
-                if (statement == null) {
-                    continue;
+                PreparedStatement statement = statements.bind(envelope.event());
+                if (statement != null) {
+                    statement.addBatch();
                 }
-                if (pending != null && pending != statement) {
-                    // Parameters bound above stay on the client until addBatch; the pending batch goes first.
-                    pending.executeBatch();
-                }
-                statement.addBatch();
-                pending = statement;
             }
-            if (pending != null) {
-                pending.executeBatch();
-            }
+            statements.open().executeBatch();
+            statements.deposit().executeBatch();
+            statements.withdraw().executeBatch();
+            statements.closing().executeBatch();
         }
-    }
-
-    private static PreparedStatement bindInsert(PreparedStatement insert, String accountId, long deposit)
-            throws SQLException {
-        insert.setString(1, accountId);
-        insert.setLong(2, deposit);
-        insert.setLong(3, 1);
-        return insert;
-    }
-
-    private static PreparedStatement bindCredit(PreparedStatement credit, String accountId, long delta)
-            throws SQLException {
-        credit.setLong(1, delta);
-        credit.setLong(2, 1);
-        credit.setString(3, accountId);
-        return credit;
     }
 }

@@ -1,13 +1,11 @@
 package io.lockstep.postgres.bench;
 
-import io.lockstep.postgres.testing.AccountsWorkload;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.EventSource;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -40,12 +38,12 @@ final class ReplayTrial {
     /**
      * Replays {@code source} (whose last event is at {@code head}) through {@code contender}.
      *
-     * @param expected the balances the read model must end with: account id to {balance, events}
+     * @param expected the read model the replay must end with: account id to row
      * @return the wall and CPU time of the replay
      * @throws IllegalStateException when the checkpoint or the read model is wrong: a fast wrong answer is
      *                               no result
      */
-    Timing run(Contender contender, EventSource source, long head, Map<String, long[]> expected)
+    Timing run(Contender contender, EventSource source, long head, Map<String, LiveWorkload.Row> expected)
             throws Exception {
         db.execute("TRUNCATE account_balance");
         checkpoints.resetCheckpoint(contender.checkpoint(), -1);
@@ -67,20 +65,21 @@ final class ReplayTrial {
         return timing;
     }
 
-    private void verify(Contender contender, Map<String, long[]> expected) {
-        Map<String, long[]> actual = AccountsWorkload.actualBalances(db.dataSource());
-        long wrong = expected.entrySet().stream()
-                .filter(account -> !Arrays.equals(account.getValue(), actual.get(account.getKey())))
-                .count();
-        if (wrong > 0 || actual.size() != expected.size()) {
-            String example = expected.entrySet().stream()
-                    .filter(account -> !Arrays.equals(account.getValue(), actual.get(account.getKey())))
-                    .findFirst()
-                    .map(account -> "; e.g. " + account.getKey() + " expected " + Arrays.toString(account.getValue())
-                            + " but was " + Arrays.toString(actual.get(account.getKey())))
-                    .orElse("");
-            throw new IllegalStateException(contender.name() + " produced a wrong read model: " + wrong + " of "
-                    + expected.size() + " accounts differ, " + actual.size() + " rows present" + example);
+    private void verify(Contender contender, Map<String, LiveWorkload.Row> expected) throws Exception {
+        Map<String, LiveWorkload.Row> actual = LiveWorkload.actual(db.dataSource());
+        if (actual.equals(expected)) {
+            return;
         }
+        long wrong = expected.entrySet().stream()
+                .filter(account -> !account.getValue().equals(actual.get(account.getKey())))
+                .count();
+        String example = expected.entrySet().stream()
+                .filter(account -> !account.getValue().equals(actual.get(account.getKey())))
+                .findFirst()
+                .map(account -> "; e.g. " + account.getKey() + " expected " + account.getValue() + " but was "
+                        + actual.get(account.getKey()))
+                .orElse("");
+        throw new IllegalStateException(contender.name() + " produced a wrong read model: " + wrong + " of "
+                + expected.size() + " accounts differ, " + actual.size() + " rows present" + example);
     }
 }

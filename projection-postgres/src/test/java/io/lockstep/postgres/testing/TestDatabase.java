@@ -178,6 +178,18 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
         }
     }
 
+    /**
+     * Reads this database's transaction counters from {@code pg_stat_database}, through the administration
+     * database so that reading them counts no transaction here. Backends report their counts about once a
+     * second while active (within 10 s once idle).
+     *
+     * @return committed transactions, then rolled-back ones
+     */
+    public long[] transactionCounts() {
+        return TestServer.get().queryLongs("SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = '"
+                + name + "'", 2);
+    }
+
     /** Opens an unpooled connection (for tests that hold locks or kill sessions). */
     public Connection openConnection() throws SQLException {
         return DriverManager.getConnection(jdbcUrl);

@@ -94,6 +94,22 @@ final class TestServer {
         return "jdbc:" + uri.getScheme() + "://" + uri.getRawAuthority() + "/" + database + query;
     }
 
+    /** @return the single long values {@code sql} selects in one row, run on the administration database */
+    long[] queryLongs(String sql, int columns) {
+        try (Connection connection = DriverManager.getConnection(adminUrl);
+             Statement statement = connection.createStatement();
+             var rows = statement.executeQuery(sql)) {
+            rows.next();
+            long[] values = new long[columns];
+            for (int i = 0; i < columns; i++) {
+                values[i] = rows.getLong(i + 1);
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new IllegalStateException("test server: '" + sql + "' failed: " + e.getMessage(), e);
+        }
+    }
+
     void execute(String sql) {
         try (Connection connection = DriverManager.getConnection(adminUrl);
              Statement statement = connection.createStatement()) {
