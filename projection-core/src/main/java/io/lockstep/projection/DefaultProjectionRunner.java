@@ -1,6 +1,7 @@
 package io.lockstep.projection;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.ReentrantLock;
@@ -12,6 +13,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     private final ProjectionStep<C> step;
     private final StatusTracker status;
     private final ProjectionLoop loop;
+    private final HeadWatcher headWatcher;
     private final ThreadFactory threadFactory;
     private final ReentrantLock stepLock = new ReentrantLock();
     private final ReentrantLock lifecycle = new ReentrantLock();
@@ -31,6 +33,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         this.waiters = new CheckpointWaiters(key, store, () -> tracker.snapshot().checkpoint());
         this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
                 config.projection.name());
+        this.headWatcher = new HeadWatcher(config.source, status, config.headRefresh, config.projection.name());
         this.threadFactory = config.threadFactory != null ? config.threadFactory
                 : Thread.ofVirtual().name("lockstep-" + config.projection.name()).factory();
     }
@@ -65,7 +68,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     @Override
     public void resume() {
         store.setPaused(key, false);
-        step.reread();
+        step.retry();
         loop.wake();
     }
 
@@ -108,7 +111,12 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     }
 
     @Override
-    public long catchUp() throws InterruptedException {
+    public long catchUp(Duration patience) throws InterruptedException {
+        Objects.requireNonNull(patience, "patience");
+        if (patience.isNegative() || patience.isZero()) {
+            throw new IllegalArgumentException("patience " + patience + " makes no sense; use a positive duration"
+                    + " (catchUp() uses " + DEFAULT_CATCH_UP_PATIENCE + ")");
+        }
         while (true) {
             switch (step()) {
                 case StepResult.Idle idle -> {
@@ -116,7 +124,10 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 }
                 case StepResult.Failed failed -> throw new LockstepException(failed.error().message(),
                         failed.error().cause());
-                case StepResult.Retrying retrying -> Thread.sleep(retrying.backoff());
+                case StepResult.Retrying retrying -> {
+                    giveUpAfter(patience, retrying);
+                    Thread.sleep(retrying.backoff());
+                }
                 case StepResult.Paused paused -> {
                     return paused.checkpoint();
                 }
@@ -131,6 +142,16 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         }
     }
 
+    /** Throws when the stall {@code retrying} belongs to has lasted {@code patience}. */
+    private void giveUpAfter(Duration patience, StepResult.Retrying retrying) {
+        ProjectionStatus.Stall stall = status.snapshot().stall().orElse(null);
+        if (retrying.transientFailure() && stall != null && !stall.since().plus(patience).isAfter(status.now())) {
+            throw new TransientStoreException("projection " + key + " has been STALLED since " + stall.since()
+                    + " (" + stall.attempts() + " attempts) and catchUp gives up after " + patience + ": "
+                    + retrying.cause().getMessage(), retrying.cause());
+        }
+    }
+
     @Override
     public void start() {
         lifecycle.lock();
@@ -141,6 +162,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             }
             thread = threadFactory.newThread(loop);
             thread.start();
+            Thread.ofVirtual().name("lockstep-head-" + key.projection()).start(headWatcher);
         } finally {
             lifecycle.unlock();
         }
@@ -159,6 +181,7 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
             return;
         }
         loop.requestStop();
+        headWatcher.stop();
         if (loop.isLoopThread()) {
             return; // a handler stopping its own runner: the loop ends after this batch
         }

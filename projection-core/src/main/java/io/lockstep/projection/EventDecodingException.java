@@ -11,6 +11,6 @@ public final class EventDecodingException extends LockstepException {
      */
     public EventDecodingException(Envelope envelope, UndecodableEvent event) {
         super("cannot decode event at position " + envelope.position() + " of type '" + event.eventType() + "': "
-                + event.reason() + "; register the type (or fix the payload), then resume or replay");
+                + event.reason() + "; register the type (a restart picks it up) or fix the stored payload");
     }
 }

@@ -1,30 +1,40 @@
 package io.lockstep.projection;
 
 /**
- * Sorts a failed batch's exception into what the runner does next, and counts consecutive failures for
- * the backoff. Not thread-safe: used by one step at a time.
+ * Sorts a failed batch's exception by whose fault it is, decides what the runner does next, and counts
+ * consecutive failures for the backoff. Not thread-safe: used by one step at a time.
+ *
+ * <p>The rule: a failure is the <em>environment's</em> when its cause chain holds a
+ * {@link TransientStoreException} (the store classified it: see the store's documentation for which errors),
+ * when it came from reading the source, or when the store's {@link ProjectionStore#probe() probe} fails right
+ * after it. Such a failure is retried with backoff for as long as it lasts, puts the runner in
+ * {@link ProjectionState#STALLED}, and never counts against an event. Any other failure may be an event's: the
+ * batch is retried up to {@link RetryPolicy#maxAttempts()} times, then its poison event is isolated and the
+ * {@link FailurePolicy} applies (see {@link PoisonIsolation}).
  */
 final class FailureClassifier {
 
     private final RetryPolicy policy;
     private final StatusTracker status;
+    private final ProjectionStore<?> store;
     private int handlerFailures;
-    private int transientFailures;
+    private int environmentFailures;
 
-    FailureClassifier(RetryPolicy policy, StatusTracker status) {
+    FailureClassifier(RetryPolicy policy, StatusTracker status, ProjectionStore<?> store) {
         this.policy = policy;
         this.status = status;
+        this.store = store;
     }
 
-    /** Forgets the failures counted so far: a batch committed. */
+    /** Forgets the failures counted so far: a step succeeded. */
     void reset() {
         handlerFailures = 0;
-        transientFailures = 0;
+        environmentFailures = 0;
     }
 
     /**
-     * @return {@link StepResult.Conflict} for a lost checkpoint race, {@link StepResult.Retrying} for a
-     *         transient store failure, or null when the failure may be a poison event
+     * @return {@link StepResult.Conflict} for a lost checkpoint race, {@link StepResult.Retrying} for a failure
+     *         the store classified as the environment's, or null when the failure may be an event's
      */
     StepResult nonPoison(Throwable failure) {
         CheckpointConflictException conflict = Failures.find(failure, CheckpointConflictException.class);
@@ -33,28 +43,54 @@ final class FailureClassifier {
             return new StepResult.Conflict(conflict);
         }
         if (Failures.find(failure, TransientStoreException.class) != null) {
-            return transientFailure(failure);
+            return environmentFailure(failure);
         }
         return null;
     }
 
     /**
      * Counts a failure that is nobody's event's fault (a store outage, an event source that cannot be read):
-     * retried with backoff for as long as it lasts.
+     * retried with backoff for as long as it lasts, shown as {@link ProjectionState#STALLED}.
      */
-    StepResult transientFailure(Throwable failure) {
-        status.error(ProjectionError.unattributed(failure, status.now()));
-        transientFailures++;
-        return new StepResult.Retrying(transientFailures, policy.backoff(transientFailures), true, failure);
+    StepResult environmentFailure(Throwable failure) {
+        environmentFailures++;
+        java.time.Duration backoff = policy.backoff(environmentFailures);
+        status.stalled(ProjectionError.unattributed(failure, status.now()), environmentFailures, backoff);
+        return new StepResult.Retrying(environmentFailures, backoff, true, failure);
     }
 
     /**
-     * Counts a handler failure of the current batch.
+     * Proves whether a failure the store did not classify is the environment's: probes the store.
      *
-     * @return {@link StepResult.Retrying} while attempts remain, or null when the batch has used them up
-     *         and its poison event must be isolated
+     * @return {@link StepResult.Retrying} when the probe failed too (the failure is the environment's), or
+     *         null when the store answers, so the failure may be an event's
+     */
+    StepResult probe(Throwable failure) {
+        try {
+            store.probe();
+            return null;
+        } catch (RuntimeException probeFailure) {
+            TransientStoreException environmental = new TransientStoreException("the batch failed (" + failure
+                    + ") and the store failed a probe right after (" + probeFailure + "): the store is"
+                    + " unavailable, which is no event's fault; retrying", failure);
+            environmental.addSuppressed(probeFailure);
+            return environmentFailure(environmental);
+        }
+    }
+
+    /**
+     * Counts a failure of the current batch that may be an event's, after probing the store.
+     *
+     * @return {@link StepResult.Retrying} while attempts remain or when the probe showed the failure to be the
+     *         environment's, or null when the batch has used up its attempts and its poison event must be
+     *         isolated
      */
     StepResult handlerFailure(Throwable failure) {
+        StepResult environmental = probe(failure);
+        if (environmental != null) {
+            return environmental;
+        }
+        status.leaveStall(); // the store answers again: whatever this is, the environment is not stalling
         status.error(failure);
         handlerFailures++;
         if (handlerFailures < policy.maxAttempts()) {

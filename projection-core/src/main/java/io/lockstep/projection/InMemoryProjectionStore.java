@@ -7,7 +7,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A {@link ProjectionStore} in memory for unit tests: transactions run one at a time, stage their effects
  * in an {@link InMemoryTransaction} and apply them with the checkpoint at commit. It can be told to fail
- * commits with a {@link TransientStoreException}, to exercise a runner's retries.
+ * commits with a {@link TransientStoreException}, or its {@link #probe()}, to exercise a runner's retries.
  */
 public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTransaction> {
 
@@ -19,6 +19,7 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     private final ThreadLocal<List<Runnable>> pending = new ThreadLocal<>();
 
     private int transientFailuresToInject;
+    private volatile boolean probeFails;
 
     InMemoryProjectionStore() {
     }
@@ -66,6 +67,14 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
         }
         // Checked again, atomically, at commit: storeCheckpoint or a reset may run outside transactions.
         pending.get().add(() -> checkpoints.advance(key, expected, next));
+    }
+
+    /** Fails while {@link #failProbes(boolean)} is on, as a store whose database went away would. */
+    @Override
+    public void probe() {
+        if (probeFails) {
+            throw new IllegalStateException("in-memory store: injected probe failure");
+        }
     }
 
     @Override
@@ -132,5 +141,10 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
         } finally {
             transactionLock.unlock();
         }
+    }
+
+    /** Makes {@link #probe()} fail ({@code true}) or succeed again ({@code false}). */
+    public void failProbes(boolean fail) {
+        probeFails = fail;
     }
 }

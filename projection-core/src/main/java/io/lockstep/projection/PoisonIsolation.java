@@ -9,7 +9,9 @@ import java.util.List;
  *
  * <p>It replays the batch with {@link StatementMode#IMMEDIATE} so a typed handler's failure names its
  * event. When the failure names no event (a batch handler, a failure at commit) it halves the batch
- * until one event is left.
+ * until one event is left. Before it blames that event it probes the store: a failure the probe shares is the
+ * environment's, and the step retries it instead. Under {@link FailurePolicy.Skip} it counts the dead letters
+ * written in a row and stops the projection instead of going over the budget.
  *
  * @param <C> the transaction context
  */
@@ -23,19 +25,28 @@ final class PoisonIsolation<C> {
     private final FailurePolicy policy;
     private final FailureClassifier classifier;
     private final StatusTracker status;
+    private final String projection;
+    /** Events dead-lettered in a row, since the last event applied (or the last resume). */
+    private int consecutiveSkips;
 
     PoisonIsolation(BatchCommitter<C> committer, FailurePolicy policy, FailureClassifier classifier,
-                    StatusTracker status) {
+                    StatusTracker status, String projection) {
         this.committer = committer;
         this.policy = policy;
         this.classifier = classifier;
         this.status = status;
+        this.projection = projection;
+    }
+
+    /** Events were applied: the dead letters before them no longer count as "in a row". */
+    void applied() {
+        consecutiveSkips = 0;
     }
 
     /**
-     * Isolates the poison event of {@code batch}, whose checkpoint is {@code from}. A transient failure or
-     * a conflict ends the isolation early with that result; the next step starts over from the
-     * checkpoint reached.
+     * Isolates the poison event of {@code batch}, whose checkpoint is {@code from}. A failure of the
+     * environment or a conflict ends the isolation early with that result; the next step starts over from
+     * the checkpoint reached.
      */
     Outcome isolate(List<Envelope> batch, long from) {
         long checkpoint = from;
@@ -44,6 +55,7 @@ final class PoisonIsolation<C> {
             RuntimeException failure;
             try {
                 checkpoint = committer.commit(rest, checkpoint, StatementMode.IMMEDIATE);
+                applied();
                 return new Outcome(checkpoint, new StepResult.Committed(from, checkpoint, batch.size()));
             } catch (RuntimeException e) {
                 failure = e;
@@ -63,6 +75,7 @@ final class PoisonIsolation<C> {
             }
             try {
                 checkpoint = committer.commit(rest.subList(0, prefix), checkpoint, StatementMode.IMMEDIATE);
+                applied();
                 rest = rest.subList(prefix, rest.size());
             } catch (RuntimeException e) {
                 StepResult stop = interrupted(e);
@@ -83,25 +96,45 @@ final class PoisonIsolation<C> {
     }
 
     private Outcome applyPolicy(Envelope poison, long checkpoint, RuntimeException failure) {
+        StepResult environmental = classifier.probe(failure);
+        if (environmental != null) {
+            return new Outcome(checkpoint, environmental);
+        }
         ProjectionError error = status.error(poison, failure);
         return switch (policy) {
-            case FailurePolicy.Stop stop -> fail(checkpoint, error);
-            case FailurePolicy.Skip skip -> {
-                try {
-                    long skipped = committer.skip(poison, checkpoint, failure);
-                    yield new Outcome(skipped, new StepResult.Skipped(poison.position(), error));
-                } catch (RuntimeException e) {
-                    StepResult nonPoison = classifier.nonPoison(e);
-                    yield nonPoison != null ? new Outcome(checkpoint, nonPoison)
-                            : fail(checkpoint, status.error(poison, new LockstepException(
-                                    "could not record the dead letter of " + poison.describe() + " (" + e
-                                            + "); is the dead-letter table migrated? The projection stopped", e)));
-                }
-            }
+            case FailurePolicy.Stop stop -> fail(checkpoint, error.advise("fix the handler or the event, then resume"
+                    + " (it retries from checkpoint " + checkpoint + "); or reset to " + poison.position()
+                    + " to go past this event without applying it"));
+            case FailurePolicy.Skip skip -> consecutiveSkips >= skip.maxConsecutive()
+                    ? fail(checkpoint, overBudget(error, skip.maxConsecutive(), checkpoint))
+                    : skip(poison, checkpoint, failure, error);
         };
     }
 
+    private Outcome skip(Envelope poison, long checkpoint, RuntimeException failure, ProjectionError error) {
+        try {
+            long skipped = committer.skip(poison, checkpoint, failure);
+            consecutiveSkips++;
+            return new Outcome(skipped, new StepResult.Skipped(poison.position(), error));
+        } catch (RuntimeException e) {
+            StepResult nonPoison = interrupted(e);
+            return nonPoison != null ? new Outcome(checkpoint, nonPoison)
+                    : fail(checkpoint, status.error(poison, e).advise("the event failed (" + error.message()
+                            + ") and its dead letter could not be recorded; is the dead-letter table migrated? Fix"
+                            + " it, then resume (it retries from checkpoint " + checkpoint + ")"));
+        }
+    }
+
+    private ProjectionError overBudget(ProjectionError error, int budget, long checkpoint) {
+        return error.advise("projection '" + projection + "' stopped there instead of dead-lettering it: the "
+                + budget + " events before it were all dead-lettered in a row (FailurePolicy.skip(" + budget
+                + ")), which points at a fault of the projection's code or database rather than of the events."
+                + " Fix the cause, then resume (it retries from checkpoint " + checkpoint + "; the dead letters"
+                + " written so far stay where they are)");
+    }
+
     private Outcome fail(long checkpoint, ProjectionError error) {
+        status.error(error);
         status.state(ProjectionState.FAILED);
         return new Outcome(checkpoint, new StepResult.Failed(error));
     }

@@ -26,6 +26,11 @@ public record ProjectionError(long position, String eventType, String streamId, 
         Objects.requireNonNull(occurredAt, "occurredAt");
     }
 
+    /** @return this error with {@code advice} (what to do about it) appended to its message */
+    ProjectionError advise(String advice) {
+        return new ProjectionError(position, eventType, streamId, message + "; " + advice, cause, occurredAt);
+    }
+
     /** Describes {@code cause}, naming the event when the cause carries one. */
     static ProjectionError of(Throwable cause, Instant at) {
         EventApplyException apply = Failures.find(cause, EventApplyException.class);

@@ -79,9 +79,10 @@ final class ProjectionLoop implements Runnable {
                     pause(idleWait);
                 }
                 case StepResult.Retrying retrying -> {
-                    LOG.warn("projection '{}' batch failed ({} failure {}), retrying in {}: {}", name,
-                            retrying.transientFailure() ? "transient" : "handler", retrying.failures(),
-                            retrying.backoff(), retrying.cause().toString());
+                    LOG.warn("projection '{}' {} (attempt {}), retrying in {}: {}", name,
+                            retrying.transientFailure() ? "stalled: its store or source failed, no event's fault"
+                                    : "batch failed in a handler", retrying.failures(), retrying.backoff(),
+                            retrying.cause().toString());
                     pause(retrying.backoff());
                 }
                 case StepResult.Paused paused -> pause(idleWait);
@@ -90,8 +91,8 @@ final class ProjectionLoop implements Runnable {
                 }
                 case StepResult.Failed failed -> {
                     if (!reportedFailure) {
-                        LOG.error("projection '{}' failed and waits for an operator (replay, reset or a fix and"
-                                + " restart): {}", name, failed.error().message(), failed.error().cause());
+                        LOG.error("projection '{}' FAILED and waits for an operator: {}", name,
+                                failed.error().message(), failed.error().cause());
                         reportedFailure = true;
                     }
                     pause(idleWait);

@@ -15,7 +15,16 @@ import java.util.concurrent.ThreadFactory;
  * happened; schedulers (a thread, a Vert.x verticle, a test) wrap it. {@link #start()} runs the built-in
  * loop on a thread of its own: it steps while there is work, waits on the event source when caught up,
  * backs off after failures, waits while paused or FAILED (a poison event under {@link FailurePolicy.Stop})
- * until an operator acts, and ends on {@link #stop()}.
+ * until an operator acts, and ends on {@link #stop()}. A started runner also reads the source's head on a
+ * schedule of its own ({@link Builder#headRefresh}), so its status shows the true lag while it is blocked.
+ *
+ * <p>Failures are sorted by whose fault they are. A failure of the environment (the store or the source
+ * unavailable, a lock or statement timeout, a permission, a full disk: whatever the store classifies as a
+ * {@link TransientStoreException}, and whatever fails the store's {@link ProjectionStore#probe() probe} too)
+ * is retried with backoff for as long as it lasts, in state {@link ProjectionState#STALLED}; it never makes
+ * an event poison, never reaches the {@link FailurePolicy} and never writes a dead letter. Only a failure that
+ * belongs to an event (its handler threw, its data broke a constraint, it cannot be decoded) is retried
+ * {@link RetryPolicy#maxAttempts()} times and then handed to the failure policy.
  *
  * <p>Guarantees: a batch's read-model writes and its checkpoint commit together or not at all, so after
  * a crash at any instant the projection resumes from the last committed checkpoint with nothing lost and
@@ -33,6 +42,10 @@ public interface ProjectionRunner extends AutoCloseable {
     int MAX_BATCH_SIZE = 10_000;
     /** Default of {@link Builder#idleWait(Duration)}. */
     Duration DEFAULT_IDLE_WAIT = Duration.ofSeconds(1);
+    /** How long {@link #catchUp()} lets a stall last before it gives up. */
+    Duration DEFAULT_CATCH_UP_PATIENCE = Duration.ofMinutes(1);
+    /** Default of {@link Builder#headRefresh(Duration)}. */
+    Duration DEFAULT_HEAD_REFRESH = Duration.ofSeconds(2);
 
     /**
      * Starts building a runner.
@@ -57,13 +70,32 @@ public interface ProjectionRunner extends AutoCloseable {
 
     /**
      * Steps on the calling thread until no event is left after the checkpoint, pausing as the retry policy
-     * asks after failures. For tests, tools and replays.
+     * asks after failures, and gives up on a stall of its store or source that lasts longer than
+     * {@link #DEFAULT_CATCH_UP_PATIENCE}. For tests, tools and replays; same as
+     * {@code catchUp(DEFAULT_CATCH_UP_PATIENCE)}.
      *
      * @return the checkpoint reached
      * @throws LockstepException   when a poison event stopped the projection
+     * @throws TransientStoreException when the projection stayed STALLED for longer than the patience
      * @throws InterruptedException when the calling thread is interrupted; the batch in flight rolled back
      */
-    long catchUp() throws InterruptedException;
+    default long catchUp() throws InterruptedException {
+        return catchUp(DEFAULT_CATCH_UP_PATIENCE);
+    }
+
+    /**
+     * Steps on the calling thread until no event is left after the checkpoint, pausing as the retry policy
+     * asks after failures. A failure of the environment is retried until it has lasted {@code patience}
+     * (the loop of {@link #start()} never gives up; a tool or a test should not hang on a missing table).
+     *
+     * @param patience how long a stall may last before this call gives up, > 0
+     * @return the checkpoint reached
+     * @throws LockstepException   when a poison event stopped the projection
+     * @throws TransientStoreException when the projection stayed STALLED for longer than {@code patience}; the
+     *                             projection is left as it was (nothing half-committed)
+     * @throws InterruptedException when the calling thread is interrupted; the batch in flight rolled back
+     */
+    long catchUp(Duration patience) throws InterruptedException;
 
     /**
      * Starts the loop on a thread from the builder's thread factory and returns at once.
@@ -85,7 +117,12 @@ public interface ProjectionRunner extends AutoCloseable {
      */
     void pause();
 
-    /** Resumes a paused projection. */
+    /**
+     * Resumes a paused projection, and retries a FAILED one from its checkpoint: after the cause is fixed (a
+     * handler deployed, an event's payload corrected, the database repaired) the next step reads the batch
+     * after the stored checkpoint again. A cause that is still there fails it again, naming it. The resume of
+     * a pause is stored (every runner of the projection resumes); ending FAILED concerns this runner.
+     */
     void resume();
 
     /**
@@ -109,7 +146,7 @@ public interface ProjectionRunner extends AutoCloseable {
     @Override
     void close();
 
-    /** @return a snapshot of the runner's state, checkpoint, lag and last error */
+    /** @return a snapshot of the runner's state, checkpoint, head, lag, current failure and error history */
     ProjectionStatus status();
 
     /**
@@ -142,9 +179,11 @@ public interface ProjectionRunner extends AutoCloseable {
         int batchSize = DEFAULT_BATCH_SIZE;
         RetryPolicy retryPolicy = RetryPolicy.defaults();
         Duration idleWait = DEFAULT_IDLE_WAIT;
+        Duration headRefresh = DEFAULT_HEAD_REFRESH;
         InstantSource clock = InstantSource.system();
         ThreadFactory threadFactory;
         ProjectionListener listener = ProjectionListener.NONE;
+        AheadOfSourcePolicy aheadOfSource = AheadOfSourcePolicy.stop();
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
             this.projection = Objects.requireNonNull(projection, "projection");
@@ -187,6 +226,21 @@ public interface ProjectionRunner extends AutoCloseable {
             return this;
         }
 
+        /**
+         * @param headRefresh how often a started runner reads the source's head for its status while its own
+         *                    steps do not, 10 ms..1 min (default 2 s): the most the status's head and lag can
+         *                    lag behind the source while the runner is blocked, stalled, paused or FAILED
+         */
+        public Builder<C> headRefresh(Duration headRefresh) {
+            Objects.requireNonNull(headRefresh, "headRefresh");
+            if (headRefresh.compareTo(Duration.ofMillis(10)) < 0 || headRefresh.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("headRefresh " + headRefresh + " makes no sense; use 10ms..1m"
+                        + " (default " + DEFAULT_HEAD_REFRESH + ")");
+            }
+            this.headRefresh = headRefresh;
+            return this;
+        }
+
         /** @param clock the clock of status timestamps (default: the system clock) */
         public Builder<C> clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -208,8 +262,26 @@ public interface ProjectionRunner extends AutoCloseable {
             return this;
         }
 
-        /** @return a runner, not started */
+        /**
+         * @param policy what to do when the stored checkpoint is ahead of the source's head, checked at start
+         *               and at every step (default {@link AheadOfSourcePolicy#stop()})
+         */
+        public Builder<C> whenAheadOfSource(AheadOfSourcePolicy policy) {
+            this.aheadOfSource = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * @return a runner, not started
+         * @throws IllegalStateException when {@link AheadOfSourcePolicy.Rebuild} is asked of a projection
+         *                               without a reset handler
+         */
         public ProjectionRunner build() {
+            if (aheadOfSource instanceof AheadOfSourcePolicy.Rebuild && !projection.resettable()) {
+                throw new IllegalStateException("projection '" + projection.name() + "' cannot rebuild when its"
+                        + " checkpoint is ahead of the source: it has no reset handler; add .onReset(tx -> ...) or"
+                        + " keep whenAheadOfSource(AheadOfSourcePolicy.stop())");
+            }
             ProjectionRunner runner = new DefaultProjectionRunner<>(this);
             Listeners.safely(() -> listener.attached(runner));
             return runner;

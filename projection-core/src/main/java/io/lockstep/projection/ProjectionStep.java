@@ -26,6 +26,8 @@ final class ProjectionStep<C> {
     private final FailureClassifier classifier;
     private final PoisonIsolation<C> isolation;
     private final StatusTracker status;
+    private final BatchReader reader;
+    private final AheadOfSourcePolicy aheadOfSource;
     private long checkpoint = UNKNOWN;
     private StepResult.Failed failed;
     /** What the store held when this step failed: an operator's change to it ends the failure. */
@@ -34,6 +36,8 @@ final class ProjectionStep<C> {
     private ProjectionStep<C> shadow;
     /** Set by other threads (pause, resume) to make the next step read the stored checkpoint again. */
     private volatile boolean reread;
+    /** Set by another thread (resume) to make the next step end a FAILED state and retry from the checkpoint. */
+    private volatile boolean retry;
 
     ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
         this.config = config;
@@ -47,8 +51,11 @@ final class ProjectionStep<C> {
         this.mode = config.projection.statementMode();
         this.status = status;
         this.committer = new BatchCommitter<>(config.projection, config.store, key, status);
-        this.classifier = new FailureClassifier(config.retryPolicy, status);
-        this.isolation = new PoisonIsolation<>(committer, config.projection.failurePolicy(), classifier, status);
+        this.classifier = new FailureClassifier(config.retryPolicy, status, config.store);
+        this.isolation = new PoisonIsolation<>(committer, config.projection.failurePolicy(), classifier, status,
+                config.projection.name());
+        this.reader = new BatchReader(config.source, config.batchSize, key);
+        this.aheadOfSource = config.aheadOfSource;
     }
 
     StepResult step() {
@@ -56,12 +63,25 @@ final class ProjectionStep<C> {
             reread = false;
             checkpoint = UNKNOWN;
         }
+        if (retry) {
+            retry = false;
+            retryNow();
+        }
         if (failed != null && !operatorActed()) {
             return failed;
         }
         if (Thread.currentThread().isInterrupted()) {
             return new StepResult.Interrupted();
         }
+        status.busy(true);
+        try {
+            return readAndCommit();
+        } finally {
+            status.busy(false);
+        }
+    }
+
+    private StepResult readAndCommit() {
         long started = System.nanoTime();
         List<Envelope> batch;
         long from;
@@ -71,20 +91,28 @@ final class ProjectionStep<C> {
                 return blocked;
             }
             from = checkpoint;
-            batch = source.read(from, batchSize);
-            status.head(Math.max(source.headPosition(), batch.isEmpty() ? from : batch.getLast().position()));
+            BatchReader.Read read = reader.read(from);
+            if (read.problem() != null) {
+                return aheadOfSource(read.problem());
+            }
+            batch = read.batch();
+            status.head(Math.max(read.head(), batch.isEmpty() ? from : batch.getLast().position()));
         } catch (RuntimeException e) {
             checkpoint = UNKNOWN;
             return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted()
-                    : classifier.transientFailure(e);
+                    : classifier.environmentFailure(e);
         }
         if (batch.isEmpty()) {
             // Re-read next time: an operator may have reset or paused the projection while it was idle.
             checkpoint = UNKNOWN;
             classifier.reset();
             status.pending(null);
+            status.healthy();
             status.state(ProjectionState.LIVE);
             return new StepResult.Idle(from);
+        }
+        if (from == -1) {
+            status.firstPosition(batch.getFirst().position());
         }
         status.pending(batch.getFirst().recordedAt());
         String disorder = disorder(batch, from);
@@ -93,7 +121,8 @@ final class ProjectionStep<C> {
         }
         try {
             checkpoint = committer.commit(batch, from, mode);
-            classifier.reset();
+            reader.committed(batch.getLast());
+            succeeded();
             status.state(batch.size() < batchSize ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             Listeners.safely(() -> status.listener().batchCommitted(status.snapshot(), batch.size(), took));
@@ -110,6 +139,42 @@ final class ProjectionStep<C> {
         reread = true;
     }
 
+    /**
+     * Makes the next step end a FAILED state (an operator resumed: the cause is fixed) and retry from the stored
+     * checkpoint. Thread-safe; does nothing to a runner that is not FAILED.
+     */
+    void retry() {
+        retry = true;
+        reread = true;
+    }
+
+    /** Ends a FAILED state here and in a side-by-side build, on the stepping thread. */
+    private void retryNow() {
+        if (shadow != null) {
+            shadow.retry();
+        }
+        if (failed != null) {
+            endFailure();
+        }
+    }
+
+    /** Ends a FAILED state: the next step reads the stored checkpoint and starts counting failures afresh. */
+    private void endFailure() {
+        failed = null;
+        failedAt = null;
+        checkpoint = UNKNOWN;
+        classifier.reset();
+        isolation.applied();
+        status.recovered();
+    }
+
+    /** A batch committed: failures counted so far are over. */
+    private void succeeded() {
+        classifier.reset();
+        isolation.applied();
+        status.healthy();
+    }
+
     /** @return true while a side-by-side build of a new version runs */
     boolean rebuilding() {
         return shadow != null;
@@ -121,11 +186,8 @@ final class ProjectionStep<C> {
      */
     void reset(long position, boolean clear) {
         committer.reset(position, clear);
-        checkpoint = UNKNOWN;
-        failed = null;
-        failedAt = null;
-        classifier.reset();
-        status.recovered();
+        reader.forget();
+        endFailure();
     }
 
     /**
@@ -142,11 +204,7 @@ final class ProjectionStep<C> {
         if (failedAt == null || (now.position() == failedAt.position() && now.version() == failedAt.version())) {
             return false;
         }
-        failed = null;
-        failedAt = null;
-        checkpoint = UNKNOWN;
-        classifier.reset();
-        status.recovered();
+        endFailure();
         return true;
     }
 
@@ -163,13 +221,16 @@ final class ProjectionStep<C> {
         StoredCheckpoint stored = store.readCheckpoint(key);
         status.checkpoint(stored.position());
         if (stored.paused()) {
+            status.healthy();
             status.state(ProjectionState.PAUSED);
             return new StepResult.Paused(stored.position());
         }
         if (stored.version() > version) {
             return fail(status.error(new LockstepException("the read model of " + key + " was built by version "
                     + stored.version() + " of the projection, but this code is version " + version
-                    + "; deploy version " + stored.version() + " or later, or replay to rebuild it with this one")));
+                    + "; deploy version " + stored.version() + " or later" + (resettable
+                    ? ", or replay to rebuild it with this one" : " (this version has no reset handler to replay"
+                    + " with)"))));
         }
         if (stored.version() == 0) {
             committer.adopt(version); // never recorded: adopt this version without a rebuild
@@ -227,7 +288,8 @@ final class ProjectionStep<C> {
             if (envelope.position() <= previous) {
                 return "event source returned position " + envelope.position() + " after " + previous
                         + " while reading after checkpoint " + from + " of " + key
-                        + "; positions must increase strictly. The projection stopped: fix the event source";
+                        + "; positions must increase strictly. The projection stopped: fix the event source, then"
+                        + " resume";
             }
             previous = envelope.position();
         }
@@ -249,15 +311,37 @@ final class ProjectionStep<C> {
         if (retry != null) {
             return retry;
         }
+        reader.forget();
         PoisonIsolation.Outcome outcome = isolation.isolate(batch, from);
         checkpoint = outcome.result() instanceof StepResult.Conflict ? UNKNOWN : outcome.checkpoint();
         switch (outcome.result()) {
             case StepResult.Failed f -> remember(f);
-            case StepResult.Committed c -> classifier.reset();
+            case StepResult.Committed c -> succeeded();
             case StepResult.Skipped s -> classifier.reset();
             default -> { }
         }
         return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted() : outcome.result();
+    }
+
+    /**
+     * The stored checkpoint does not fit the source (see {@link BatchReader}): stop, or rebuild from -1 as
+     * configured. A rebuild reports a retry without backoff, so the next step reads from -1.
+     */
+    private StepResult aheadOfSource(String problem) {
+        checkpoint = UNKNOWN;
+        reader.forget();
+        return switch (aheadOfSource) {
+            case AheadOfSourcePolicy.Stop stop -> fail(status.error(new LockstepException(problem + ". The projection"
+                    + " stopped: replay it to rebuild from the log as it now is, or build the runner with"
+                    + " whenAheadOfSource(AheadOfSourcePolicy.rebuild()) to do so by itself")));
+            case AheadOfSourcePolicy.Rebuild rebuild -> {
+                LockstepException cause = new LockstepException(problem + "; rebuilding from -1");
+                status.error(cause);
+                committer.reset(-1, true);
+                status.recovered();
+                yield new StepResult.Retrying(1, Duration.ZERO, false, cause);
+            }
+        };
     }
 
     private StepResult fail(ProjectionError error) {

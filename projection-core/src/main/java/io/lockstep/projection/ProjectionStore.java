@@ -5,9 +5,11 @@ package io.lockstep.projection;
  * checkpoint advanced inside them, and dead letters. projection-postgres implements it on PostgreSQL;
  * {@link #inMemory()} serves core's unit tests.
  *
- * <p>Implementations are thread-safe. They translate their driver's failures: an unreachable database,
- * a broken connection or a lost serialization/deadlock race becomes a {@link TransientStoreException};
- * every other failure propagates as thrown.
+ * <p>Implementations are thread-safe. They sort their driver's failures by whose fault they are: a failure of
+ * the environment (an unreachable database, a broken connection, a lost serialization/deadlock race, a lock or
+ * statement timeout, a missing permission, a full disk, a read-only server) becomes a
+ * {@link TransientStoreException}, which the runner retries for as long as it lasts without blaming any event;
+ * every other failure propagates as thrown and may make an event poison.
  *
  * @param <C> the transaction context handed to handlers
  */
@@ -27,9 +29,11 @@ public interface ProjectionStore<C> {
 
     /**
      * Inside {@code tx}, moves the checkpoint of {@code key} from {@code expected} to {@code next} and
-     * takes the checkpoint's row lock until the transaction ends, so a concurrent runner of the same
-     * projection waits and then fails instead of applying the same events. Call it first in the
-     * transaction, before the handlers.
+     * guards it until the transaction ends, so that of two runners of the same projection only one commits
+     * the same events: a store with locks takes the checkpoint's row lock (PostgreSQL: the second runner
+     * waits, then fails here), a store without them refuses the commit when the checkpoint changed since
+     * this call (Redis: WATCH; the second to commit fails). Call it first in the transaction, before the
+     * handlers.
      *
      * @throws CheckpointConflictException when the stored checkpoint is not {@code expected}, or the
      *                                     projection is paused
@@ -49,6 +53,17 @@ public interface ProjectionStore<C> {
             throw new IllegalArgumentException("checkpoint of " + key + " cannot advance from " + expected + " to "
                     + next + ": a batch only moves it forward; use resetCheckpoint to rewind");
         }
+    }
+
+    /**
+     * Checks that the store can serve at all, with the most trivial operation it has (PostgreSQL: an empty
+     * statement on a pooled connection). The runner calls it before it blames an event for a failure the store
+     * did not classify: when the probe fails too, the failure is the environment's and is retried, never
+     * counted against the event. The default does nothing (a store that cannot fail this way).
+     *
+     * @throws RuntimeException when the store cannot serve; the runner treats any exception as "unavailable"
+     */
+    default void probe() {
     }
 
     /** Reads what the store keeps about {@code key}: position, paused flag, version. */

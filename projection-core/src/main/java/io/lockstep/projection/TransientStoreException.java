@@ -1,11 +1,15 @@
 package io.lockstep.projection;
 
 /**
- * A store failed in a way that may go away on its own: the database is unreachable, the connection
- * broke (SQLState class 08), or the transaction lost a serialization or deadlock race (class 40).
+ * A store failed for a reason that is its environment's, not any event's: the database is unreachable or
+ * shutting down, the connection broke, the transaction lost a serialization or deadlock race, a lock or
+ * statement timeout struck, a permission is missing, the disk or memory is full, the server is read-only, a
+ * table the statement needs is missing. Each store documents which of its errors it counts (for PostgreSQL:
+ * the SQLState table in the README). It lasts until the environment recovers or is fixed, then goes away.
  *
  * <p>Nothing was committed by the failed operation. The projection runner retries such failures with
- * backoff for as long as they last and never counts them against an event as a poison event.
+ * backoff for as long as they last (state {@link ProjectionState#STALLED}), never counts them against an event
+ * as a poison event, never hands them to the {@link FailurePolicy} and never writes a dead letter for them.
  */
 public class TransientStoreException extends LockstepException {
 

@@ -257,6 +257,18 @@ class ProjectionBuilderTest {
         }
 
         @Test
+        void rejectsAHeadRefreshOutOfRangeNamingTheRangeAndTheDefault() {
+            // given a runner builder
+
+            // when / then
+            assertThatIllegalArgumentException().isThrownBy(() -> builder.headRefresh(Duration.ofMillis(1)))
+                    .withMessage("headRefresh PT0.001S makes no sense; use 10ms..1m (default PT2S)");
+            assertThatIllegalArgumentException().isThrownBy(() -> builder.headRefresh(Duration.ofMinutes(5)))
+                    .withMessageContaining("headRefresh PT5M");
+            assertThatNullPointerException().isThrownBy(() -> builder.headRefresh(null)).withMessage("headRefresh");
+        }
+
+        @Test
         void rejectsAnIdleWaitOfForeverWithAnIllegalArgumentException() {
             // given a runner builder
 

@@ -461,7 +461,9 @@ class ProjectionRunnerTest {
             assertThat(results.get(2)).isEqualTo(new StepResult.Committed(-1, 2, 3));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 2));
             assertThat(store.deadLetters()).isEmpty();
-            assertThat(runner.status().lastError()).as("the last error stays for the record").isPresent();
+            assertThat(runner.status().lastError()).as("nothing is failing any more").isEmpty();
+            assertThat(runner.status().errorHistory()).as("the failure moved to the history").singleElement()
+                    .satisfies(resolved -> assertThat(resolved.error().message()).contains("flaky"));
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
         }
     }
@@ -637,8 +639,9 @@ class ProjectionRunnerTest {
                     });
             assertThat(results).noneMatch(StepResult.Failed.class::isInstance);
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
-            assertThat(runner.status().lastError()).hasValueSatisfying(
-                    error -> assertThat(error.position()).isEqualTo(2L));
+            assertThat(runner.status().lastError()).isEmpty();
+            assertThat(runner.status().errorHistory()).first()
+                    .satisfies(resolved -> assertThat(resolved.error().position()).isEqualTo(2L));
         }
 
         @Test
@@ -769,8 +772,8 @@ class ProjectionRunnerTest {
                 assertThat(letter.errorClass()).isEqualTo(IOException.class.getName());
                 assertThat(letter.message()).isEqualTo("disk gone");
             });
-            assertThat(runner.status().lastError()).hasValueSatisfying(
-                    error -> assertThat(error.cause()).isInstanceOf(IOException.class));
+            assertThat(runner.status().errorHistory()).first()
+                    .satisfies(resolved -> assertThat(resolved.error().cause()).isInstanceOf(IOException.class));
         }
 
         @Test

@@ -17,6 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -35,8 +36,23 @@ import javax.sql.DataSource;
  * commit. A second runner of the same projection blocks on that lock, then finds the checkpoint moved
  * and rolls back with a {@link CheckpointConflictException}, before any of its handlers ran. The
  * transaction isolation is the data source's (PostgreSQL's default, READ COMMITTED, is what this relies on).
+ *
+ * <p>Failures are sorted by whose fault they are (the SQLState table is in the README and on
+ * {@code SqlFailures}): connection loss, shutdown, disk full, out of memory, permission denied, read-only
+ * server, lock and statement timeouts, serialization failures, deadlocks and statements that do not fit the
+ * schema are the environment's and surface as {@link io.lockstep.projection.TransientStoreException}, which
+ * the runner retries without blaming an event. Every transaction runs with {@code SET LOCAL lock_timeout}
+ * and {@code statement_timeout} ({@link Builder#lockTimeout}, {@link Builder#statementTimeout}), so a batch
+ * stuck behind a lock fails, shows as STALLED and is retried, instead of hanging silently.
  */
 public final class PostgresProjectionStore implements ProjectionStore<PostgresTransaction> {
+
+    /** Default of {@link Builder#lockTimeout(Duration)}. */
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(10);
+    /** Default of {@link Builder#statementTimeout(Duration)}. */
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration LONGEST_TIMEOUT = Duration.ofHours(24);
+    private static final int PROBE_SECONDS = 5;
 
     private final String schema;
     private final JdbcTransactions jdbc;
@@ -45,7 +61,8 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
 
     private PostgresProjectionStore(Builder builder) {
         this.schema = builder.schema;
-        this.jdbc = new JdbcTransactions(builder.dataSource, "PostgreSQL store '" + schema + "'");
+        this.jdbc = new JdbcTransactions(builder.dataSource, "PostgreSQL store '" + schema + "'",
+                timeouts(builder.lockTimeout, builder.statementTimeout));
         this.sql = CheckpointSql.forSchema(schema);
         this.checkpoints = new PostgresCheckpointStore(jdbc, sql, CheckpointKey.NO_TENANT);
     }
@@ -106,6 +123,17 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
         } catch (SQLException e) {
             throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "advancing checkpoint " + key, e);
         }
+    }
+
+    /** Runs an empty statement on a pooled connection; throws a TransientStoreException when it fails. */
+    @Override
+    public void probe() {
+        jdbc.withConnection("probing the database", connection -> {
+            if (!connection.isValid(PROBE_SECONDS)) {
+                throw new SQLException("the connection failed a probe statement", "08006");
+            }
+            return null;
+        });
     }
 
     @Override
@@ -222,10 +250,25 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
         }
     }
 
+    /** @return the {@code SET LOCAL} statements of the timeouts, or null when both are off */
+    private static String timeouts(Duration lockTimeout, Duration statementTimeout) {
+        StringBuilder sql = new StringBuilder();
+        if (!lockTimeout.isZero()) {
+            sql.append("SET LOCAL lock_timeout = ").append(lockTimeout.toMillis());
+        }
+        if (!statementTimeout.isZero()) {
+            sql.append(sql.isEmpty() ? "" : "; ").append("SET LOCAL statement_timeout = ")
+                    .append(statementTimeout.toMillis());
+        }
+        return sql.isEmpty() ? null : sql.toString();
+    }
+
     /** Configures a {@link PostgresProjectionStore}. */
     public static final class Builder {
         private final DataSource dataSource;
         private String schema = LockstepMigrations.DEFAULT_SCHEMA;
+        private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
+        private Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -238,6 +281,38 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
         public Builder schema(String schema) {
             this.schema = LockstepMigrations.requireSchema(schema);
             return this;
+        }
+
+        /**
+         * @param lockTimeout how long a statement of the store's transactions (a batch, a replay, a dead letter)
+         *                    may wait for a lock before it fails and the runner retries it as STALLED,
+         *                    1 ms..24 h, or {@link Duration#ZERO} for no limit (default 10 s). Set per
+         *                    transaction ({@code SET LOCAL lock_timeout}); the data source's sessions keep theirs
+         */
+        public Builder lockTimeout(Duration lockTimeout) {
+            this.lockTimeout = requireTimeout("lockTimeout", lockTimeout, DEFAULT_LOCK_TIMEOUT);
+            return this;
+        }
+
+        /**
+         * @param statementTimeout how long one statement of the store's transactions may run before it is
+         *                         cancelled and the runner retries it as STALLED, 1 ms..24 h, or
+         *                         {@link Duration#ZERO} for no limit (default 2 min; raise it when a reset
+         *                         handler legitimately runs longer, e.g. clearing a very large table).
+         *                         Set per transaction ({@code SET LOCAL statement_timeout})
+         */
+        public Builder statementTimeout(Duration statementTimeout) {
+            this.statementTimeout = requireTimeout("statementTimeout", statementTimeout, DEFAULT_STATEMENT_TIMEOUT);
+            return this;
+        }
+
+        private static Duration requireTimeout(String setting, Duration value, Duration defaultValue) {
+            Objects.requireNonNull(value, setting);
+            if (!value.isZero() && (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(LONGEST_TIMEOUT) > 0)) {
+                throw new IllegalArgumentException(setting + " " + value + " makes no sense; use 1ms.." + LONGEST_TIMEOUT
+                        + ", or Duration.ZERO for no limit (default " + defaultValue + ")");
+            }
+            return value;
         }
 
         /** @return the store; it opens no connection until first used */

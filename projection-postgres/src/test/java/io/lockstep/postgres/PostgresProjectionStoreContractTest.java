@@ -3,24 +3,19 @@ package io.lockstep.postgres;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.ProjectionStore;
 import io.lockstep.projection.ProjectionStoreContract;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The PostgreSQL store keeps the {@link ProjectionStore} contract. */
 class PostgresProjectionStoreContractTest extends ProjectionStoreContract<PostgresTransaction> {
 
-    private static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
     private static PostgresProjectionStore store;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
+    static void createStore() {
         store = PostgresProjectionStore.builder(db.dataSource()).build();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Override

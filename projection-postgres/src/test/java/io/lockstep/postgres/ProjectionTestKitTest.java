@@ -1,12 +1,14 @@
 package io.lockstep.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lockstep.postgres.eventlog.EventTypes;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.postgres.testkit.ProjectionTestKit;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.TransientStoreException;
 import java.util.Map;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
@@ -59,5 +61,20 @@ class ProjectionTestKitTest {
                 .containsExactly(Map.of("id", "a", "cents", 150L), Map.of("id", "b", "cents", 7L));
         assertThat(kit.whenReplayed().checkpoint()).isEqualTo(3);
         assertThat(kit.rows("SELECT cents FROM balances WHERE id = ?", "a")).containsExactly(Map.of("cents", 150L));
+    }
+
+    @Test
+    void aStoreThatKeepsFailingFailsWhenProjectedWithItsErrorInsteadOfHanging() {
+        // given: a projection writing to a table nobody created, which is no event's fault
+        EventTypes types = EventTypes.builder().register("Opened", Opened.class).build();
+        Projection<PostgresTransaction> missing = Projection.<PostgresTransaction>builder("kit-missing")
+                .on(Opened.class, (e, env, tx) -> tx.dsl().execute("INSERT INTO no_such_table VALUES (?)", e.id()))
+                .build();
+        ProjectionTestKit kit = ProjectionTestKit.of(db.dataSource(), types, missing);
+        kit.given("c", new Opened("c", 1));
+
+        // when / then
+        assertThatThrownBy(kit::whenProjected).isInstanceOf(TransientStoreException.class)
+                .hasMessageContaining("STALLED").hasMessageContaining("42P01").hasMessageContaining("no_such_table");
     }
 }

@@ -20,7 +20,7 @@ public sealed interface ManagementCommand {
     record Pause(Target target) implements ManagementCommand {
     }
 
-    /** Resume a paused projection. */
+    /** Resume a paused projection; retry a FAILED one from its checkpoint (once the cause is fixed). */
     record Resume(Target target) implements ManagementCommand {
     }
 

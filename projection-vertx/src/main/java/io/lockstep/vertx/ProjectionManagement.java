@@ -111,7 +111,8 @@ public final class ProjectionManagement {
 
     /**
      * An HTTP handler answering the health of every registered projection: 200 with {@code {"status": "UP"}}
-     * or {@code "DEGRADED"} (and the problems), 503 with {@code "DOWN"} when a projection FAILED.
+     * or {@code "DEGRADED"} (and the problems), 503 with {@code "DOWN"} when a projection FAILED or has been
+     * STALLED for the health's stall bound (see {@link ProjectionHealth}).
      */
     public Handler<HttpServerRequest> healthHandler(ProjectionHealth health) {
         Objects.requireNonNull(health, "health");

@@ -28,10 +28,15 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code lockstep.projection.events} (counter): events committed;</li>
  *   <li>{@code lockstep.projection.batch.duration} (timer): read to commit;</li>
  *   <li>{@code lockstep.projection.batch.size} (summary): events per batch;</li>
- *   <li>{@code lockstep.projection.failures} (counter, tag {@code kind}: transient, handler, conflict, poison);</li>
+ *   <li>{@code lockstep.projection.failures} (counter, tag {@code kind}: transient (the environment's: the
+ *       runner is STALLED), handler, conflict, poison);</li>
  *   <li>{@code lockstep.projection.lag.events}, {@code lockstep.projection.lag.seconds},
- *       {@code lockstep.projection.checkpoint} (gauges);</li>
- *   <li>{@code lockstep.projection.state} (gauge, one per state, 1 for the current one).</li>
+ *       {@code lockstep.projection.checkpoint}, {@code lockstep.projection.head} (gauges; head and lag stay
+ *       current while the runner is blocked, stalled, paused or FAILED);</li>
+ *   <li>{@code lockstep.projection.stalled.seconds} (gauge): how long the projection has been STALLED, 0 when
+ *       it is not;</li>
+ *   <li>{@code lockstep.projection.state} (gauge, one per state, 1 for the current one: STARTING,
+ *       CATCHING_UP, LIVE, PAUSED, STALLED, FAILED, STOPPED).</li>
  * </ul>
  * Thread-safe.
  */
@@ -81,11 +86,21 @@ public final class ProjectionMetrics implements ProjectionListener {
                 .register(registry);
         Gauge.builder("lockstep.projection.checkpoint", runners, rs -> max(rs, s -> s.checkpoint())).tags(tags)
                 .register(registry);
+        Gauge.builder("lockstep.projection.head", runners, rs -> max(rs, s -> s.headPosition())).tags(tags)
+                .description("newest position in the event source").register(registry);
+        Gauge.builder("lockstep.projection.stalled.seconds", runners, rs -> max(rs, ProjectionMetrics::stalledSeconds))
+                .tags(tags).description("how long the projection has been retrying a failure of its store or source")
+                .baseUnit("seconds").register(registry);
         for (ProjectionState state : ProjectionState.values()) {
             Gauge.builder("lockstep.projection.state", runners,
                             rs -> rs.stream().filter(r -> r.status().state() == state).count())
                     .tags(tags.and("state", state.name())).description("runners in this state").register(registry);
         }
+    }
+
+    private static double stalledSeconds(ProjectionStatus status) {
+        return status.stall().map(stall -> Duration.between(stall.since(), java.time.Instant.now()).toMillis() / 1000.0)
+                .orElse(0.0);
     }
 
     private static double max(List<ProjectionRunner> runners,

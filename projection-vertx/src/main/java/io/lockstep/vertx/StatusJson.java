@@ -2,9 +2,15 @@ package io.lockstep.vertx;
 
 import io.lockstep.projection.ProjectionError;
 import io.lockstep.projection.ProjectionStatus;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** Renders a {@link ProjectionStatus} as the JSON the management API answers with. */
+/**
+ * Renders a {@link ProjectionStatus} as the JSON the management API answers with: the figures, plus
+ * {@code stall} ({@code since}, {@code attempts}, {@code nextAttempt}) while STALLED, {@code busySince} while a
+ * step is in flight, {@code lastError} while a failure is being dealt with and {@code errorHistory} (newest
+ * first; each with {@code since} and {@code resolvedAt}) for the failures recovered from.
+ */
 final class StatusJson {
 
     private StatusJson() {
@@ -23,7 +29,17 @@ final class StatusJson {
                 .put("eventsPerSecond", status.eventsPerSecond())
                 .put("eventsProcessed", status.eventsProcessed());
         status.lastError().ifPresent(error -> json.put("lastError", error(error)));
-        return json;
+        status.stall().ifPresent(stall -> json.put("stall", new JsonObject()
+                .put("since", stall.since().toString())
+                .put("attempts", stall.attempts())
+                .put("nextAttempt", stall.nextAttempt().toString())));
+        status.busySince().ifPresent(since -> json.put("busySince", since.toString()));
+        JsonArray history = new JsonArray();
+        for (ProjectionStatus.ResolvedError resolved : status.errorHistory()) {
+            history.add(error(resolved.error()).put("since", resolved.since().toString())
+                    .put("resolvedAt", resolved.resolvedAt().toString()));
+        }
+        return json.put("errorHistory", history);
     }
 
     private static JsonObject error(ProjectionError error) {

@@ -17,6 +17,7 @@ class ReadmeExampleTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"src/main/java/io/lockstep/example/accounts/readmodel/AccountsProjection.java",
             "src/main/java/io/lockstep/example/accounts/ProjectionsOnVertx.java",
+            "src/main/java/io/lockstep/example/accounts/redis/TopBalances.java",
             "src/test/java/io/lockstep/example/accounts/ReadmeSnippets.java",
             "../example-quickstart/src/main/java/com/example/quickstart/OrderTotals.java",
             "../example-quickstart/src/main/java/com/example/quickstart/QuickstartApp.java"})

@@ -34,6 +34,10 @@ import org.jooq.impl.DSL;
  */
 public final class ProjectionTestKit {
 
+    /** How long {@link #whenProjected()} retries a failing store before it gives up, in seconds. */
+    public static final int PATIENCE_SECONDS = 5;
+    private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(PATIENCE_SECONDS);
+
     private final DataSource dataSource;
     private final PostgresEventLog log;
     private final ProjectionRunner runner;
@@ -64,13 +68,15 @@ public final class ProjectionTestKit {
     }
 
     /**
-     * When: sequences everything appended so far and projects it.
+     * When: sequences everything appended so far and projects it. A store that keeps failing in a way that is
+     * not an event's (a missing read-model table, a missing grant) fails this call after {@value #PATIENCE_SECONDS}
+     * s with its error, instead of retrying for ever as a running projection would.
      *
      * @return the projection's status afterwards (checkpoint at the head unless a poison event stopped it)
      */
     public ProjectionStatus whenProjected() throws InterruptedException {
         log.sequence();
-        runner.catchUp();
+        runner.catchUp(PATIENCE);
         return runner.status();
     }
 

@@ -10,6 +10,9 @@ import java.sql.Statement;
 import java.util.Locale;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A fresh PostgreSQL database for one test class, on the server {@link TestServer} resolves:
@@ -17,26 +20,23 @@ import javax.sql.DataSource;
  * embedded PostgreSQL 17. The database is created empty, migrated with Lockstep's own Flyway scripts,
  * and dropped by {@link #close()}.
  *
+ * <p>As a JUnit extension it lives as long as its test class: created before the class's {@code @BeforeAll}
+ * methods, dropped after its {@code @AfterAll} methods.
+ *
  * <pre>{@code
- * static TestDatabase db;
- * @BeforeAll static void createDatabase() { db = TestDatabase.create(); }
- * @AfterAll static void dropDatabase() { db.close(); }
+ * @RegisterExtension
+ * static final TestDatabase db = TestDatabase.perClass();
  * }</pre>
  */
-public final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
-    private final String name;
-    private final String jdbcUrl;
-    private final HikariDataSource dataSource;
+    private final int poolSize;
+    private String name;
+    private String jdbcUrl;
+    private HikariDataSource dataSource;
 
-    private TestDatabase(String name, String jdbcUrl, int poolSize) {
-        this.name = name;
-        this.jdbcUrl = jdbcUrl;
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setMaximumPoolSize(poolSize);
-        config.setPoolName("test-" + name);
-        this.dataSource = new HikariDataSource(config);
+    private TestDatabase(int poolSize) {
+        this.poolSize = poolSize;
     }
 
     /** Creates and migrates a new database with a pool of 8 connections. */
@@ -46,13 +46,43 @@ public final class TestDatabase implements AutoCloseable {
 
     /** Creates and migrates a new database with a pool of {@code poolSize} connections. */
     public static TestDatabase create(int poolSize) {
+        TestDatabase database = new TestDatabase(poolSize);
+        database.open();
+        return database;
+    }
+
+    /** @return a database with a pool of 8 connections for {@code @RegisterExtension} on a static field */
+    public static TestDatabase perClass() {
+        return perClass(8);
+    }
+
+    /** @return a database with a pool of {@code poolSize} connections for {@code @RegisterExtension} */
+    public static TestDatabase perClass(int poolSize) {
+        return new TestDatabase(poolSize);
+    }
+
+    private void open() {
         TestServer server = TestServer.get();
-        String name = "lockstep_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
+        name = "lockstep_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
                 .toLowerCase(Locale.ROOT);
         server.execute("CREATE DATABASE " + name);
-        TestDatabase database = new TestDatabase(name, server.jdbcUrl(name), poolSize);
-        LockstepMigrations.migrate(database.dataSource());
-        return database;
+        jdbcUrl = server.jdbcUrl(name);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("test-" + name);
+        dataSource = new HikariDataSource(config);
+        LockstepMigrations.migrate(dataSource);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        open();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     /** @return the database's name */
@@ -67,6 +97,10 @@ public final class TestDatabase implements AutoCloseable {
 
     /** @return the pooled data source of this database */
     public DataSource dataSource() {
+        if (dataSource == null) {
+            throw new IllegalStateException("test database " + name + " is not open: register TestDatabase.perClass()"
+                    + " on a static field with @RegisterExtension, or use TestDatabase.create()");
+        }
         return dataSource;
     }
 
@@ -131,15 +165,32 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /** @return the single text value {@code sql} selects */
+    public String queryString(String sql) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             var rows = statement.executeQuery(sql)) {
+            if (!rows.next()) {
+                throw new IllegalStateException("no row for: " + sql);
+            }
+            return rows.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("test SQL failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Opens an unpooled connection (for tests that hold locks or kill sessions). */
     public Connection openConnection() throws SQLException {
         return DriverManager.getConnection(jdbcUrl);
     }
 
-    /** Closes the pool and drops the database. */
+    /** Closes the pool and drops the database; does nothing when it was never created or is closed. */
     @Override
     public void close() {
+        if (dataSource == null) {
+            return;
+        }
         dataSource.close();
+        dataSource = null;
         TestServer.get().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
     }
 }

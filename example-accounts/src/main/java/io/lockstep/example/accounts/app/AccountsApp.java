@@ -5,6 +5,7 @@ import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.http.AccountsApi;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
+import io.lockstep.example.accounts.redis.TopBalances;
 import io.lockstep.postgres.PostgresProjectionStore;
 import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.projection.CheckpointStore;
@@ -20,6 +21,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -60,9 +62,10 @@ public final class AccountsApp implements AutoCloseable {
     private final AccountCommands commands;
     private final ReadModels readModels;
     private final CheckpointStore readCheckpoints;
+    private final TopBalances topBalances;
     private HttpServer server;
 
-    private AccountsApp(Pools pools, Duration positionWait) {
+    private AccountsApp(Pools pools, Duration positionWait, TopBalances.Settings redis) {
         this.vertx = Vertx.vertx();
         this.log = PostgresEventLog.builder(pools.commands(), AccountEventTypes.registry()).build();
         // The runner's reads of the log, on the projection's pool; the sequencer runs with the write side.
@@ -73,6 +76,7 @@ public final class AccountsApp implements AutoCloseable {
         this.store = PostgresProjectionStore.builder(pools.projection()).build();
         this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, projectionLog).listener(metrics)
                 .build();
+        this.topBalances = redis == null ? null : TopBalances.create(redis, projectionLog, metrics);
         this.management = ProjectionManagement.create(vertx);
         this.commands = new AccountCommands(log, pools.commands(), COMMAND_ATTEMPTS, positionWait);
         FunctionCounter.builder("accounts.command.conflicts", commands, AccountCommands::conflicts)
@@ -88,11 +92,21 @@ public final class AccountsApp implements AutoCloseable {
      * @param positionWait how long commands wait for their event's position (zero: do not wait)
      */
     public static AccountsApp start(Pools pools, Duration positionWait) {
-        AccountsApp app = new AccountsApp(pools, positionWait);
+        return start(pools, positionWait, null);
+    }
+
+    /**
+     * Starts the application with the optional Redis read model ({@link TopBalances}) when {@code redis} is
+     * not null.
+     */
+    public static AccountsApp start(Pools pools, Duration positionWait, TopBalances.Settings redis) {
+        AccountsApp app = new AccountsApp(pools, positionWait, redis);
         try {
             app.log.start();
             app.projectionLog.start();
-            await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management, List.of(app.runner)),
+            List<ProjectionRunner> runners = app.topBalances == null ? List.of(app.runner)
+                    : List.of(app.runner, app.topBalances.runner());
+            await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management, runners),
                     new DeploymentOptions()));
             app.cleanUpKeys();
             app.vertx.setPeriodic(KEY_CLEANUP_EVERY.toMillis(), timer -> app.cleanUpKeys());
@@ -114,8 +128,12 @@ public final class AccountsApp implements AutoCloseable {
         AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, readCheckpoints, management,
                 ProjectionHealth.withDefaults(), registry);
         try {
+            Router router = api.router();
+            if (topBalances != null) {
+                topBalances.mount(router);
+            }
             server = await(vertx.createHttpServer().invalidRequestHandler(api::invalidRequest)
-                    .requestHandler(api.router()).listen(port, host));
+                    .requestHandler(router).listen(port, host));
         } catch (RuntimeException e) {
             throw new IllegalStateException("could not listen on " + host + ":" + port + " (" + e.getMessage()
                     + "); pass another --port (0 picks a free one) or --host", e);
@@ -170,6 +188,9 @@ public final class AccountsApp implements AutoCloseable {
             await(vertx.close());
         } finally {
             runner.close();
+            if (topBalances != null) {
+                topBalances.close();
+            }
             projectionLog.close();
             log.close();
         }

@@ -3,6 +3,7 @@ package io.lockstep.example.accounts.cli;
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
 import io.lockstep.example.accounts.app.Pools;
+import io.lockstep.example.accounts.redis.TopBalances;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,6 +27,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "The address to bind; 0.0.0.0 serves other machines too (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
 
+    @Option(names = "--redis-url", defaultValue = "${env:LOCKSTEP_REDIS_URL}",
+            description = "A Redis for the optional top-balances read model (GET /top-balances), e.g."
+                    + " redis://127.0.0.1:6379/0 (default: $LOCKSTEP_REDIS_URL; when unset, no Redis read model)")
+    String redisUrl;
+
     @Spec
     CommandSpec spec;
 
@@ -38,7 +44,9 @@ final class ServeCommand implements Callable<Integer> {
         Resources resources = new Resources();
         try {
             Database db = resources.add(database.open());
-            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, Pools.Sizes.SERVE), AccountsApp.POSITION_WAIT));
+            TopBalances.Settings redis = redisUrl == null || redisUrl.isBlank() ? null : TopBalances.Settings.of(redisUrl);
+            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, Pools.Sizes.SERVE),
+                    AccountsApp.POSITION_WAIT, redis));
             int bound = app.listen(host, port);
             System.out.printf("listening on http://localhost:%d%n", bound);
             System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);

@@ -19,8 +19,9 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code status}: every projection's stored checkpoint against the log's head, and the sequencer. What is
- * stored: PAUSED, CAUGHT_UP or BEHIND. A runner's own state (LIVE, RETRYING, FAILED with its error) lives in
- * the process running it: {@code GET /projections} on {@code serve}.
+ * stored: PAUSED, CAUGHT_UP or BEHIND. A runner's own state (LIVE, STALLED with its error and next attempt,
+ * FAILED with its error) lives in the process running it: {@code GET /projections} on {@code serve}. The lag
+ * counts events: the log's positions start at 1, so a checkpoint of -1 lags {@code head} events.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Prints every projection's checkpoint, lag and state, and the sequencer's backlog.")
@@ -48,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
                 StoredCheckpoint stored = store.readCheckpoint(CheckpointKey.of(name));
                 String state = stored.paused() ? "PAUSED" : stored.position() >= head ? "CAUGHT_UP" : "BEHIND";
                 out.printf("%-16s %7d %-10s %,12d %,12d %,12d%n", name, stored.version(), state, stored.position(), head,
-                        Math.max(0, head - stored.position()));
+                        Math.max(0, head - Math.max(0, stored.position())));
             }
             PostgresEventLog.SequencerStatus sequencer = log.sequencerStatus();
             out.printf("%nsequencer: last tick %s, %,d committed events waiting for a position%n",
