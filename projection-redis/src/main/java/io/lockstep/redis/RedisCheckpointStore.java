@@ -72,7 +72,8 @@ final class RedisCheckpointStore implements CheckpointStore {
 
     @Override
     public CheckpointStore forTenant(String tenantId) {
-        return new RedisCheckpointStore(connections, keys, clock, Arguments.requireName(tenantId, "tenantId"));
+        return new RedisCheckpointStore(connections, keys, clock,
+                Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
     }
 
     /** Reads the whole checkpoint hash of {@code key}, telling {@code epochs} the epoch read with it. */
