@@ -25,7 +25,7 @@ public record PoolSpec(String name, int size, Duration connectionTimeout, Option
         if (size < 1 || size > 200) {
             throw new IllegalArgumentException("pool " + name + ": size " + size + " makes no sense; use 1..200");
         }
-        if (connectionTimeout.compareTo(Duration.ofMillis(250)) < 0) {
+        if (Objects.requireNonNull(connectionTimeout, "connectionTimeout").compareTo(Duration.ofMillis(250)) < 0) {
             throw new IllegalArgumentException("pool " + name + ": connectionTimeout " + connectionTimeout
                     + " is below HikariCP's minimum of 250 ms");
         }

@@ -51,6 +51,11 @@ class DatabaseOutageTest {
             assertUnavailable(http, "GET", "/owners/ola", null, "read model");
             assertUnavailable(http, "GET", "/accounts/down-1?minPosition=" + created.longAt("position"), null, "read model");
 
+            // and the projection shows the outage (the library's status and health)
+            await("health turns DOWN, the projection STALLED").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> http.get("/health").status() == 503
+                            && http.get("/projections").body().contains("\"STALLED\""));
+
             // when: it is back on the same port and data
             server = start(port);
 
@@ -59,6 +64,8 @@ class DatabaseOutageTest {
                     .until(() -> http.post("/accounts/down-1/deposits", "{\"amount\": 5}").status() == 200);
             Response read = http.get("/accounts/down-1?minPosition=" + created.longAt("position"));
             assertThat(read.status()).isEqualTo(200);
+            await("health is UP again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> http.get("/health").status() == 200);
         } finally {
             server.close();
         }

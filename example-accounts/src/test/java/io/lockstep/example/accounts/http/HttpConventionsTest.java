@@ -73,6 +73,17 @@ class HttpConventionsTest {
     }
 
     @Test
+    void pauseAndResumeAnswerTheStateAfterTheCommand() throws Exception {
+        Response paused = running.http.post("/projections/accounts/pause", "");
+        Response resumed = running.http.post("/projections/accounts/resume", "");
+
+        assertThat(paused.status()).isEqualTo(200);
+        assertThat(paused.json().get("statuses").get(0).get("state").asText()).isEqualTo("PAUSED");
+        assertThat(resumed.status()).isEqualTo(200);
+        assertThat(resumed.json().get("statuses").get(0).get("state").asText()).isNotEqualTo("PAUSED");
+    }
+
+    @Test
     void answersAnUnknownPathWith404Json() throws Exception {
         Response response = running.http.send("PUT", "/nowhere", "{}");
 
