@@ -50,41 +50,46 @@ class EmbeddedServerOwnershipTest {
     void theNextServeTakesOverTheServerOfAKilledOneWhileSimulateIsConnectedAndStopsItOnExit() throws Exception {
         // given: serve owns the embedded server, simulate is connected to it
         int serverPort;
-        try (AppProcess first = serve("owner-first");
-             AppProcess simulate = AppProcess.start("owner-simulate", List.of(), "simulate", "--data-dir",
-                     dataDir.toString(), "--accounts", "50", "--commands", "100000000", "--concurrency", "2")) {
+        try (AppProcess first = serve("owner-first")) {
+            // simulate starts only once serve listens, so serve has started the server: started together, either
+            // could start it first and the other would be the guest
             first.awaitListening();
-            serverPort = embeddedServerPort();
-            await("simulate connects and appends").atMost(AppProcess.PATIENCE).pollInterval(Duration.ofMillis(100))
-                    .until(() -> !simulate.isAlive() || events(serverPort) > 100);
-            assertThat(simulate.stdout()).as(simulate.output())
-                    .contains("database: the embedded PostgreSQL another process runs on " + dataDir);
+            try (AppProcess simulate = AppProcess.start("owner-simulate", List.of(), "simulate", "--data-dir",
+                    dataDir.toString(), "--accounts", "50", "--commands", "100000000", "--concurrency", "2")) {
+                serverPort = embeddedServerPort();
+                await("simulate connects and appends").atMost(AppProcess.PATIENCE)
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> !simulate.isAlive() || events(serverPort) > 100);
+                assertThat(simulate.stdout()).as(simulate.output())
+                        .contains("database: the embedded PostgreSQL another process runs on " + dataDir);
 
-            // when: serve is killed, and serve is started again while simulate still appends
-            first.kill();
-            assertThat(accepts(serverPort)).as("the killed owner's server still runs").isTrue();
-            long before = events(serverPort);
-            try (AppProcess second = serve("owner-second")) {
-                Http http = new Http(second.awaitListening());
+                // when: serve is killed, and serve is started again while simulate still appends
+                first.kill();
+                assertThat(accepts(serverPort)).as("the killed owner's server still runs").isTrue();
+                long before = events(serverPort);
+                try (AppProcess second = serve("owner-second")) {
+                    Http http = new Http(second.awaitListening());
 
-                // then: it took the server over, serves, and races simulate's runner without a word in the log
-                assertThat(second.stdout()).as(second.output()).contains("taken over from a process that was killed",
-                        "then the embedded database stops");
-                assertThat(embeddedServerPort()).isEqualTo(serverPort);
-                assertThat(http.post("/accounts", "{\"owner\": \"ann\", \"initialDeposit\": 5}").status()).isEqualTo(201);
-                assertThat(events(serverPort)).as("simulate kept appending").isGreaterThan(before);
-                await("serve counts conflicts with simulate's runner").atMost(AppProcess.PATIENCE)
-                        .pollInterval(Duration.ofMillis(200)).until(() -> conflicts(http) > 0);
-                assertThat(second.output() + simulate.output()).as("conflicts between runners are not logged")
-                        .doesNotContain("another runner");
+                    // then: it took the server over, serves, and races simulate's runner without a word in the log
+                    assertThat(second.stdout()).as(second.output())
+                            .contains("taken over from a process that was killed", "then the embedded database stops");
+                    assertThat(embeddedServerPort()).isEqualTo(serverPort);
+                    assertThat(http.post("/accounts", "{\"owner\": \"ann\", \"initialDeposit\": 5}").status())
+                            .isEqualTo(201);
+                    assertThat(events(serverPort)).as("simulate kept appending").isGreaterThan(before);
+                    await("serve counts conflicts with simulate's runner").atMost(AppProcess.PATIENCE)
+                            .pollInterval(Duration.ofMillis(200)).until(() -> conflicts(http) > 0);
+                    assertThat(second.output() + simulate.output()).as("conflicts between runners are not logged")
+                            .doesNotContain("another runner");
 
-                // when: stopped
-                assertThat(second.terminate()).as(second.output()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
+                    // when: stopped
+                    assertThat(second.terminate()).as(second.output()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
+                }
+
+                // then: the server stopped with it, guest or not
+                assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
+                assertThat(accepts(serverPort)).as("the embedded server's port after serve stopped").isFalse();
             }
-
-            // then: the server stopped with it, guest or not
-            assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
-            assertThat(accepts(serverPort)).as("the embedded server's port after serve stopped").isFalse();
         }
     }
 

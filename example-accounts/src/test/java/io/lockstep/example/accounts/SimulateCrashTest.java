@@ -90,8 +90,11 @@ class SimulateCrashTest {
             // then: the read models are the fold of the log, every column
             LogFold fold = LogFold.of(db.dataSource());
             assertThat(fold.violations()).as("account stream rules").isEmpty();
-            assertThat(fold.eventTypes()).as("events in the log by type").containsOnlyKeys("AccountCreated",
-                    "FundsDeposited", "FundsWithdrawn", "AccountClosed");
+            // a close is rare (the simulation closes an account about once in 4,000 commands): it may not occur
+            assertThat(fold.eventTypes()).as("events in the log by type")
+                    .containsKeys("AccountCreated", "FundsDeposited", "FundsWithdrawn")
+                    .satisfies(types -> assertThat(types.keySet()).isSubsetOf("AccountCreated", "FundsDeposited",
+                            "FundsWithdrawn", "AccountClosed"));
             assertThat(fold.accounts()).as("accounts opened by the three runs").hasSizeGreaterThan(2 * ACCOUNTS);
             assertThat(LogFold.differences(fold.accounts(), LogFold.accountBalance(db.dataSource())))
                     .as("account_balance rows that differ from the fold of the log").isEmpty();
