@@ -53,6 +53,7 @@ public final class ProjectionNode implements ProjectionHost {
     private final Map<String, Declared> declared;
     private final LeaseKeeper keeper;
     private final PartitionHandover handover;
+    private final ProjectedPosition projected;
 
     /** A projection this node runs partitions of, and how to build their runners. */
     record Declared(PartitionSet<PostgresTransaction> set, Consumer<ProjectionRunner.Builder<PostgresTransaction>> options) {
@@ -66,6 +67,7 @@ public final class ProjectionNode implements ProjectionHost {
                 LeaseSql.forSchema(store.schema()), nodeId, builder.lease);
         this.declared = Map.copyOf(builder.declared);
         this.handover = new PartitionHandover(store);
+        this.projected = new ProjectedPosition(store, source, handover);
         this.keeper = new LeaseKeeper(leases, handover, declared, this::fencedRunner, builder.heartbeat);
     }
 
@@ -133,6 +135,21 @@ public final class ProjectionNode implements ProjectionHost {
                     stored.position(), head, stored.paused(), keeper.localStatus(d.set().key(p))));
         }
         return result;
+    }
+
+    /**
+     * How far {@code projection} has got as a whole, whichever nodes run its partitions: every event at or before
+     * the returned position has been applied, in every partition. A partition's checkpoint moves with its own
+     * events only, so this is not the smallest checkpoint: it is the log's head when every partition has caught
+     * up, else the position before the first event some partition has still to apply. A client that got position
+     * {@code p} from an append reads its own write once this is at least {@code p}. Reads the database (one
+     * checkpoint and at most a few index reads of the log per partition); it may lag a batch committing
+     * meanwhile, never lead. Works before {@link #start()} too.
+     *
+     * @throws IllegalArgumentException for a projection this node does not declare
+     */
+    public long projectedThrough(String projection) {
+        return projected.of(declaredOrFail(projection).set());
     }
 
     /** @return the names of the projections this node declares */

@@ -220,6 +220,53 @@ class PartitionedProjectionTest {
     }
 
     @Test
+    void projectedThroughIsTheHeadOnceEveryPartitionCaughtUpAndStopsBeforeTheFirstEventAPartitionOwes() {
+        // given: 4 partitions, nothing applied yet
+        PartitionWorkload.seed(db, 200, 3_000);
+        log.start();
+        ProjectionNode node = node("solo", 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> log.headPosition() == 3_000);
+        long head = log.headPosition();
+        assertThat(node.projectedThrough(PartitionWorkload.PROJECTION)).isZero();
+
+        // when: the node catches up
+        node.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> node.projectedThrough(PartitionWorkload.PROJECTION) == head);
+
+        // then: the head, although the partitions whose streams are quiet keep checkpoints behind it
+        assertThat(db.queryLong("SELECT min(position) FROM lockstep.checkpoints WHERE projection LIKE 'applied[%'"))
+                .isLessThan(head);
+        assertThat(appliedCount()).isEqualTo(3_000);
+
+        // when: paused, one more event for partition 2 and then one for partition 1
+        node.pause(PartitionWorkload.PROJECTION);
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.runners().stream()
+                .allMatch(r -> r.status().state() == io.lockstep.projection.ProjectionState.PAUSED));
+        log.append(streamOf(new Partition(2, 4)), ExpectedVersion.any(), List.of(new Tick(1)));
+        log.append(streamOf(new Partition(1, 4)), ExpectedVersion.any(), List.of(new Tick(1)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> log.headPosition() == head + 2);
+
+        // then: it stops before partition 2's event, which is not applied
+        assertThat(node.projectedThrough(PartitionWorkload.PROJECTION)).isEqualTo(head);
+
+        // when: resumed, then: the new head
+        node.resume(PartitionWorkload.PROJECTION);
+        await().atMost(Duration.ofSeconds(10)).until(() -> node.projectedThrough(PartitionWorkload.PROJECTION)
+                == head + 2);
+        assertThat(appliedCount()).isEqualTo(3_002);
+        assertThatThrownBy(() -> node.projectedThrough("nope")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nope");
+    }
+
+    static String streamOf(Partition partition) {
+        for (int i = 0; ; i++) {
+            if (partition.containsStream("quiet-" + i)) {
+                return "quiet-" + i;
+            }
+        }
+    }
+
+    @Test
     void replaySetsEveryPartitionBackInOneTransaction() throws Exception {
         // given: all events applied, then paused (so nothing moves after the replay)
         PartitionWorkload.seed(db, 200, 5_000);
