@@ -29,7 +29,10 @@ import org.junit.jupiter.api.Test;
  * {@code owner_summary} must equal the fold of the log computed here. A batch lost in a crash leaves rows
  * behind the log; a batch applied twice (read-model writes committed without their checkpoint) counts
  * movements twice. A kill rarely lands in the instant between two separate commits, so a {@link CommitWatch}
- * also checks, all along, that no snapshot shows the read models and the checkpoint apart.
+ * also checks, all along, that no snapshot shows the read models and the checkpoint apart. The processes run the
+ * projection in 1 partition, so that one checkpoint covers every row and the watch can compare them, with a 5 s
+ * lease, so that each run takes the partition over from the killed one within about 6 s (partitions over
+ * processes: {@link TwoServeProcessesTest}).
  */
 class SimulateCrashTest {
 
@@ -75,7 +78,7 @@ class SimulateCrashTest {
 
         // when: the application restarts and catches up
         try (AppProcess serve = AppProcess.start("crash-serve", List.of(), "serve", "--port", "0",
-                "--jdbc-url", db.jdbcUrl())) {
+                "--jdbc-url", db.jdbcUrl(), "--partitions", "1", "--lease", "5s")) {
             Http http = new Http(serve.awaitListening());
             long started = System.nanoTime();
             await("the projection reaches the end of the log, every committed event sequenced").atMost(PATIENCE)
@@ -123,7 +126,8 @@ class SimulateCrashTest {
     private Kill simulateAndKill(String label, long checkpointTarget) {
         long started = System.nanoTime();
         try (AppProcess simulate = AppProcess.start(label, List.of(), "simulate", "--jdbc-url", db.jdbcUrl(),
-                "--accounts", String.valueOf(ACCOUNTS), "--commands", "200000", "--concurrency", "8")) {
+                "--accounts", String.valueOf(ACCOUNTS), "--commands", "200000", "--concurrency", "8",
+                "--partitions", "1", "--lease", "5s")) {
             await(label + " projects past position " + checkpointTarget).atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> watch.sample() && (checkpoint() > checkpointTarget || !simulate.isAlive()));

@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -84,11 +85,13 @@ class SmokeTest {
             Response account = http.get("/accounts/" + accountId);
             assertThat(account.status()).as("GET /accounts/%s: %s", accountId, account.body()).isEqualTo(200);
             assertThat(account.longAt("balance")).isEqualTo(1000);
-            await("the restarted projection loads its checkpoint").atMost(AppProcess.PATIENCE)
-                    .until(() -> projection(http).get("state").asText().equals("LIVE"));
-            JsonNode projection = projection(http);
-            assertThat(projection.get("checkpoint").asLong()).isEqualTo(position);
-            assertThat(projection.get("eventsProcessed").asLong()).as("events processed again").isZero();
+            await("the restarted projection's partitions load their checkpoints").atMost(AppProcess.PATIENCE)
+                    .until(() -> runners(http).size() == 4
+                            && runners(http).stream().allMatch(r -> r.get("state").asText().equals("LIVE")));
+            assertThat(runners(http)).extracting(r -> r.get("checkpoint").asLong()).contains(position)
+                    .allMatch(checkpoint -> checkpoint <= position);
+            assertThat(runners(http)).as("events processed again")
+                    .allMatch(r -> r.get("eventsProcessed").asLong() == 0);
             serverPort = embeddedServerPort();
             assertThat(second.terminate()).as("exit code after SIGTERM:%n%s", second.output()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
             assertThat(second.stderr()).as("the application stopped before its database")
@@ -108,10 +111,13 @@ class SmokeTest {
         }
     }
 
-    private static JsonNode projection(Http http) throws Exception {
+    /** @return the runners of the projection's partitions, all in this one process */
+    private static List<JsonNode> runners(Http http) throws Exception {
         Response response = http.get("/projections");
         assertThat(response.status()).as("GET /projections: %s", response.body()).isEqualTo(200);
-        return response.json().get("projections").get(0);
+        List<JsonNode> runners = new ArrayList<>();
+        response.json().get("projections").forEach(runners::add);
+        return runners;
     }
 
     /** @return the port the embedded server listens on: the fourth line of its {@code postmaster.pid} */

@@ -7,9 +7,8 @@ import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
 import io.lockstep.example.accounts.redis.TopBalances;
 import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.postgres.ProjectionNode;
 import io.lockstep.postgres.eventlog.PostgresEventLog;
-import io.lockstep.projection.CheckpointStore;
-import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
 import io.lockstep.vertx.ProjectionMetrics;
@@ -30,13 +29,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running application: the event log (with its sequencer), the {@code accounts} projection in a
- * {@link ProjectionVerticle}, the write side, the read side, metrics and, on request, the HTTP API. Start it
- * with {@link #start}, stop it with {@link #close()} (which waits for the projection's batch in flight).
+ * The running application: the event log (with its sequencer), the {@code accounts} projection, the write side,
+ * the read side, metrics and, on request, the HTTP API. Start it with {@link #start}, stop it with
+ * {@link #close()} (which waits for the projection's batches in flight).
+ *
+ * <p>The projection is partitioned ({@link NodeSettings}) and runs on a {@link ProjectionNode} deployed with
+ * {@link ProjectionVerticle#forHost}: every process started on the same database is a node, and the live nodes
+ * share the partitions through leases in PostgreSQL (a node that stops hands its partitions over at once; one
+ * killed loses them when its lease expires).
  *
  * <p>Each part works on its own pool ({@link Pools}): the write side and the sequencer on the commands
- * pool, the runner (its own view of the log, listening for the sequencer's notifications) and the store on
- * the projection pool, the read side on the reads pool. Every {@link #KEY_CLEANUP_EVERY} it removes
+ * pool, the node (its runners' view of the log, listening for the sequencer's notifications, its leases) and the
+ * store on the projection pool, the read side on the reads pool (also when it asks how far the projection got). Every {@link #KEY_CLEANUP_EVERY} it removes
  * idempotency keys older than {@link AccountCommands#KEY_RETENTION}.
  */
 public final class AccountsApp implements AutoCloseable {
@@ -56,16 +60,18 @@ public final class AccountsApp implements AutoCloseable {
     private final PostgresEventLog log;
     private final PostgresEventLog projectionLog;
     private final PostgresProjectionStore store;
-    private final ProjectionRunner runner;
+    private final ProjectionNode node;
+    /** The same projection seen from the reads pool, never started: how far it got, for reads. */
+    private final ProjectionNode readView;
     private final ProjectionManagement management;
     private final PrometheusMeterRegistry registry;
     private final AccountCommands commands;
     private final ReadModels readModels;
-    private final CheckpointStore readCheckpoints;
+    private final PostgresEventLog readLog;
     private final TopBalances topBalances;
     private HttpServer server;
 
-    private AccountsApp(Pools pools, Duration positionWait, TopBalances.Settings redis) {
+    private AccountsApp(Pools pools, Duration positionWait, TopBalances.Settings redis, NodeSettings settings) {
         this.vertx = Vertx.vertx();
         this.log = PostgresEventLog.builder(pools.commands(), AccountEventTypes.registry()).build();
         // The runner's reads of the log, on the projection's pool; the sequencer runs with the write side.
@@ -74,7 +80,9 @@ public final class AccountsApp implements AutoCloseable {
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProjectionMetrics metrics = new ProjectionMetrics(registry);
         this.store = PostgresProjectionStore.builder(pools.projection()).build();
-        this.runner = ProjectionRunner.builder(AccountsProjection.create(), store, projectionLog).listener(metrics)
+        this.node = ProjectionNode.builder(pools.projection(), store, projectionLog).nodeId(settings.nodeId())
+                .lease(settings.lease()).heartbeat(settings.heartbeat())
+                .projection(AccountsProjection.create(), settings.partitions(), runner -> runner.listener(metrics))
                 .build();
         this.topBalances = redis == null ? null : TopBalances.create(redis, projectionLog, metrics);
         this.management = ProjectionManagement.create(vertx);
@@ -83,7 +91,10 @@ public final class AccountsApp implements AutoCloseable {
                 .description("appends that lost a race on their account's version and were decided again")
                 .register(registry);
         this.readModels = new ReadModels(pools.reads());
-        this.readCheckpoints = PostgresProjectionStore.builder(pools.reads()).build().checkpoints();
+        this.readLog = PostgresEventLog.builder(pools.reads(), AccountEventTypes.registry()).runSequencer(false)
+                .build();
+        this.readView = ProjectionNode.builder(pools.reads(), PostgresProjectionStore.builder(pools.reads()).build(),
+                readLog).nodeId(settings.nodeId()).projection(AccountsProjection.create(), settings.partitions()).build();
     }
 
     /**
@@ -100,14 +111,24 @@ public final class AccountsApp implements AutoCloseable {
      * not null.
      */
     public static AccountsApp start(Pools pools, Duration positionWait, TopBalances.Settings redis) {
-        AccountsApp app = new AccountsApp(pools, positionWait, redis);
+        return start(pools, positionWait, redis, NodeSettings.defaults());
+    }
+
+    /**
+     * Starts the application as node {@code settings.nodeId()} of the processes on this database, with the
+     * optional Redis read model when {@code redis} is not null.
+     */
+    public static AccountsApp start(Pools pools, Duration positionWait, TopBalances.Settings redis,
+                                    NodeSettings settings) {
+        AccountsApp app = new AccountsApp(pools, positionWait, redis, settings);
         try {
             app.log.start();
             app.projectionLog.start();
-            List<ProjectionRunner> runners = app.topBalances == null ? List.of(app.runner)
-                    : List.of(app.runner, app.topBalances.runner());
-            await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management, runners),
-                    new DeploymentOptions()));
+            await(app.vertx.deployVerticle(ProjectionVerticle.forHost(app.management, app.node)));
+            if (app.topBalances != null) {
+                await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management,
+                        List.of(app.topBalances.runner())), new DeploymentOptions()));
+            }
             app.cleanUpKeys();
             app.vertx.setPeriodic(KEY_CLEANUP_EVERY.toMillis(), timer -> app.cleanUpKeys());
             return app;
@@ -125,7 +146,7 @@ public final class AccountsApp implements AutoCloseable {
      * @return the bound port
      */
     public int listen(String host, int port) {
-        AccountsApi api = new AccountsApi(vertx, commands, readModels, runner, readCheckpoints, management,
+        AccountsApi api = new AccountsApi(vertx, commands, readModels, this::projectedThrough, management,
                 ProjectionHealth.withDefaults(), registry);
         try {
             Router router = api.router();
@@ -151,9 +172,18 @@ public final class AccountsApp implements AutoCloseable {
         return readModels;
     }
 
-    /** @return the {@code accounts} projection's runner (started) */
-    public ProjectionRunner runner() {
-        return runner;
+    /** @return this process's node of the {@code accounts} projection (started): its partitions, status, operations */
+    public ProjectionNode node() {
+        return node;
+    }
+
+    /**
+     * @return the position up to which the {@code accounts} projection has applied every event, in every
+     *         partition, whichever process runs it ({@link ProjectionNode#projectedThrough}); read on the reads
+     *         pool. Blocking: not on an event loop.
+     */
+    public long projectedThrough() {
+        return readView.projectedThrough(AccountsProjection.NAME);
     }
 
     /** @return the event log (started, with its sequencer) */
@@ -187,11 +217,12 @@ public final class AccountsApp implements AutoCloseable {
             }
             await(vertx.close());
         } finally {
-            runner.close();
+            node.close();
             if (topBalances != null) {
                 topBalances.close();
             }
             projectionLog.close();
+            readLog.close();
             log.close();
         }
     }

@@ -20,7 +20,7 @@ import javax.sql.DataSource;
  *
  * @param reads      the read side
  * @param commands   the write side
- * @param projection the projection runner and the store it commits to
+ * @param projection the projection's node (its runners, leases) and the store it commits to
  */
 public record Pools(DataSource reads, DataSource commands, DataSource projection) {
 
@@ -39,8 +39,16 @@ public record Pools(DataSource reads, DataSource commands, DataSource projection
 
     /** How many connections each pool holds. */
     public record Sizes(int reads, int commands, int projection) {
-        /** {@code serve}'s: 8 for reads, 16 for commands, 4 for the projection. */
-        public static final Sizes SERVE = new Sizes(8, 16, 4);
+        /**
+         * {@code serve}'s with the default partitions: 8 for reads, 16 for commands, 7 for the projection (see
+         * {@link NodeSettings#projectionConnections()}).
+         */
+        public static final Sizes SERVE = serve(NodeSettings.defaults());
+
+        /** @return {@code serve}'s sizes for {@code settings}: 8 for reads, 16 for commands, the projection's */
+        public static Sizes serve(NodeSettings settings) {
+            return new Sizes(8, 16, settings.projectionConnections());
+        }
     }
 
     /** Opens the three pools on {@code database} (closed with it). */

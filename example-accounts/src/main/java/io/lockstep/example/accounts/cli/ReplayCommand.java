@@ -2,18 +2,24 @@ package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.Database;
 import io.lockstep.example.accounts.app.PoolSpec;
+import io.lockstep.example.accounts.app.NodeSettings;
 import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.postgres.PostgresProjectionStore;
+import io.lockstep.postgres.ProjectionNode;
 import io.lockstep.postgres.eventlog.PostgresEventLog;
+import io.lockstep.projection.PartitionStatus;
+import io.lockstep.projection.ProjectionListener;
 import io.lockstep.projection.ProjectionRunner;
-import io.lockstep.projection.StoredCheckpoint;
+import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.ProjectionStatus;
+import java.time.Duration;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,11 +29,11 @@ import picocli.CommandLine.Spec;
 import javax.sql.DataSource;
 
 /**
- * {@code replay <projection>}: clears the projection's tables and sets its checkpoint to -1 in one
- * transaction, then projects the whole log again, with progress, and exits when the stored checkpoint has
- * caught up with the log. Safe while {@code serve} runs on the same database: the checkpoint guard lets one
- * runner commit each batch, so the rebuild is shared between this process and the others; progress and the
- * summary follow the stored checkpoint, whoever committed it.
+ * {@code replay <projection>}: clears the projection's tables and sets every partition's checkpoint to -1 in one
+ * transaction, then projects the whole log again, with progress, and exits when every partition has caught up
+ * with the log. It joins the processes on the database as a node of its own: alone it runs every partition;
+ * beside {@code serve} processes they share the rebuild (partitions are spread over the live nodes, and handed
+ * back when this one exits). Progress and the summary follow the database, whoever committed.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Rebuilds a projection from position -1 and exits when it has caught up.")
@@ -38,6 +44,9 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Mixin
     DatabaseOptions database;
+
+    @Mixin
+    NodeOptions node;
 
     @Parameters(paramLabel = "<projection>", description = "The projection to replay: ${COMPLETION-CANDIDATES}",
             completionCandidates = Projections.class)
@@ -58,63 +67,76 @@ final class ReplayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "unknown projection '" + projection + "'; this application runs "
                     + String.join(", ", StatusCommand.PROJECTIONS));
         }
+        NodeSettings settings = node.settings();
         try (Resources resources = new Resources()) {
             Database db = resources.add(database.open());
-            DataSource pool = db.pool(new PoolSpec("replay", 4, Pools.PROJECTION_CONNECTION_TIMEOUT, Optional.empty(),
-                    Optional.empty()));
+            DataSource pool = db.pool(new PoolSpec("replay", settings.projectionConnections(),
+                    Pools.PROJECTION_CONNECTION_TIMEOUT, Optional.empty(), Optional.empty()));
             PostgresEventLog log = resources.add(PostgresEventLog.builder(pool, AccountEventTypes.registry()).build());
             PostgresProjectionStore store = PostgresProjectionStore.builder(pool).build();
-            ProjectionRunner runner = resources.add(ProjectionRunner.builder(AccountsProjection.create(), store, log)
+            LongAdder appliedHere = new LongAdder();
+            ProjectionListener counting = new ProjectionListener() {
+                @Override
+                public void batchCommitted(ProjectionStatus status, int events, Duration duration) {
+                    appliedHere.add(events);
+                }
+            };
+            ProjectionNode replaying = resources.add(ProjectionNode.builder(pool, store, log)
+                    .nodeId(settings.nodeId())
+                    .projection(AccountsProjection.create(), settings.partitions(), runner -> runner.listener(counting))
                     .build());
+            refuseIfPaused(replaying);
             log.start();
-            if (store.readCheckpoint(runner.key()).paused()) {
-                throw new IllegalStateException("projection " + projection + " is paused, so a replay would empty its"
-                        + " tables and not rebuild them; resume it first (POST /projections/" + projection
-                        + "/resume), then replay. Nothing was changed");
-            }
+            replaying.start();
+            refuseIfPaused(replaying); // a re-partitioning at start carries a pause over
             long started = System.nanoTime();
-            runner.replay();
-            rebuild(runner, store, log.headPosition());
-            report(runner, store, log, (System.nanoTime() - started) / 1e9);
+            appliedHere.reset(); // count the rebuild only
+            replaying.replay(projection);
+            long head = log.headPosition();
+            rebuild(replaying, head);
+            report(replaying, log, appliedHere.sum(), (System.nanoTime() - started) / 1e9);
         }
         return 0;
     }
 
-    /**
-     * Projects on this process's runner until it finds nothing more to project (other runners may commit
-     * batches meanwhile), with progress following the stored checkpoint towards {@code head}.
-     */
-    private void rebuild(ProjectionRunner runner, PostgresProjectionStore store, long head) throws InterruptedException {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread catchingUp = Thread.ofVirtual().name("replay-" + projection).start(() -> {
-            try {
-                runner.catchUp();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        Progress progress = new Progress(out, "replaying " + projection, "events", Progress.isTerminal());
-        while (!catchingUp.join(Progress.BAR_EVERY)) {
-            progress.update(Math.max(0, store.readCheckpoint(runner.key()).position()), head);
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("replay of " + projection + " stopped: " + failure.get().getMessage(),
-                    failure.get());
-        }
-        StoredCheckpoint stored = store.readCheckpoint(runner.key());
-        progress.finish(Math.max(0, stored.position()), Math.max(stored.position(), head));
-        if (stored.paused()) {
-            throw new IllegalStateException("projection " + projection + " was paused during the replay, at position "
-                    + stored.position() + " of " + head + "; resume it (POST /projections/" + projection
-                    + "/resume) and the runner of serve finishes the rebuild");
+    private void refuseIfPaused(ProjectionNode replaying) {
+        if (replaying.status(projection).stream().anyMatch(PartitionStatus::paused)) {
+            throw new IllegalStateException("projection " + projection + " is paused, so a replay would empty its"
+                    + " tables and not rebuild them; resume it first (POST /projections/" + projection
+                    + "/resume), then replay. Nothing was changed");
         }
     }
 
-    /** Prints what the log holds and what was rebuilt, by this process and by other runners. */
-    private void report(ProjectionRunner runner, PostgresProjectionStore store, PostgresEventLog log, double seconds) {
-        long checkpoint = store.readCheckpoint(runner.key()).position();
+    /**
+     * Waits until every partition has projected up to {@code head} (this node runs its share; other nodes theirs),
+     * with progress.
+     */
+    private void rebuild(ProjectionNode replaying, long head) throws InterruptedException {
+        Progress progress = new Progress(out, "replaying " + projection, "events", Progress.isTerminal());
+        long projected;
+        while ((projected = replaying.projectedThrough(projection)) < head) {
+            for (ProjectionRunner runner : replaying.runners()) {
+                ProjectionStatus status = runner.status();
+                if (status.state() == ProjectionState.FAILED) {
+                    throw new IllegalStateException("replay of " + projection + " stopped: " + status.name()
+                            + " failed: " + status.lastError().map(Object::toString).orElse("?"));
+                }
+            }
+            if (replaying.status(projection).stream().anyMatch(PartitionStatus::paused)) {
+                throw new IllegalStateException("projection " + projection + " was paused during the replay, at"
+                        + " position " + projected + " of " + head + "; resume it (POST /projections/" + projection
+                        + "/resume) and the nodes of serve finish the rebuild");
+            }
+            progress.update(Math.max(0, projected), head);
+            Thread.sleep(Progress.BAR_EVERY.toMillis());
+        }
+        progress.finish(Math.max(0, projected), Math.max(projected, head));
+    }
+
+    /** Prints what the log holds and what was rebuilt, by this process and by other nodes. */
+    private void report(ProjectionNode replaying, PostgresEventLog log, long here, double seconds) {
+        long checkpoint = replaying.projectedThrough(projection);
         long rebuilt = Math.max(0, checkpoint); // positions are dense from 1
-        long here = runner.status().eventsProcessed();
         long head = log.headPosition();
         long waiting = log.sequencerStatus().backlog();
         out.printf(Locale.ROOT, "replayed %s: the log holds %,d events (head position %,d)%s; rebuilt from %,d of them"

@@ -2,7 +2,9 @@ package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.NodeSettings;
 import io.lockstep.example.accounts.app.Pools;
+import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.redis.TopBalances;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,6 +21,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     DatabaseOptions database;
+
+    @Mixin
+    NodeOptions node;
 
     @Option(names = "--port", defaultValue = "8080", description = "The HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
@@ -41,14 +46,17 @@ final class ServeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--port " + port + " is not a port; use 0..65535"
                     + " (0 picks a free one; default 8080)");
         }
+        NodeSettings settings = node.settings();
         Resources resources = new Resources();
         try {
             Database db = resources.add(database.open());
             TopBalances.Settings redis = redisUrl == null || redisUrl.isBlank() ? null : TopBalances.Settings.of(redisUrl);
-            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, Pools.Sizes.SERVE),
-                    AccountsApp.POSITION_WAIT, redis));
+            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, Pools.Sizes.serve(settings)),
+                    AccountsApp.POSITION_WAIT, redis, settings));
             int bound = app.listen(host, port);
             System.out.printf("listening on http://localhost:%d%n", bound);
+            System.out.printf("node %s: the %s projection's %d partitions are shared with the other processes"
+                    + " serving this database%n", settings.nodeId(), AccountsProjection.NAME, settings.partitions());
             System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
             System.out.printf("      curl -s localhost:%d/projections%n", bound);
             System.out.println("Ctrl-C stops it: the projection finishes its batch in flight"

@@ -2,12 +2,17 @@ package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
+import io.lockstep.example.accounts.app.NodeSettings;
 import io.lockstep.example.accounts.app.Pools;
+import io.lockstep.example.accounts.readmodel.AccountsProjection;
+import io.lockstep.projection.PartitionStatus;
+import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.example.accounts.app.Simulation;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,6 +36,9 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Mixin
     DatabaseOptions database;
+
+    @Mixin
+    NodeOptions node;
 
     @Option(names = "--accounts", defaultValue = "100", description = "Accounts to open, 1..100000 (default: ${DEFAULT-VALUE})")
     int accounts;
@@ -64,10 +72,11 @@ final class SimulateCommand implements Callable<Integer> {
         }
         check("--commands", commands, 0, 100_000_000, 10_000);
         check("--concurrency", concurrency, 1, 256, 8);
+        NodeSettings settings = node.settings();
         try (Resources resources = new Resources()) {
             Database db = resources.add(database.open());
-            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, new Pools.Sizes(2, concurrency + 4, 4)),
-                    Duration.ZERO));
+            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, new Pools.Sizes(2, concurrency + 4,
+                    settings.projectionConnections())), Duration.ZERO, null, settings));
             Simulation simulation = new Simulation(app.commands(),
                     new Simulation.Plan(accounts, commands, concurrency, seed));
             AtomicReference<Object> outcome = new AtomicReference<>();
@@ -91,30 +100,40 @@ final class SimulateCommand implements Callable<Integer> {
                     simulation.done(), result.seconds(), simulation.done() / Math.max(result.seconds(), 1e-3),
                     result.appended(), result.refused());
 
-            // Every appended event gets a position, then the projection reaches it.
+            // Every appended event gets a position, then every partition of the projection reaches it (this
+            // process runs some; other processes on the database may run the others).
             Progress projecting = new Progress(out, "projecting", "events", Progress.isTerminal());
             long head = app.log().headPosition();
-            while (app.runner().status().checkpoint() < head || app.log().sequencerStatus().backlog() > 0) {
-                ProjectionStatus status = app.runner().status();
-                if (status.state() == ProjectionState.FAILED) {
-                    throw new IllegalStateException("projection " + status.name() + " failed: "
-                            + status.lastError().map(Object::toString).orElse("?"));
-                }
-                if (status.state() == ProjectionState.PAUSED) {
-                    throw new IllegalStateException("the simulation is stored, but projection " + status.name()
-                            + " is paused at " + status.checkpoint() + "; resume it (POST /projections/"
-                            + status.name() + "/resume) to project the rest");
-                }
-                projecting.update(Math.max(0, status.checkpoint()), head);
+            long projected;
+            while ((projected = app.projectedThrough()) < head || app.log().sequencerStatus().backlog() > 0) {
+                refuseToWaitForever(app, projected);
+                projecting.update(Math.max(0, projected), head);
                 Thread.sleep(Progress.BAR_EVERY.toMillis());
                 head = app.log().headPosition();
             }
             projecting.finish(head, head);
-            ProjectionStatus status = app.runner().status();
-            out.printf("projection %s: %s, checkpoint %d = head %d%n", status.name(), status.state(),
-                    status.checkpoint(), head);
+            out.printf("projection %s: %d partitions, every event projected up to %d = head %d%n",
+                    AccountsProjection.NAME, settings.partitions(), projected, head);
         }
         return 0;
+    }
+
+    /** Fails when waiting would never end: a partition run here FAILED, or a partition is paused. */
+    private static void refuseToWaitForever(AccountsApp app, long projected) {
+        for (ProjectionRunner runner : app.node().runners()) {
+            ProjectionStatus status = runner.status();
+            if (status.state() == ProjectionState.FAILED) {
+                throw new IllegalStateException("projection " + status.name() + " failed: "
+                        + status.lastError().map(Object::toString).orElse("?"));
+            }
+        }
+        List<PartitionStatus> paused = app.node().status(AccountsProjection.NAME).stream()
+                .filter(PartitionStatus::paused).toList();
+        if (!paused.isEmpty()) {
+            throw new IllegalStateException("the simulation is stored, but projection " + AccountsProjection.NAME
+                    + " is paused (" + paused.size() + " of its partitions) at " + projected + "; resume it (POST"
+                    + " /projections/" + AccountsProjection.NAME + "/resume) to project the rest");
+        }
     }
 
     private void check(String option, long value, long min, long max, long fallback) {

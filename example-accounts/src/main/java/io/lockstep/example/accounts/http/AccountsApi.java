@@ -7,8 +7,6 @@ import io.lockstep.example.accounts.domain.AccountCommands;
 import io.lockstep.example.accounts.domain.AccountCommands.Outcome;
 import io.lockstep.example.accounts.domain.IdempotencyKey;
 import io.lockstep.example.accounts.readmodel.ReadModels;
-import io.lockstep.projection.CheckpointStore;
-import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -64,6 +63,7 @@ public final class AccountsApi {
     private final AccountCommands commands;
     private final ReadModels readModels;
     private final CheckpointWait checkpointWait;
+    private final LongSupplier projectedThrough;
     private final Handler<HttpServerRequest> management;
     private final Handler<HttpServerRequest> health;
     private final PrometheusMeterRegistry registry;
@@ -71,19 +71,19 @@ public final class AccountsApi {
     private final WorkerExecutor commandWorkers;
 
     /**
-     * @param runner      the projection the reads are served from (its checkpoint answers {@code ?minPosition})
-     * @param checkpoints where that projection's checkpoint is stored, read on the reads' pool
+     * @param projectedThrough how far the projection the reads are served from got, in every partition (answers
+     *                         {@code ?minPosition}); blocking, called on the reads' workers
      */
-    public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, ProjectionRunner runner,
-                       CheckpointStore checkpoints, ProjectionManagement management, ProjectionHealth health,
-                       PrometheusMeterRegistry registry) {
+    public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, LongSupplier projectedThrough,
+                       ProjectionManagement management, ProjectionHealth health, PrometheusMeterRegistry registry) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.commands = Objects.requireNonNull(commands, "commands");
         this.readModels = Objects.requireNonNull(readModels, "readModels");
         this.readWorkers = vertx.createSharedWorkerExecutor("accounts-reads", READ_WORKERS);
         this.commandWorkers = vertx.createSharedWorkerExecutor("accounts-commands", COMMAND_WORKERS);
-        this.checkpointWait = new CheckpointWait(vertx, readWorkers, Objects.requireNonNull(runner, "runner"),
-                Objects.requireNonNull(checkpoints, "checkpoints"), CheckpointWait.DEFAULT_TIMEOUT);
+        this.projectedThrough = projectedThrough;
+        this.checkpointWait = new CheckpointWait(vertx, readWorkers,
+                Objects.requireNonNull(projectedThrough, "projectedThrough"), CheckpointWait.DEFAULT_TIMEOUT);
         this.management = management.httpHandler("/projections");
         this.health = management.healthHandler(health);
         this.registry = registry;
@@ -179,14 +179,21 @@ public final class AccountsApi {
     }
 
     private void read(RoutingContext ctx, Callable<Optional<?>> query, String what) {
-        minPosition(ctx).compose(ignored -> blocking(readWorkers, query)).onSuccess(row -> {
-            if (row.isPresent()) {
-                respond(ctx, 200, row.get());
+        minPosition(ctx).compose(ignored -> blocking(readWorkers, () -> {
+            Optional<?> row = query.call();
+            return new Found(row, row.isPresent() ? -1 : projectedThrough.getAsLong());
+        })).onSuccess(found -> {
+            if (found.row().isPresent()) {
+                respond(ctx, 200, found.row().get());
             } else {
                 fail(ctx, new ApiError(404, null, what + " is not in the read model (the projection is at position "
-                        + checkpointWait.checkpoint() + ")"));
+                        + found.projectedThrough() + ")"));
             }
         }).onFailure(ctx::fail);
+    }
+
+    /** A read's row, or how far the projection had got when it was not there. */
+    private record Found(Optional<?> row, long projectedThrough) {
     }
 
     private Future<Void> minPosition(RoutingContext ctx) {

@@ -19,7 +19,9 @@ import org.jooq.impl.DSL;
  * The {@code accounts} projection: keeps {@code account_balance} (one row per account) and
  * {@code owner_summary} (one row per owner) in step with the log. It folds each batch in memory
  * ({@link BatchChanges}) and writes every touched row once, through the jOOQ classes generated from the
- * Flyway script, in the batch's transaction with the checkpoint. Same-shaped statements follow each other,
+ * Flyway script, in the batch's transaction with the checkpoint. It runs in partitions: an account's row is
+ * written by its stream's partition only; an owner's row by every partition that holds one of the owner's
+ * accounts, in owner order (no deadlocks), adding deltas and keeping the newest position. Same-shaped statements follow each other,
  * so they travel as JDBC batches. The block between the "README example" markers is quoted verbatim in
  * README.md.
  */
@@ -91,8 +93,10 @@ public final class AccountsProjection {
                 .onConflict(OWNER_SUMMARY.OWNER).doUpdate()
                 .set(OWNER_SUMMARY.OPEN_ACCOUNTS, OWNER_SUMMARY.OPEN_ACCOUNTS.plus(owner.openAccountsDelta))
                 .set(OWNER_SUMMARY.TOTAL_BALANCE, OWNER_SUMMARY.TOTAL_BALANCE.plus(owner.balanceDelta))
-                .set(OWNER_SUMMARY.LAST_POSITION, owner.lastPosition)
-                .set(OWNER_SUMMARY.LAST_UPDATED_AT, utc(owner.lastUpdatedAt))
+                // Partitions commit in any order: keep the newest event's position and time.
+                .set(OWNER_SUMMARY.LAST_POSITION, DSL.greatest(OWNER_SUMMARY.LAST_POSITION, DSL.val(owner.lastPosition)))
+                .set(OWNER_SUMMARY.LAST_UPDATED_AT, DSL.when(OWNER_SUMMARY.LAST_POSITION.lt(owner.lastPosition),
+                        DSL.val(utc(owner.lastUpdatedAt))).otherwise(OWNER_SUMMARY.LAST_UPDATED_AT))
                 .execute();
     }
 

@@ -12,14 +12,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * A batch of account events folded in memory into one change per touched account and one per touched
  * owner, so the projection writes each row once per batch instead of twice per event. Pure: no database;
- * the owners of accounts opened in earlier batches come from {@code ownerOf}. Changes come out in the order
- * their row was first touched, so the statements are the same for the same batch.
+ * the owners of accounts opened in earlier batches come from {@code ownerOf}. Account changes come out in the
+ * order their row was first touched; owner changes in the order of the owner's name, because partitions of the
+ * projection update one owner's row concurrently (an owner's accounts are streams of different partitions):
+ * every batch locking owner rows in the same order, no two can wait for each other in a cycle, so they never
+ * deadlock (a batch waits for the other's commit instead). Account rows need no order: each account's events
+ * belong to one partition.
  */
 final class BatchChanges {
 
@@ -56,7 +61,7 @@ final class BatchChanges {
     }
 
     private final Map<String, AccountChange> accounts = new LinkedHashMap<>();
-    private final Map<String, OwnerChange> owners = new LinkedHashMap<>();
+    private final Map<String, OwnerChange> owners = new TreeMap<>(); // sorted: see the class comment
 
     private BatchChanges() {
     }

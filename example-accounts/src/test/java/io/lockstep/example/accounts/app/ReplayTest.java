@@ -32,7 +32,7 @@ class ReplayTest {
                         .accountId();
                 app.commands().close(closing);
                 await().atMost(Duration.ofSeconds(60)).until(() -> app.log().sequencerStatus().backlog() == 0
-                        && app.runner().status().checkpoint() == app.log().headPosition());
+                        && app.projectedThrough() == app.log().headPosition());
                 liveAccounts = app.readModels().accounts();
                 liveOwners = app.readModels().owners();
             }

@@ -7,6 +7,7 @@ import io.lockstep.example.accounts.AccountsApplication;
 import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
 import io.lockstep.example.accounts.app.Pools;
+import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -124,7 +125,7 @@ class CommandLineTest {
                  AccountsApp app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 6, 4)), Duration.ZERO)) {
                 app.commands().open(Optional.of("kept"), "ada", 100);
                 await().atMost(Duration.ofSeconds(30)).until(() -> app.readModels().account("kept").isPresent());
-                app.runner().pause();
+                app.node().pause(AccountsProjection.NAME);
             }
 
             // when
@@ -134,7 +135,8 @@ class CommandLineTest {
             assertThat(run.exit()).isEqualTo(1);
             assertThat(run.err()).contains("is paused", "resume it first", "Nothing was changed");
             assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE account_id = 'kept'")).isOne();
-            assertThat(db.queryLong("SELECT position FROM lockstep.checkpoints WHERE projection = 'accounts'")).isOne();
+            assertThat(db.queryLong("SELECT max(position) FROM lockstep.checkpoints WHERE projection LIKE 'accounts[%'"))
+                    .isOne();
         }
     }
 }

@@ -118,7 +118,9 @@ class AccountsApiTest {
         void servesManagementMetricsAndHealth() throws Exception {
             Response projections = get("/projections");
             assertThat(projections.status()).isEqualTo(200);
-            assertThat(projections.json().get("projections").get(0).get("name").asText()).isEqualTo("accounts");
+            assertThat(projections.json().get("projections").get(0).get("name").asText()).startsWith("accounts[");
+            assertThat(projections.json().get("partitioned").get(0).get("projection").asText()).isEqualTo("accounts");
+            assertThat(projections.json().get("partitioned").get(0).get("partitions")).hasSize(4);
             assertThat(get("/health").status()).isEqualTo(200);
             Response metrics = get("/metrics");
             assertThat(metrics.status()).isEqualTo(200);

@@ -62,6 +62,23 @@ class BatchChangesTest {
     }
 
     @Test
+    void ownersComeOutInNameOrderSoThatPartitionsLockTheirRowsInOneOrder() {
+        // given: owners first touched in another order than their names'
+        List<Envelope> batch = List.of(
+                at(1, new AccountCreated("c-1", "carol", 1)),
+                at(2, new AccountCreated("a-1", "ada", 1)),
+                at(3, new AccountCreated("b-1", "bob", 1)),
+                at(4, new AccountCreated("a-2", "ada", 1)));
+
+        // when
+        BatchChanges changes = BatchChanges.fold(batch, ids -> Map.of());
+
+        // then
+        assertThat(changes.owners()).extracting(o -> o.owner).containsExactly("ada", "bob", "carol");
+        assertThat(changes.accounts()).extracting(a -> a.accountId).containsExactly("c-1", "a-1", "b-1", "a-2");
+    }
+
+    @Test
     void anEventForAnAccountNeverOpenedIsAnError() {
         assertThatThrownBy(() -> BatchChanges.fold(List.of(at(3, new FundsDeposited("ghost", 1))), ids -> Map.of()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("position 3").hasMessageContaining("ghost");
