@@ -23,9 +23,9 @@ import picocli.CommandLine.Mixin;
  * {@code status}: every projection as a whole and each of its partitions, against the log's head, and the
  * sequencer. The projection's line says how far it got as a whole (every event up to that position projected, in
  * every partition) and its stored state: PAUSED, CAUGHT_UP or BEHIND. Each partition's line shows the node
- * holding its lease ({@code -} when none does: no process runs it), its stored checkpoint, and its lag bound (the
- * log's events after its checkpoint; a partition's checkpoint moves with its own events only, so a quiet
- * partition shows other partitions' events too). A runner's own state (LIVE, STALLED with its error, FAILED)
+ * holding its lease ({@code -} when none does: no process runs it), its stored checkpoint, and its lag bound,
+ * {@code <= n} (the log's events after its checkpoint; a partition's checkpoint moves with its own events only, so
+ * a quiet partition counts other partitions' events too). A runner's own state (LIVE, STALLED with its error, FAILED)
  * lives in the process running it: {@code GET /projections} on {@code serve}. The log's positions start at 1, so
  * a checkpoint of -1 lags {@code head} events. Reads only: starts no node.
  */
@@ -85,9 +85,9 @@ final class StatusCommand implements Callable<Integer> {
             return;
         }
         for (PartitionStatus part : parts) {
-            String partState = part.paused() ? "PAUSED" : projected >= head ? "CAUGHT_UP" : "";
-            out.printf("  %-14s %7s %-10s %,12d %12s %,12d  %s%n", part.partition().checkpointName(name), "",
-                    partState, part.checkpoint(), "", lag(part.head(), part.checkpoint()), part.owner().orElse("-"));
+            out.printf("  %-14s %7s %-10s %,12d %12s %12s  %s%n", part.partition().checkpointName(name), "",
+                    part.paused() ? "PAUSED" : "", part.checkpoint(), "",
+                    String.format("<= %,d", lag(part.head(), part.checkpoint())), part.owner().orElse("-"));
         }
     }
 
