@@ -29,6 +29,13 @@ public interface ProjectionHost extends AutoCloseable {
     /** @return every partition of {@code projection}, whichever node runs it; reads the database */
     List<PartitionStatus> status(String projection);
 
+    /**
+     * @return the position up to which every partition of {@code projection} has applied every event of its own,
+     *         whichever node runs it: the log's head once all have caught up (a partition's checkpoint moves with
+     *         its own events only, so no checkpoint alone says this); reads the database
+     */
+    long projectedThrough(String projection);
+
     /** Pauses every partition of {@code projection}, on every node. */
     void pause(String projection);
 

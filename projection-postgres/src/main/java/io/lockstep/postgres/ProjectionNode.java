@@ -148,6 +148,7 @@ public final class ProjectionNode implements ProjectionHost {
      *
      * @throws IllegalArgumentException for a projection this node does not declare
      */
+    @Override
     public long projectedThrough(String projection) {
         return projected.of(declaredOrFail(projection).set());
     }

@@ -50,7 +50,8 @@ final class HostCommands {
 
     /**
      * @return {@code {"projection", "node", "partitions": [{"partition", "owner", "checkpoint", "lagBound",
-     *         "paused", "local"}], "checkpointMin", "lagBound"}}: every partition, whichever node runs it
+     *         "paused", "local"}], "checkpointMin", "lagBound", "projectedThrough"}}: every partition, whichever node
+     *         runs it, and how far the projection got as a whole
      */
     static JsonObject overview(ProjectionHost host, String projection) {
         List<PartitionStatus> partitions = host.status(projection);
@@ -64,7 +65,8 @@ final class HostCommands {
         }
         return new JsonObject().put("projection", projection).put("node", host.nodeId()).put("partitions", list)
                 .put("checkpointMin", partitions.stream().mapToLong(PartitionStatus::checkpoint).min().orElse(-1))
-                .put("lagBound", partitions.stream().mapToLong(PartitionStatus::lagBound).max().orElse(0));
+                .put("lagBound", partitions.stream().mapToLong(PartitionStatus::lagBound).max().orElse(0))
+                .put("projectedThrough", host.projectedThrough(projection));
     }
 
     /**

@@ -80,6 +80,8 @@ class VertxScaleOutTest {
         JsonObject status = join(one.execute(new ManagementCommand.Status()));
         JsonObject overview = status.getJsonArray("partitioned").getJsonObject(0);
         assertThat(overview.getJsonArray("partitions")).hasSize(4);
+        assertThat(overview.getLong("projectedThrough")).as("every event applied, in every partition")
+                .isEqualTo(4_000L);
         assertThat(status.getJsonArray("projections")).hasSize(2); // this instance's two partition runners
         assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
 

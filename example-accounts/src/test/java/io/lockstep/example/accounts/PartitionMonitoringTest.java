@@ -49,7 +49,8 @@ class PartitionMonitoringTest {
             // then
             Http.Response degraded = http.get("/health");
             assertThat(degraded.status()).as(degraded.body()).isEqualTo(200);
-            assertThat(degraded.body()).contains("DEGRADED", "partition 1/4 of projection 'accounts' has no live owner");
+            assertThat(degraded.body())
+                    .contains("DEGRADED", "partition 1/4 of projection 'accounts' has no live owner");
         }
     }
 }

@@ -74,6 +74,8 @@ class TwoServeProcessesTest {
             // then: the read models are the fold of the log
             await("every partition has projected the whole log").atMost(AppProcess.PATIENCE)
                     .until(() -> Projected.caughtUp(db.dataSource()));
+            assertThat(projections(httpA).get("partitioned").get(0).get("projectedThrough").asLong())
+                    .isEqualTo(db.queryLong("SELECT max(position) FROM lockstep.event_log"));
             LogFold fold = LogFold.of(db.dataSource());
             assertThat(fold.violations()).isEmpty();
             assertThat(fold.accounts()).hasSize(ACCOUNTS);

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each part works on its own pool ({@link Pools}): the write side and the sequencer on the commands
  * pool, the node (its runners' view of the log, listening for the sequencer's notifications, its leases) and the
- * store on the projection pool, the read side on the reads pool (also when it asks how far the projection got). Every {@link #KEY_CLEANUP_EVERY} it removes
- * idempotency keys older than {@link AccountCommands#KEY_RETENTION}.
+ * store on the projection pool, the read side on the reads pool (also when it asks how far the projection got).
+ * Every {@link #KEY_CLEANUP_EVERY} it removes idempotency keys older than {@link AccountCommands#KEY_RETENTION}.
  */
 public final class AccountsApp implements AutoCloseable {
 
@@ -94,7 +94,8 @@ public final class AccountsApp implements AutoCloseable {
         this.readLog = PostgresEventLog.builder(pools.reads(), AccountEventTypes.registry()).runSequencer(false)
                 .build();
         this.readView = ProjectionNode.builder(pools.reads(), PostgresProjectionStore.builder(pools.reads()).build(),
-                readLog).nodeId(settings.nodeId()).projection(AccountsProjection.create(), settings.partitions()).build();
+                readLog).nodeId(settings.nodeId()).projection(AccountsProjection.create(), settings.partitions())
+                .build();
     }
 
     /**

@@ -21,9 +21,9 @@ import org.jooq.impl.DSL;
  * ({@link BatchChanges}) and writes every touched row once, through the jOOQ classes generated from the
  * Flyway script, in the batch's transaction with the checkpoint. It runs in partitions: an account's row is
  * written by its stream's partition only; an owner's row by every partition that holds one of the owner's
- * accounts, in owner order (no deadlocks), adding deltas and keeping the newest position. Same-shaped statements follow each other,
- * so they travel as JDBC batches. The block between the "README example" markers is quoted verbatim in
- * README.md.
+ * accounts, in owner order (no deadlocks), adding deltas and keeping the newest position. Same-shaped
+ * statements follow each other, so they travel as JDBC batches. The block between the "README example" markers
+ * is quoted verbatim in README.md.
  */
 public final class AccountsProjection {
 
@@ -94,7 +94,8 @@ public final class AccountsProjection {
                 .set(OWNER_SUMMARY.OPEN_ACCOUNTS, OWNER_SUMMARY.OPEN_ACCOUNTS.plus(owner.openAccountsDelta))
                 .set(OWNER_SUMMARY.TOTAL_BALANCE, OWNER_SUMMARY.TOTAL_BALANCE.plus(owner.balanceDelta))
                 // Partitions commit in any order: keep the newest event's position and time.
-                .set(OWNER_SUMMARY.LAST_POSITION, DSL.greatest(OWNER_SUMMARY.LAST_POSITION, DSL.val(owner.lastPosition)))
+                .set(OWNER_SUMMARY.LAST_POSITION,
+                        DSL.greatest(OWNER_SUMMARY.LAST_POSITION, DSL.val(owner.lastPosition)))
                 .set(OWNER_SUMMARY.LAST_UPDATED_AT, DSL.when(OWNER_SUMMARY.LAST_POSITION.lt(owner.lastPosition),
                         DSL.val(utc(owner.lastUpdatedAt))).otherwise(OWNER_SUMMARY.LAST_UPDATED_AT))
                 .execute();

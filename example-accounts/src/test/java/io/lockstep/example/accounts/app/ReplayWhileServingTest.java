@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code replay accounts} while {@code serve} runs on the same database: both nodes rebuild (they share the
- * partitions), each batch committed by one of them; replay's summary counts what the log holds and what was rebuilt from the stored
- * checkpoint, and splits the work between itself and the other runner truthfully.
+ * partitions), each batch committed by one of them; replay's summary counts what the log holds and what was
+ * rebuilt, and splits the work between itself and the other node truthfully.
  */
 class ReplayWhileServingTest {
 

@@ -135,7 +135,8 @@ class CommandLineTest {
             assertThat(run.exit()).isEqualTo(1);
             assertThat(run.err()).contains("is paused", "resume it first", "Nothing was changed");
             assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE account_id = 'kept'")).isOne();
-            assertThat(db.queryLong("SELECT max(position) FROM lockstep.checkpoints WHERE projection LIKE 'accounts[%'"))
+            assertThat(db.queryLong(
+                    "SELECT max(position) FROM lockstep.checkpoints WHERE projection LIKE 'accounts[%'"))
                     .isOne();
         }
     }

@@ -27,8 +27,9 @@ public final class Projected {
     public static boolean caughtUp(DataSource dataSource, int partitions) throws Exception {
         try (PostgresEventLog log = PostgresEventLog.builder(dataSource, AccountEventTypes.registry())
                 .runSequencer(false).build()) {
-            ProjectionNode view = ProjectionNode.builder(dataSource, PostgresProjectionStore.builder(dataSource).build(),
-                    log).projection(AccountsProjection.create(), partitions).build();
+            ProjectionNode view = ProjectionNode.builder(dataSource,
+                    PostgresProjectionStore.builder(dataSource).build(), log)
+                    .projection(AccountsProjection.create(), partitions).build();
             long head = log.headPosition();
             return unsequenced(dataSource) == 0 && head > 0 && view.projectedThrough(AccountsProjection.NAME) == head;
         }
@@ -54,7 +55,8 @@ public final class Projected {
      */
     public static double sum(String prometheusText, String metric) {
         return prometheusText.lines()
-                .filter(line -> line.startsWith(metric + "{") && line.contains("projection=\"" + AccountsProjection.NAME))
+                .filter(line -> line.startsWith(metric + "{")
+                        && line.contains("projection=\"" + AccountsProjection.NAME))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
     }
