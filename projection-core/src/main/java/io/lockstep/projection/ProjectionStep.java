@@ -14,7 +14,7 @@ final class ProjectionStep<C> {
 
     private static final long UNKNOWN = Long.MIN_VALUE;
 
-    private final ProjectionRunner.Builder<C> config;
+    private final RunnerSettings<C> settings;
     private final EventSource source;
     private final ProjectionStore<C> store;
     private final CheckpointKey key;
@@ -40,23 +40,24 @@ final class ProjectionStep<C> {
     /** Set by another thread (resume) to make the next step end a FAILED state and retry from the checkpoint. */
     private volatile boolean retry;
 
-    ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
-        this.config = config;
-        this.source = config.source;
-        this.store = config.store;
-        this.key = key;
-        this.version = config.projection.version();
-        this.resettable = config.projection.resettable();
-        this.rebuildStrategy = config.projection.rebuildStrategy();
-        this.batchSize = config.batchSize;
-        this.mode = config.projection.statementMode();
+    ProjectionStep(RunnerSettings<C> settings, StatusTracker status) {
+        this.settings = settings;
+        this.source = settings.source();
+        this.store = settings.store();
+        this.key = settings.key();
+        Projection<C> projection = settings.projection();
+        this.version = projection.version();
+        this.resettable = projection.resettable();
+        this.rebuildStrategy = projection.rebuildStrategy();
+        this.batchSize = settings.batchSize();
+        this.mode = projection.statementMode();
         this.status = status;
-        this.committer = new BatchCommitter<>(config.projection, config.store, key, status);
-        this.classifier = new FailureClassifier(config.retryPolicy, status, config.store);
-        this.isolation = new PoisonIsolation<>(committer, config.projection.failurePolicy(), classifier, status,
-                config.projection.name());
-        this.reader = new BatchReader(config.source, config.batchSize, key);
-        this.aheadOfSource = config.aheadOfSource;
+        this.committer = new BatchCommitter<>(projection, store, key, status);
+        this.classifier = new FailureClassifier(settings.retryPolicy(), status, store);
+        this.isolation = new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status,
+                projection.name());
+        this.reader = new BatchReader(source, batchSize, key);
+        this.aheadOfSource = settings.aheadOfSource();
     }
 
     StepResult step() {
@@ -267,7 +268,7 @@ final class ProjectionStep<C> {
                 tables.create(tx, version);
                 return null;
             });
-            shadow = new ProjectionStep<>(config, building, status);
+            shadow = new ProjectionStep<>(settings.withKey(building), status);
             status.state(ProjectionState.CATCHING_UP);
         }
         StepResult result = shadow.step();
