@@ -250,6 +250,7 @@ final class ProjectionStep<C> {
         }
         shadow = null;
         checkpoint = stored.position();
+        reader.stored(stored.lastEvent());
         return null;
     }
 

@@ -6,6 +6,8 @@ import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.DeadLetter;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.EventIdentity;
 import io.lockstep.projection.ProjectionStore;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StoredCheckpoint;
@@ -195,6 +197,22 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     @Override
     public void advanceCheckpoint(RedisTransaction tx, CheckpointKey key, long expected, long next) {
         ProjectionStore.requireForward(key, expected, next);
+        tx.stage(key, claim(tx, key, expected).withPosition(next));
+    }
+
+    /**
+     * Moves the checkpoint to {@code last}'s position and records {@code last}'s identity in the same hash, so
+     * in the same EXEC: a runner that starts later checks that the event log still holds that event there.
+     */
+    @Override
+    public void advanceCheckpoint(RedisTransaction tx, CheckpointKey key, long expected, Envelope last) {
+        Objects.requireNonNull(last, "last");
+        ProjectionStore.requireForward(key, expected, last.position());
+        tx.stage(key, claim(tx, key, expected).withLastEvent(EventIdentity.of(last)));
+    }
+
+    /** Watches the checkpoint of {@code key} and checks that it is at {@code expected} and not paused. */
+    private static CheckpointHash claim(RedisTransaction tx, CheckpointKey key, long expected) {
         CheckpointHash state = tx.observe(key);
         if (state.paused()) {
             throw state.position() == expected ? CheckpointConflictException.paused(key, expected)
@@ -207,7 +225,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
             throw CheckpointConflictException.concurrentAdvance(key, expected, state.position());
         }
         tx.claim(key, expected);
-        tx.stage(key, state.withPosition(next));
+        return state;
     }
 
     @Override
