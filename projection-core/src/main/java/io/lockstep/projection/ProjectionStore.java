@@ -47,7 +47,7 @@ public interface ProjectionStore<C> {
      * of the batch; what runners call. A store that can, records {@link EventIdentity#of last}'s identity in the
      * same write and returns it as {@link StoredCheckpoint#lastEvent()} (clearing it whenever anything else
      * moves the checkpoint), so a runner that starts later can check that the log still holds that event at
-     * that position. The default records nothing.
+     * that position. The default records nothing; a store that wraps another must pass this call on as it is.
      */
     default void advanceCheckpoint(C tx, CheckpointKey key, long expected, Envelope last) {
         advanceCheckpoint(tx, key, expected, last.position());
