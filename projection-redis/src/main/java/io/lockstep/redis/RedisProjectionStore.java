@@ -58,6 +58,11 @@ import java.util.Objects;
  * store refuses to run batches on a Redis whose policy is {@code allkeys-*} (its runners wait, their status
  * naming the setting, until it is changed).
  *
+ * <p><b>A restored event log.</b> Each batch's EXEC also records the event the checkpoint points at (stream,
+ * stream version, type; see {@link StoredCheckpoint#lastEvent()}), so a runner, even one that just started,
+ * notices an event log restored from an older backup that grew past the checkpoint again with other events,
+ * and stops or rebuilds as its {@code AheadOfSourcePolicy} says instead of skipping them.
+ *
  * <p><b>Pause</b> writes the checkpoint hash, so a batch in flight is refused at EXEC (nothing applied)
  * rather than waited for, as PostgreSQL does; either way no batch commits after {@code pause()} returns.
  */
