@@ -2,6 +2,7 @@ package io.lockstep.projection;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One step of a runner: read the batch after the checkpoint, commit it with the new checkpoint, and
@@ -86,9 +87,9 @@ final class ProjectionStep<C> {
         List<Envelope> batch;
         long from;
         try {
-            StepResult blocked = refreshCheckpoint();
-            if (blocked != null) {
-                return blocked;
+            Optional<StepResult> blocked = refreshCheckpoint();
+            if (blocked.isPresent()) {
+                return blocked.get();
             }
             from = checkpoint;
             BatchReader.Read read = reader.read(from);
@@ -212,25 +213,25 @@ final class ProjectionStep<C> {
      * Reads the stored checkpoint when it is not known: pauses, and reconciles the stored version with the
      * projection's (a higher code version rebuilds once: in place, or side by side).
      *
-     * @return a result that ends the step, or null to go on
+     * @return a result that ends the step, or empty to go on
      */
-    private StepResult refreshCheckpoint() {
+    private Optional<StepResult> refreshCheckpoint() {
         if (checkpoint != UNKNOWN) {
-            return null;
+            return Optional.empty();
         }
         StoredCheckpoint stored = store.readCheckpoint(key);
         status.checkpoint(stored.position());
         if (stored.paused()) {
             status.healthy();
             status.state(ProjectionState.PAUSED);
-            return new StepResult.Paused(stored.position());
+            return Optional.of(new StepResult.Paused(stored.position()));
         }
         if (stored.version() > version) {
-            return fail(status.error(new LockstepException("the read model of " + key + " was built by version "
+            return Optional.of(fail(status.error(new LockstepException("the read model of " + key + " was built by version "
                     + stored.version() + " of the projection, but this code is version " + version
                     + "; deploy version " + stored.version() + " or later" + (resettable
                     ? ", or replay to rebuild it with this one" : " (this version has no reset handler to replay"
-                    + " with)"))));
+                    + " with)")))));
         }
         if (stored.version() == 0) {
             committer.adopt(version); // never recorded: adopt this version without a rebuild
@@ -241,9 +242,9 @@ final class ProjectionStep<C> {
                 return buildSideBySide(stored.version(), sideBySide.tables());
             }
             if (!resettable) {
-                return fail(status.error(new LockstepException("projection " + key + " changed from version "
+                return Optional.of(fail(status.error(new LockstepException("projection " + key + " changed from version "
                         + stored.version() + " to " + version + " and must be rebuilt, but it has no reset handler;"
-                        + " add .onReset(tx -> ...) that clears its tables")));
+                        + " add .onReset(tx -> ...) that clears its tables"))));
             }
             committer.rebuildInPlace(stored.version(), version);
             return refreshCheckpoint();
@@ -251,7 +252,7 @@ final class ProjectionStep<C> {
         shadow = null;
         checkpoint = stored.position();
         reader.stored(stored.lastEvent());
-        return null;
+        return Optional.empty();
     }
 
     /**
@@ -260,7 +261,7 @@ final class ProjectionStep<C> {
      * transaction retires the build's checkpoint, switches the projection's checkpoint and version (unless
      * another runner did) and promotes the new tables.
      */
-    private StepResult buildSideBySide(int fromVersion, RebuildStrategy.VersionedTables<C> tables) {
+    private Optional<StepResult> buildSideBySide(int fromVersion, RebuildStrategy.VersionedTables<C> tables) {
         CheckpointKey building = new CheckpointKey(key.tenantId(), key.projection() + "@v" + version);
         if (shadow == null) {
             committer.inTransaction(tx -> {
@@ -275,7 +276,7 @@ final class ProjectionStep<C> {
             committer.promote(building, fromVersion, version, tables);
         } else if (!(result instanceof StepResult.Paused) || store.readCheckpoint(key).version() != version) {
             // A paused build that was not promoted was paused by an operator: it stays paused.
-            return result;
+            return Optional.of(result);
         }
         // Promoted, here or by another runner that retired the build in the same transaction.
         shadow = null;
@@ -301,15 +302,13 @@ final class ProjectionStep<C> {
         if (Thread.currentThread().isInterrupted()) {
             return new StepResult.Interrupted();
         }
-        StepResult nonPoison = classifier.nonPoison(e);
-        if (nonPoison instanceof StepResult.Conflict) {
-            checkpoint = UNKNOWN;
+        if (classifier.nonPoison(e) instanceof FailureClassifier.Verdict.EndStep(StepResult notTheEvents)) {
+            if (notTheEvents instanceof StepResult.Conflict) {
+                checkpoint = UNKNOWN;
+            }
+            return notTheEvents;
         }
-        if (nonPoison != null) {
-            return nonPoison;
-        }
-        StepResult retry = classifier.handlerFailure(e);
-        if (retry != null) {
+        if (classifier.handlerFailure(e) instanceof FailureClassifier.Verdict.EndStep(StepResult retry)) {
             return retry;
         }
         reader.forget();
