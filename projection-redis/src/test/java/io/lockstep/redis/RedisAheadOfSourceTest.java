@@ -1,6 +1,7 @@
 package io.lockstep.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -12,7 +13,9 @@ import io.lockstep.projection.EventSource;
 import io.lockstep.projection.InMemoryEventSource;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StepResult;
+import io.lockstep.projection.StoredCheckpoint;
 import io.lockstep.redis.testing.BalancesProjection;
 import io.lockstep.redis.testing.Deposit;
 import io.lockstep.redis.testing.TestRedis;
@@ -208,6 +211,39 @@ class RedisAheadOfSourceTest {
         assertThat(reached).isEqualTo(1_199);
         assertThat(connection.sync().get(prefix + "applied")).isEqualTo("1200");
         assertThat(connection.sync().hgetall(prefix + "balances")).isEqualTo(BalancesProjection.fold(source, 1_200));
+    }
+
+    @Test
+    void theEventIsRecordedByTheBatchsExecOrNotAtAll() {
+        // given
+        InMemoryEventSource source = BalancesProjection.events(10, 3, 4);
+        Envelope first = source.read(-1, 1).getFirst();
+        Envelope fifth = source.read(3, 1).getFirst();
+        CheckpointKey key = CheckpointKey.of("balances");
+
+        // when: a batch claims 0 and fails before its EXEC
+        assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            store.advanceCheckpoint(tx, key, -1, first);
+            tx.commands().incr(prefix + "applied");
+            throw new IllegalStateException("handler failed");
+        })).hasMessageContaining("handler failed");
+
+        // then: neither the position nor the event was written
+        assertThat(store.readCheckpoint(key)).isEqualTo(StoredCheckpoint.NONE);
+
+        // when: batches commit
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            store.advanceCheckpoint(tx, key, -1, first);
+            return null;
+        });
+        assertThat(store.readCheckpoint(key).lastEvent()).isEqualTo(EventIdentity.of(first));
+        store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            store.advanceCheckpoint(tx, key, 0, fifth);
+            return null;
+        });
+
+        // then: position and event moved together
+        assertThat(store.readCheckpoint(key)).isEqualTo(new StoredCheckpoint(4, false, 0, EventIdentity.of(fifth)));
     }
 
     @Test
