@@ -14,7 +14,7 @@ final class ProjectionStep<C> {
 
     private static final long UNKNOWN = Long.MIN_VALUE;
 
-    private final ProjectionRunner.Builder<C> config;
+    private final RunnerSettings<C> settings;
     private final EventSource source;
     private final ProjectionStore<C> store;
     private final CheckpointKey key;
@@ -34,29 +34,30 @@ final class ProjectionStep<C> {
     /** What the store held when this step failed: an operator's change to it ends the failure. */
     private StoredCheckpoint failedAt;
     /** The side-by-side build of a new version, while one runs. */
-    private ProjectionStep<C> shadow;
+    private SideBySideBuild<C> build;
     /** Set by other threads (pause, resume) to make the next step read the stored checkpoint again. */
     private volatile boolean reread;
     /** Set by another thread (resume) to make the next step end a FAILED state and retry from the checkpoint. */
     private volatile boolean retry;
 
-    ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
-        this.config = config;
-        this.source = config.source;
-        this.store = config.store;
-        this.key = key;
-        this.version = config.projection.version();
-        this.resettable = config.projection.resettable();
-        this.rebuildStrategy = config.projection.rebuildStrategy();
-        this.batchSize = config.batchSize;
-        this.mode = config.projection.statementMode();
+    ProjectionStep(RunnerSettings<C> settings, StatusTracker status) {
+        this.settings = settings;
+        this.source = settings.source();
+        this.store = settings.store();
+        this.key = settings.key();
+        Projection<C> projection = settings.projection();
+        this.version = projection.version();
+        this.resettable = projection.resettable();
+        this.rebuildStrategy = projection.rebuildStrategy();
+        this.batchSize = settings.batchSize();
+        this.mode = projection.statementMode();
         this.status = status;
-        this.committer = new BatchCommitter<>(config.projection, config.store, key, status);
-        this.classifier = new FailureClassifier(config.retryPolicy, status, config.store);
-        this.isolation = new PoisonIsolation<>(committer, config.projection.failurePolicy(), classifier, status,
-                config.projection.name());
-        this.reader = new BatchReader(config.source, config.batchSize, key);
-        this.aheadOfSource = config.aheadOfSource;
+        this.committer = new BatchCommitter<>(projection, store, key, status);
+        this.classifier = new FailureClassifier(settings.retryPolicy(), status, store);
+        this.isolation = new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status,
+                projection.name());
+        this.reader = new BatchReader(source, batchSize, key);
+        this.aheadOfSource = settings.aheadOfSource();
     }
 
     StepResult step() {
@@ -151,8 +152,8 @@ final class ProjectionStep<C> {
 
     /** Ends a FAILED state here and in a side-by-side build, on the stepping thread. */
     private void retryNow() {
-        if (shadow != null) {
-            shadow.retry();
+        if (build != null) {
+            build.retry();
         }
         if (failed != null) {
             endFailure();
@@ -178,7 +179,7 @@ final class ProjectionStep<C> {
 
     /** @return true while a side-by-side build of a new version runs */
     boolean rebuilding() {
-        return shadow != null;
+        return build != null;
     }
 
     /**
@@ -239,7 +240,15 @@ final class ProjectionStep<C> {
         }
         if (stored.version() < version) {
             if (rebuildStrategy instanceof RebuildStrategy.SideBySide<C> sideBySide) {
-                return buildSideBySide(stored.version(), sideBySide.tables());
+                if (build == null) {
+                    build = SideBySideBuild.start(settings, status, committer, sideBySide.tables());
+                }
+                Optional<StepResult> building = build.step(stored.version());
+                if (building.isPresent()) {
+                    return building;
+                }
+                build = null;
+                return refreshCheckpoint();
             }
             if (!resettable) {
                 return Optional.of(fail(status.error(new LockstepException("projection " + key + " changed from version "
@@ -249,38 +258,10 @@ final class ProjectionStep<C> {
             committer.rebuildInPlace(stored.version(), version);
             return refreshCheckpoint();
         }
-        shadow = null;
+        build = null;
         checkpoint = stored.position();
         reader.stored(stored.lastEvent());
         return Optional.empty();
-    }
-
-    /**
-     * One step of a side-by-side rebuild: the new version builds under its own checkpoint
-     * ({@code name@v<version>}) into its own tables while readers keep the old ones; once caught up, one
-     * transaction retires the build's checkpoint, switches the projection's checkpoint and version (unless
-     * another runner did) and promotes the new tables.
-     */
-    private Optional<StepResult> buildSideBySide(int fromVersion, RebuildStrategy.VersionedTables<C> tables) {
-        CheckpointKey building = new CheckpointKey(key.tenantId(), key.projection() + "@v" + version);
-        if (shadow == null) {
-            committer.inTransaction(tx -> {
-                tables.create(tx, version);
-                return null;
-            });
-            shadow = new ProjectionStep<>(config, building, status);
-            status.state(ProjectionState.CATCHING_UP);
-        }
-        StepResult result = shadow.step();
-        if (result instanceof StepResult.Idle) {
-            committer.promote(building, fromVersion, version, tables);
-        } else if (!(result instanceof StepResult.Paused) || store.readCheckpoint(key).version() != version) {
-            // A paused build that was not promoted was paused by an operator: it stays paused.
-            return Optional.of(result);
-        }
-        // Promoted, here or by another runner that retired the build in the same transaction.
-        shadow = null;
-        return refreshCheckpoint();
     }
 
     /** @return why the source's batch cannot be applied after {@code from}, or null when it can */

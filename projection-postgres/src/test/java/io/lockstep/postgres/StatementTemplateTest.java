@@ -14,23 +14,18 @@ import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.StatementMode;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class StatementTemplateTest {
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
+    static void createTables() {
         AccountsWorkload.seed(db, 30, 3_000);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test
