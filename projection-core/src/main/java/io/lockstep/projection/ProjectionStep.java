@@ -260,6 +260,7 @@ final class ProjectionStep<C> {
         }
         build = null;
         checkpoint = stored.position();
+        reader.stored(stored.lastEvent());
         return Optional.empty();
     }
 
