@@ -163,14 +163,25 @@ public final class ProjectionManagement {
         return consumer.unregister();
     }
 
-    /** Blocks on the database when hosts are registered (their partitions' owners and checkpoints). */
+    /**
+     * Blocks on the database when hosts are registered (their partitions' owners and checkpoints). When those cannot
+     * be read (the database is down), a projection's entry under {@code partitioned} carries the {@code error}
+     * instead, and this process's runners are shown all the same: their state tells the outage.
+     */
     JsonObject statusReply() {
         JsonArray list = new JsonArray();
         statuses().forEach(status -> list.add(StatusJson.of(status)));
         JsonObject reply = new JsonObject().put("projections", list);
         if (!hosts.isEmpty()) {
             JsonArray partitioned = new JsonArray();
-            hosts.forEach(host -> host.projections().forEach(p -> partitioned.add(HostCommands.overview(host, p))));
+            hosts.forEach(host -> host.projections().forEach(p -> {
+                try {
+                    partitioned.add(HostCommands.overview(host, p));
+                } catch (RuntimeException e) {
+                    partitioned.add(new JsonObject().put("projection", p).put("node", host.nodeId())
+                            .put("error", "reading the partitions failed: " + e.getMessage()));
+                }
+            }));
             reply.put("partitioned", partitioned);
         }
         return reply;

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 class ReplayWhileServingTest {
 
     private static final Pattern SUMMARY = Pattern.compile("replayed accounts: the log holds ([0-9,]+) events \\(head"
-            + " position ([0-9,]+)\\); rebuilt from ([0-9,]+) of them in [0-9.]+ s \\([0-9,]+ events/s\\), checkpoint"
+            + " position ([0-9,]+)\\)(?: and [0-9,]+ more waiting for a position)?; rebuilt from ([0-9,]+) of them in"
+            + " [0-9.]+ s \\([0-9,]+ events/s\\), checkpoint"
             + " ([0-9,]+): ([0-9,]+) applied by this process, ([0-9,]+) by another runner");
 
     @Test
