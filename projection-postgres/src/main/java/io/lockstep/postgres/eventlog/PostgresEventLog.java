@@ -50,8 +50,9 @@ import javax.sql.DataSource;
  * the sequencer's tick then notifies readers in every process, once per tick. Every other append notifies
  * the sequencers of all processes ({@code pg_notify}, delivered on commit): in a process that only appends
  * (log not started, or started with {@link Builder#runSequencer(boolean) runSequencer(false)}), and in the
- * caller's transaction ({@link #append(Connection, String, ExpectedVersion, List, Map)}), whose commit the
- * log cannot observe. Without either, sequencers still tick every {@link Builder#tickInterval(Duration)}.
+ * caller's transaction ({@link #appendInTransaction(Connection, String, ExpectedVersion, List, Map)
+ * appendInTransaction}), whose commit the log cannot observe. Without either, sequencers still tick every
+ * {@link Builder#tickInterval(Duration)}.
  */
 public final class PostgresEventLog implements PartitionedEventSource, AutoCloseable {
 
@@ -155,7 +156,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         });
     }
 
-    /** Appends {@code events} to {@code streamId} in a transaction of its own; see {@link #append(Connection, String, ExpectedVersion, List, Map)}. */
+    /** Appends {@code events} to {@code streamId} in a transaction of its own, without metadata. */
     public AppendResult append(String streamId, ExpectedVersion expected, List<?> events) {
         return append(streamId, expected, events, Map.of());
     }
@@ -181,17 +182,32 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     }
 
     /**
-     * Appends inside the caller's transaction on {@code connection} (so a command can write other tables
-     * atomically with its events); does not commit. A lost race rolls back to a savepoint of its own, so
-     * the caller's transaction stays usable. Notifies the sequencers when the caller commits.
+     * Appends {@code events} to {@code streamId} inside the caller's transaction on {@code connection}, so a
+     * command can write other tables atomically with its events; does not commit, and stores nothing unless
+     * the caller commits. One round trip: the append runs in a savepoint of its own, sent with it. The caller's
+     * transaction stays usable after a conflict: a stream at another version gets nothing inserted, and a lost
+     * race (another transaction took the version first) is rolled back to that savepoint. Appends expecting
+     * {@link ExpectedVersion#any() any} version take turns per stream until the caller's transaction ends.
+     * Notifies the sequencers when the caller commits.
      *
-     * @throws StreamVersionConflictException when the stream is not at {@code expected}
+     * @param connection a connection in a transaction ({@code autoCommit} off); for a transaction of the
+     *                   log's own, use {@link #append(String, ExpectedVersion, List, Map)}
+     * @throws StreamVersionConflictException when the stream is not at {@code expected}; nothing is appended
+     *                                        and the transaction goes on (a conflict costs a second round trip,
+     *                                        a third after a lost race)
+     * @throws IllegalArgumentException       for a connection in auto-commit mode, an empty list or an
+     *                                        unregistered event class; nothing is sent
      */
-    public AppendResult append(Connection connection, String streamId, ExpectedVersion expected, List<?> events,
-                               Map<String, String> metadata) {
+    public AppendResult appendInTransaction(Connection connection, String streamId, ExpectedVersion expected,
+                                            List<?> events, Map<String, String> metadata) {
         Objects.requireNonNull(connection, "connection");
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         try {
+            if (connection.getAutoCommit()) {
+                throw new IllegalArgumentException("appendInTransaction to '" + streamId + "' needs a connection"
+                        + " in a transaction, but it is in auto-commit mode: call setAutoCommit(false) first, or"
+                        + " use append(streamId, ...) for a transaction of the log's own; nothing was appended");
+            }
             return appender.appendInTransaction(connection, append);
         } catch (SQLException e) {
             throw SqlFailures.translate(storeName, "appending to '" + streamId + "'", e);

@@ -260,10 +260,11 @@ class EventLogGapStressTest {
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
                 try {
-                    AppendResult result = log.append(connection, stream, expected, first, Map.of("writer", name));
+                    AppendResult result = log.appendInTransaction(connection, stream, expected, first,
+                            Map.of("writer", name));
                     if (!second.isEmpty()) {
-                        result = log.append(connection, stream, ExpectedVersion.exactly(result.lastVersion()), second,
-                                Map.of("writer", name));
+                        result = log.appendInTransaction(connection, stream,
+                                ExpectedVersion.exactly(result.lastVersion()), second, Map.of("writer", name));
                     }
                     Thread.sleep(pauseBeforeCommit()); // the slow transaction is the scenario, not a wait
                     if (random.nextInt(10) == 0) {
