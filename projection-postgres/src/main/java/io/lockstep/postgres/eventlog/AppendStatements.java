@@ -5,8 +5,9 @@ import java.util.function.IntFunction;
 /**
  * The append statements of one schema ({@link EventLogSql#append}, {@link EventLogSql#appendInSavepoint},
  * {@link EventLogSql#appendAfter}) for each number of listed events, each built on first use and then handed
- * out as the same String: no string building per append, and the driver's statement cache finds it by a hash the String keeps. Thread-safe: two
- * threads racing on a first use build equal Strings, and a String is safe to publish without a lock.
+ * out as the same String: no string building per append, and the driver's statement cache finds it by a hash
+ * the String keeps. Thread-safe: two threads racing on a first use build equal Strings, and a String is safe
+ * to publish without a lock.
  */
 final class AppendStatements {
 

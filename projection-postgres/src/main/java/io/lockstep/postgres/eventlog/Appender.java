@@ -63,6 +63,11 @@ final class Appender {
         return new Encoded(streamId, expected, names, payloads, types.encodeMetadata(metadata));
     }
 
+    /** Forgets the version this process remembers for {@code streamId}: a bulk append moved it on. */
+    void forget(String streamId) {
+        versions.forget(streamId);
+    }
+
     /** An append, checked and encoded. */
     record Encoded(String streamId, ExpectedVersion expected, String[] names, String[] payloads, String metadata) {
 
@@ -299,7 +304,7 @@ final class Appender {
      * @return true when {@code e} says another appender took the stream's next version first (a unique
      *         violation of another key, such as one an application added, is not a lost race)
      */
-    private static boolean lostRace(SQLException e) {
+    static boolean lostRace(SQLException e) {
         if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
             return false;
         }

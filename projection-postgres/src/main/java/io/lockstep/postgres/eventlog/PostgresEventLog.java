@@ -65,6 +65,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     private final EventLogSql sql;
     private final String storeName;
     private final Appender appender;
+    private final BulkAppender bulk;
     private final Sequencer sequencer;
     private final WakeSignal readers = new WakeSignal();
     private final SequencerDuty duty;
@@ -81,6 +82,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         this.storeName = "PostgreSQL event log '" + builder.schema + "'";
         this.schema = builder.schema;
         this.appender = new Appender(sql, types);
+        this.bulk = new BulkAppender(builder.schema, appender, sql.appended());
         this.jdbc = new JdbcConnections(dataSource, storeName);
         this.sequencer = new Sequencer(jdbc, sql);
         this.runSequencer = builder.runSequencer;
@@ -203,14 +205,63 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         Objects.requireNonNull(connection, "connection");
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         try {
-            if (connection.getAutoCommit()) {
-                throw new IllegalArgumentException("appendInTransaction to '" + streamId + "' needs a connection"
-                        + " in a transaction, but it is in auto-commit mode: call setAutoCommit(false) first, or"
-                        + " use append(streamId, ...) for a transaction of the log's own; nothing was appended");
-            }
+            requireTransaction(connection, "appendInTransaction to '" + streamId + "'");
             return appender.appendInTransaction(connection, append);
         } catch (SQLException e) {
             throw SqlFailures.translate(storeName, "appending to '" + streamId + "'", e);
+        }
+    }
+
+    /**
+     * Appends the events of many streams in one transaction of its own, for imports, migrating a history and
+     * tests: all of them or, on any conflict, none. Each stream's expected version is checked; the events go
+     * in with COPY, so a bulk costs a few round trips whatever its size. Positions are given as for any other
+     * append: dense, in commit order, each stream's events in version order. Wakes the sequencer like
+     * {@link #append(String, ExpectedVersion, List, Map)}. Holds the bulk in memory, encoded: split very large
+     * imports into bulks of some thousands of streams.
+     *
+     * @param appends one part per stream, each stream at most once
+     * @return what each part stored, in the order of {@code appends}
+     * @throws BulkAppendConflictException when streams are not at their expected versions; it names each with
+     *                                     its expected and actual version, and nothing of the bulk is stored
+     * @throws IllegalArgumentException    for an empty bulk, a stream named twice or an unregistered event
+     *                                     class; nothing is sent
+     */
+    public List<AppendResult> appendAll(List<StreamAppend> appends) {
+        List<Appender.Encoded> encoded = bulk.encode(appends);
+        boolean wakeLocally = duty.awake();
+        List<AppendResult> results = withConnection("appending " + encoded.size() + " streams in bulk",
+                connection -> bulk.appendCommitted(connection, encoded, !wakeLocally));
+        if (wakeLocally) {
+            duty.wake();
+        }
+        return results;
+    }
+
+    /**
+     * {@link #appendAll} inside the caller's transaction on {@code connection} (auto-commit off), in a savepoint
+     * of its own: a conflict leaves that transaction as it was. Does not commit; notifies the sequencers when
+     * the caller commits.
+     *
+     * @throws BulkAppendConflictException when streams are not at their expected versions; nothing is appended
+     * @throws IllegalArgumentException    as {@link #appendAll}, or for a connection in auto-commit mode
+     */
+    public List<AppendResult> appendAllInTransaction(Connection connection, List<StreamAppend> appends) {
+        Objects.requireNonNull(connection, "connection");
+        List<Appender.Encoded> encoded = bulk.encode(appends);
+        try {
+            requireTransaction(connection, "appendAllInTransaction");
+            return bulk.appendInTransaction(connection, encoded);
+        } catch (SQLException e) {
+            throw SqlFailures.translate(storeName, "appending " + encoded.size() + " streams in bulk", e);
+        }
+    }
+
+    private static void requireTransaction(Connection connection, String method) throws SQLException {
+        if (connection.getAutoCommit()) {
+            throw new IllegalArgumentException(method + " needs a connection in a transaction, but it is in"
+                    + " auto-commit mode: call setAutoCommit(false) first, or use the variant without a connection"
+                    + " for a transaction of the log's own; nothing was appended");
         }
     }
 
