@@ -25,7 +25,8 @@ import org.postgresql.copy.CopyIn;
  * give them dense positions after commit. A stream moved on by another appender between the read and the COPY
  * makes the COPY fail on the unique (stream, version) key; the bulk is then rolled back and tried again from
  * the read, where an exact expectation now conflicts and {@link ExpectedVersion#any() any} takes the new
- * version. Thread-safe.
+ * version, taking turns with the stream's other appenders from then on (the advisory locks of
+ * {@link EventLogSql#append}; always in a caller's transaction, as there). Thread-safe.
  */
 final class BulkAppender {
 
@@ -38,6 +39,7 @@ final class BulkAppender {
     private final Appender appender;
     private final String versions;
     private final String versionsNotifying;
+    private final String takeTurns;
     private final String copy;
 
     BulkAppender(String schema, Appender appender, String channel) {
@@ -46,6 +48,11 @@ final class BulkAppender {
         this.versions = "SELECT coalesce((SELECT max(e.stream_version) FROM " + q + "events e"
                 + " WHERE e.stream_id = s.id), -1) FROM unnest(?::text[]) WITH ORDINALITY AS s(id, ord) ORDER BY s.ord";
         this.versionsNotifying = versions + "; SELECT pg_notify('" + channel + "', '')";
+        // The advisory locks single appends expecting any version take turns with (EventLogSql.append), in one
+        // order for every bulk, so that bulks wait for each other instead of deadlocking. A statement of its own:
+        // under READ COMMITTED the versions' snapshot is then taken once the locks are held.
+        this.takeTurns = "SELECT count(pg_advisory_xact_lock(hashtextextended(u.id, 0))) FROM (SELECT id FROM"
+                + " unnest(?::text[]) AS t(id) ORDER BY id OFFSET 0) u; ";
         this.copy = "COPY " + q + "events (stream_id, stream_version, event_type, payload, metadata) FROM STDIN";
     }
 
@@ -88,7 +95,8 @@ final class BulkAppender {
         try {
             for (int attempt = 1; ; attempt++) {
                 try {
-                    List<AppendResult> results = appendOnce(connection, appends, notify);
+                    // after a lost race, streams expecting any version take turns with their other appenders
+                    List<AppendResult> results = appendOnce(connection, appends, notify, attempt > 1);
                     connection.commit();
                     forgetRemembered(appends);
                     return results;
@@ -116,7 +124,8 @@ final class BulkAppender {
         for (int attempt = 1; ; attempt++) {
             Savepoint savepoint = connection.setSavepoint();
             try {
-                List<AppendResult> results = appendOnce(connection, appends, true);
+                // streams expecting any version take turns, as single appends in a caller's transaction do
+                List<AppendResult> results = appendOnce(connection, appends, true, true);
                 connection.releaseSavepoint(savepoint);
                 return results; // the remembered versions are forgotten only by a bulk the log commits itself
             } catch (RuntimeException e) {
@@ -166,9 +175,9 @@ final class BulkAppender {
     }
 
     /** Reads and checks the versions, then copies the events in; the caller commits or rolls back. */
-    private List<AppendResult> appendOnce(Connection connection, List<Appender.Encoded> appends, boolean notify)
-            throws SQLException {
-        long[] actual = actualVersions(connection, appends, notify);
+    private List<AppendResult> appendOnce(Connection connection, List<Appender.Encoded> appends, boolean notify,
+                                          boolean takeTurns) throws SQLException {
+        long[] actual = actualVersions(connection, appends, notify, takeTurns);
         List<StreamVersionConflictException> conflicts = new ArrayList<>();
         for (int i = 0; i < actual.length; i++) {
             Appender.Encoded append = appends.get(i);
@@ -196,14 +205,28 @@ final class BulkAppender {
         };
     }
 
-    /** @return each stream's version (-1 for none), in the bulk's order; one round trip */
-    private long[] actualVersions(Connection connection, List<Appender.Encoded> appends, boolean notify)
-            throws SQLException {
+    /**
+     * @param takeTurns whether to take the advisory locks of the streams expecting any version first
+     * @return each stream's version (-1 for none), in the bulk's order; one round trip
+     */
+    private long[] actualVersions(Connection connection, List<Appender.Encoded> appends, boolean notify,
+                                  boolean takeTurns) throws SQLException {
         String[] ids = appends.stream().map(Appender.Encoded::streamId).toArray(String[]::new);
+        String[] anyVersion = takeTurns ? appends.stream().filter(Appender.Encoded::anyVersion)
+                .map(Appender.Encoded::streamId).toArray(String[]::new) : new String[0];
+        boolean locking = anyVersion.length > 0;
         long[] actual = new long[ids.length];
-        try (PreparedStatement statement = connection.prepareStatement(notify ? versionsNotifying : versions)) {
-            statement.setArray(1, connection.createArrayOf("text", ids));
+        String statementSql = (locking ? this.takeTurns : "") + (notify ? versionsNotifying : versions);
+        try (PreparedStatement statement = connection.prepareStatement(statementSql)) {
+            int p = 1;
+            if (locking) {
+                statement.setArray(p++, connection.createArrayOf("text", anyVersion));
+            }
+            statement.setArray(p, connection.createArrayOf("text", ids));
             statement.execute();
+            if (locking) {
+                statement.getMoreResults(); // past the locks' result
+            }
             try (ResultSet rows = statement.getResultSet()) {
                 for (int i = 0; rows.next(); i++) {
                     actual[i] = rows.getLong(1);

@@ -137,8 +137,7 @@ class EventLogGapStressTest {
         LOG.info("seed {}: {} transactions in {} ms: {} committed ({} events, {} bulks), {} rolled back, {} lost a"
                         + " version race ({} on own streams), {} paused over 2 s; head while the holder was open: {}",
                 seed, tally.transactions, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), tally.commits,
-                tally.bulks,
-                tally.committedMarkers.size(), tally.rollbacks, tally.conflicts, tally.ownStreamConflicts,
+                tally.committedMarkers.size(), tally.bulks, tally.rollbacks, tally.conflicts, tally.ownStreamConflicts,
                 tally.longPauses, headWhileHolderWasOpen);
 
         // then
