@@ -56,7 +56,10 @@ final class Appender {
         String[] names = new String[events.size()];
         String[] payloads = new String[events.size()];
         for (int i = 0; i < names.length; i++) {
-            Object event = Objects.requireNonNull(events.get(i), "events[" + i + "]");
+            Object event = events.get(i);
+            if (event == null) { // not requireNonNull(event, "events[" + i + "]"): no message built per event
+                throw new NullPointerException("events[" + i + "]");
+            }
             names[i] = types.nameOf(event);
             payloads[i] = types.toJson(event);
         }

@@ -240,8 +240,9 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
 
     /**
      * {@link #appendAll} inside the caller's transaction on {@code connection} (auto-commit off), in a savepoint
-     * of its own: a conflict leaves that transaction as it was. Does not commit; notifies the sequencers when
-     * the caller commits.
+     * of its own: a conflict leaves that transaction as it was. Streams expecting any version take turns with
+     * their other appenders until the caller's transaction ends, as in {@link #appendInTransaction}. Does not
+     * commit; notifies the sequencers when the caller commits.
      *
      * @throws BulkAppendConflictException when streams are not at their expected versions; nothing is appended
      * @throws IllegalArgumentException    as {@link #appendAll}, or for a connection in auto-commit mode

@@ -27,7 +27,9 @@ public record StreamAppend(String streamId, ExpectedVersion expected, List<?> ev
             throw new IllegalArgumentException("append to stream '" + streamId + "' has no events; pass at least one");
         }
         for (int i = 0; i < events.size(); i++) {
-            Objects.requireNonNull(events.get(i), "events[" + i + "] of stream '" + streamId + "'");
+            if (events.get(i) == null) {
+                throw new NullPointerException("events[" + i + "] of stream '" + streamId + "'");
+            }
         }
         events = List.copyOf(events);
         metadata = Map.copyOf(metadata);

@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  * (the sequencer gives positions meanwhile, as in production); a trial ends when the last bulk committed, and
  * the time until the sequencer has given every event its position is printed beside it. Rounds interleave the
  * contenders (the order rotates), and the summary shows medians and the median same-round ratio to
- * {@code plain-copy}. Also counts, on the wire ({@link RoundTripCounter}), the round trips of 1,000 appends in
+ * {@code plain-copy}. Diagnostic: {@code plain-copy-sequenced}, the baseline's COPY while a started log gives
+ * the events positions (the sequencing alone, which no append path avoids). Also counts, on the wire ({@link RoundTripCounter}), the round trips of 1,000 appends in
  * a caller's transaction.
  *
  * <pre>
@@ -53,6 +54,7 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
     private static final PrintStream OUT = System.out;
     static final String BULK = "lockstep-bulk";
     static final String COPY = "plain-copy";
+    static final String COPY_SEQUENCED = "plain-copy-sequenced";
     static final String IN_TRANSACTION = "lockstep-append-in-tx";
 
     @Option(names = "--events", description = "events per trial (default: ${DEFAULT-VALUE})")
@@ -66,7 +68,8 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
     int rounds = 5;
 
     @Option(names = "--contenders", split = ",", defaultValue = BULK + "," + COPY + "," + IN_TRANSACTION,
-            description = "of " + BULK + "," + COPY + "," + IN_TRANSACTION + " (default: ${DEFAULT-VALUE})")
+            description = "of " + BULK + "," + COPY + "," + IN_TRANSACTION + "," + COPY_SEQUENCED
+                    + " (default: ${DEFAULT-VALUE})")
     List<String> contenders;
 
     /** Runs the command and exits with its status. */
@@ -137,35 +140,38 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
         db.emptyEventLog();
         long total = bulks.stream().flatMap(List::stream).mapToLong(part -> part.events().size()).sum();
         PostgresEventLog log = PostgresEventLog.builder(pool, AppendWorkload.TYPES).build();
-        boolean lockstep = !contender.equals(COPY);
-        if (lockstep) {
+        boolean sequenced = !contender.equals(COPY);
+        if (sequenced) {
             log.start();
         }
         try {
+            long cpuStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
             long start = System.nanoTime();
             switch (contender) {
                 case BULK -> bulks.forEach(log::appendAll);
-                case COPY -> plainCopy(pool, bulks);
+                case COPY, COPY_SEQUENCED -> plainCopy(pool, bulks);
                 case IN_TRANSACTION -> appendInTransactions(pool, log, bulks);
                 default -> throw new IllegalArgumentException("unknown contender '" + contender + "'");
             }
             long committed = System.nanoTime() - start;
-            long sequenced = committed;
-            if (lockstep) {
+            double cpuPerEvent = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e3
+                    / total;
+            long untilSequenced = committed;
+            if (sequenced) {
                 while (log.headPosition() < total) {
                     log.awaitEvents(log.headPosition(), Duration.ofSeconds(1));
                 }
-                sequenced = System.nanoTime() - start;
+                untilSequenced = System.nanoTime() - start;
             }
             long stored = db.queryLong("SELECT count(*) FROM lockstep.events");
-            if (stored != total || lockstep && log.headPosition() != total) {
+            if (stored != total || sequenced && log.headPosition() != total) {
                 throw new IllegalStateException(contender + " stored " + stored + " of " + total + " events");
             }
             double rate = total / (committed / 1e9);
-            OUT.printf(Locale.ROOT, "%-9s %-22s %,9d ev  %7.3f s  %,9.0f ev/s committed  %s  load %.2f  (verified)%n",
-                    label, contender, total, committed / 1e9, rate, lockstep ? String.format(Locale.ROOT,
-                            "%,9.0f ev/s sequenced", total / (sequenced / 1e9)) : "                       ",
-                    loadAverage());
+            OUT.printf(Locale.ROOT, "%-9s %-22s %,9d ev  %7.3f s  %,9.0f ev/s committed  %s  client CPU %5.2f us/ev"
+                            + "  load %.2f  (verified)%n", label, contender, total, committed / 1e9, rate,
+                    sequenced ? String.format(Locale.ROOT, "%,9.0f ev/s sequenced", total / (untilSequenced / 1e9))
+                            : "                       ", cpuPerEvent, loadAverage());
             return rate;
         } finally {
             log.close();
