@@ -32,7 +32,7 @@ final class BatchCommitter<C> {
     long commit(List<Envelope> events, long expected, StatementMode mode) {
         long next = events.getLast().position();
         store.inTransaction(mode, tx -> {
-            store.advanceCheckpoint(tx, key, expected, next);
+            store.advanceCheckpoint(tx, key, expected, events.getLast());
             projection.apply(events, tx, store.pendingStatements(tx));
             return null;
         });
@@ -106,7 +106,7 @@ final class BatchCommitter<C> {
     /** Moves the checkpoint past a poison event and records it as a dead letter, in one transaction. */
     long skip(Envelope poison, long expected, Throwable error) {
         store.inTransaction(StatementMode.IMMEDIATE, tx -> {
-            store.advanceCheckpoint(tx, key, expected, poison.position());
+            store.advanceCheckpoint(tx, key, expected, poison);
             store.recordDeadLetter(tx, DeadLetter.of(key, poison, error));
             return null;
         });

@@ -23,20 +23,19 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     private final boolean resettable;
     private final CheckpointWaiters waiters;
 
-    DefaultProjectionRunner(ProjectionRunner.Builder<C> config) {
-        this.key = new CheckpointKey(config.tenantId,
-                config.checkpointName != null ? config.checkpointName : config.projection.name());
-        this.store = config.store;
-        this.resettable = config.projection.resettable();
-        this.status = new StatusTracker(key, config.projection.version(), config.clock, config.listener);
-        this.step = new ProjectionStep<>(config, key, status);
+    DefaultProjectionRunner(RunnerSettings<C> settings) {
+        this.key = settings.key();
+        this.store = settings.store();
+        this.resettable = settings.projection().resettable();
+        this.status = new StatusTracker(key, settings.projection().version(), settings.clock(), settings.listener());
+        this.step = new ProjectionStep<>(settings, status);
         StatusTracker tracker = this.status;
         this.waiters = new CheckpointWaiters(key, store, () -> tracker.snapshot().checkpoint());
-        this.loop = new ProjectionLoop(this::lockedStep, config.source, config.idleWait, status,
-                config.projection.name());
-        this.headWatcher = new HeadWatcher(config.source, status, config.headRefresh, config.projection.name());
-        this.threadFactory = config.threadFactory != null ? config.threadFactory
-                : Thread.ofVirtual().name("lockstep-" + key.projection()).factory();
+        this.loop = new ProjectionLoop(this::lockedStep, settings.source(), settings.idleWait(), status,
+                settings.projection().name());
+        this.headWatcher = new HeadWatcher(settings.source(), status, settings.headRefresh(),
+                settings.projection().name());
+        this.threadFactory = settings.threadFactory();
     }
 
     @Override

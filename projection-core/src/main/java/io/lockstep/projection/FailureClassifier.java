@@ -14,6 +14,20 @@ package io.lockstep.projection;
  */
 final class FailureClassifier {
 
+    /** What a classified failure means for the step. */
+    sealed interface Verdict {
+
+        /** The step ends with {@code result}: a conflict, a failure of the environment, or a retry of the batch. */
+        record EndStep(StepResult result) implements Verdict {
+        }
+
+        /** The failure may be an event's (and, after {@link #handlerFailure}, its batch used up its attempts). */
+        record SuspectEvents() implements Verdict {
+        }
+    }
+
+    private static final Verdict SUSPECT_EVENTS = new Verdict.SuspectEvents();
+
     private final RetryPolicy policy;
     private final StatusTracker status;
     private final ProjectionStore<?> store;
@@ -33,19 +47,20 @@ final class FailureClassifier {
     }
 
     /**
-     * @return {@link StepResult.Conflict} for a lost checkpoint race, {@link StepResult.Retrying} for a failure
-     *         the store classified as the environment's, or null when the failure may be an event's
+     * @return a step ending in {@link StepResult.Conflict} for a lost checkpoint race or in
+     *         {@link StepResult.Retrying} for a failure the store classified as the environment's; else
+     *         {@link Verdict.SuspectEvents}
      */
-    StepResult nonPoison(Throwable failure) {
+    Verdict nonPoison(Throwable failure) {
         CheckpointConflictException conflict = Failures.find(failure, CheckpointConflictException.class);
         if (conflict != null) {
             handlerFailures = 0;
-            return new StepResult.Conflict(conflict);
+            return new Verdict.EndStep(new StepResult.Conflict(conflict));
         }
         if (Failures.find(failure, TransientStoreException.class) != null) {
-            return environmentFailure(failure);
+            return new Verdict.EndStep(environmentFailure(failure));
         }
-        return null;
+        return SUSPECT_EVENTS;
     }
 
     /**
@@ -62,41 +77,41 @@ final class FailureClassifier {
     /**
      * Proves whether a failure the store did not classify is the environment's: probes the store.
      *
-     * @return {@link StepResult.Retrying} when the probe failed too (the failure is the environment's), or
-     *         null when the store answers, so the failure may be an event's
+     * @return a step ending in {@link StepResult.Retrying} when the probe failed too (the failure is the
+     *         environment's), or {@link Verdict.SuspectEvents} when the store answers
      */
-    StepResult probe(Throwable failure) {
+    Verdict probe(Throwable failure) {
         try {
             store.probe();
-            return null;
+            return SUSPECT_EVENTS;
         } catch (RuntimeException probeFailure) {
             TransientStoreException environmental = new TransientStoreException("the batch failed (" + failure
                     + ") and the store failed a probe right after (" + probeFailure + "): the store is"
                     + " unavailable, which is no event's fault; retrying", failure);
             environmental.addSuppressed(probeFailure);
-            return environmentFailure(environmental);
+            return new Verdict.EndStep(environmentFailure(environmental));
         }
     }
 
     /**
      * Counts a failure of the current batch that may be an event's, after probing the store.
      *
-     * @return {@link StepResult.Retrying} while attempts remain or when the probe showed the failure to be the
-     *         environment's, or null when the batch has used up its attempts and its poison event must be
-     *         isolated
+     * @return a step ending in {@link StepResult.Retrying} while attempts remain or when the probe showed the
+     *         failure to be the environment's, or {@link Verdict.SuspectEvents} when the batch has used up its
+     *         attempts and its poison event must be isolated
      */
-    StepResult handlerFailure(Throwable failure) {
-        StepResult environmental = probe(failure);
-        if (environmental != null) {
+    Verdict handlerFailure(Throwable failure) {
+        if (probe(failure) instanceof Verdict.EndStep environmental) {
             return environmental;
         }
         status.leaveStall(); // the store answers again: whatever this is, the environment is not stalling
         status.error(failure);
         handlerFailures++;
         if (handlerFailures < policy.maxAttempts()) {
-            return new StepResult.Retrying(handlerFailures, policy.backoff(handlerFailures), false, failure);
+            return new Verdict.EndStep(new StepResult.Retrying(handlerFailures, policy.backoff(handlerFailures),
+                    false, failure));
         }
         handlerFailures = 0;
-        return null;
+        return SUSPECT_EVENTS;
     }
 }

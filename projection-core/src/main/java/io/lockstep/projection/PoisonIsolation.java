@@ -60,9 +60,8 @@ final class PoisonIsolation<C> {
             } catch (RuntimeException e) {
                 failure = e;
             }
-            StepResult nonPoison = interrupted(failure);
-            if (nonPoison != null) {
-                return new Outcome(checkpoint, nonPoison);
+            if (interrupted(failure) instanceof FailureClassifier.Verdict.EndStep(StepResult stop)) {
+                return new Outcome(checkpoint, stop);
             }
             if (rest.size() == 1) {
                 return applyPolicy(rest.getFirst(), checkpoint, failure);
@@ -78,8 +77,7 @@ final class PoisonIsolation<C> {
                 applied();
                 rest = rest.subList(prefix, rest.size());
             } catch (RuntimeException e) {
-                StepResult stop = interrupted(e);
-                if (stop != null) {
+                if (interrupted(e) instanceof FailureClassifier.Verdict.EndStep(StepResult stop)) {
                     return new Outcome(checkpoint, stop);
                 }
                 rest = rest.subList(0, prefix);
@@ -87,17 +85,16 @@ final class PoisonIsolation<C> {
         }
     }
 
-    /** @return the result that ends the isolation for a failure that says nothing about the event, or null */
-    private StepResult interrupted(RuntimeException failure) {
+    /** @return the result that ends the isolation for a failure that says nothing about the event, if it is one */
+    private FailureClassifier.Verdict interrupted(RuntimeException failure) {
         if (Thread.currentThread().isInterrupted()) {
-            return new StepResult.Interrupted();
+            return new FailureClassifier.Verdict.EndStep(new StepResult.Interrupted());
         }
         return classifier.nonPoison(failure);
     }
 
     private Outcome applyPolicy(Envelope poison, long checkpoint, RuntimeException failure) {
-        StepResult environmental = classifier.probe(failure);
-        if (environmental != null) {
+        if (classifier.probe(failure) instanceof FailureClassifier.Verdict.EndStep(StepResult environmental)) {
             return new Outcome(checkpoint, environmental);
         }
         ProjectionError error = status.error(poison, failure);
@@ -117,8 +114,8 @@ final class PoisonIsolation<C> {
             consecutiveSkips++;
             return new Outcome(skipped, new StepResult.Skipped(poison.position(), error));
         } catch (RuntimeException e) {
-            StepResult nonPoison = interrupted(e);
-            return nonPoison != null ? new Outcome(checkpoint, nonPoison)
+            return interrupted(e) instanceof FailureClassifier.Verdict.EndStep(StepResult stop)
+                    ? new Outcome(checkpoint, stop)
                     : fail(checkpoint, status.error(poison, e).advise("the event failed (" + error.message()
                             + ") and its dead letter could not be recorded; is the dead-letter table migrated? Fix"
                             + " it, then resume (it retries from checkpoint " + checkpoint + ")"));

@@ -172,19 +172,19 @@ public interface ProjectionRunner extends AutoCloseable {
      * @param <C> the transaction context
      */
     final class Builder<C> {
-        final Projection<C> projection;
-        final ProjectionStore<C> store;
-        final EventSource source;
-        String tenantId = CheckpointKey.NO_TENANT;
-        int batchSize = DEFAULT_BATCH_SIZE;
-        RetryPolicy retryPolicy = RetryPolicy.defaults();
-        Duration idleWait = DEFAULT_IDLE_WAIT;
-        Duration headRefresh = DEFAULT_HEAD_REFRESH;
-        InstantSource clock = InstantSource.system();
-        ThreadFactory threadFactory;
-        ProjectionListener listener = ProjectionListener.NONE;
-        String checkpointName;
-        AheadOfSourcePolicy aheadOfSource = AheadOfSourcePolicy.stop();
+        private final Projection<C> projection;
+        private final ProjectionStore<C> store;
+        private final EventSource source;
+        private String tenantId = CheckpointKey.NO_TENANT;
+        private int batchSize = DEFAULT_BATCH_SIZE;
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private Duration idleWait = DEFAULT_IDLE_WAIT;
+        private Duration headRefresh = DEFAULT_HEAD_REFRESH;
+        private InstantSource clock = InstantSource.system();
+        private ThreadFactory threadFactory;
+        private ProjectionListener listener = ProjectionListener.NONE;
+        private String checkpointName;
+        private AheadOfSourcePolicy aheadOfSource = AheadOfSourcePolicy.stop();
 
         private Builder(Projection<C> projection, ProjectionStore<C> store, EventSource source) {
             this.projection = Objects.requireNonNull(projection, "projection");
@@ -293,7 +293,12 @@ public interface ProjectionRunner extends AutoCloseable {
                         + " checkpoint is ahead of the source: it has no reset handler; add .onReset(tx -> ...) or"
                         + " keep whenAheadOfSource(AheadOfSourcePolicy.stop())");
             }
-            ProjectionRunner runner = new DefaultProjectionRunner<>(this);
+            CheckpointKey key = new CheckpointKey(tenantId, checkpointName != null ? checkpointName
+                    : projection.name());
+            ThreadFactory threads = threadFactory != null ? threadFactory
+                    : Thread.ofVirtual().name("lockstep-" + key.projection()).factory();
+            ProjectionRunner runner = new DefaultProjectionRunner<>(new RunnerSettings<>(projection, store, source,
+                    key, batchSize, retryPolicy, idleWait, headRefresh, clock, threads, listener, aheadOfSource));
             Listeners.safely(() -> listener.attached(runner));
             return runner;
         }

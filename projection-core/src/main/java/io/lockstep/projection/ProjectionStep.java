@@ -2,6 +2,7 @@ package io.lockstep.projection;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One step of a runner: read the batch after the checkpoint, commit it with the new checkpoint, and
@@ -13,7 +14,7 @@ final class ProjectionStep<C> {
 
     private static final long UNKNOWN = Long.MIN_VALUE;
 
-    private final ProjectionRunner.Builder<C> config;
+    private final RunnerSettings<C> settings;
     private final EventSource source;
     private final ProjectionStore<C> store;
     private final CheckpointKey key;
@@ -33,29 +34,30 @@ final class ProjectionStep<C> {
     /** What the store held when this step failed: an operator's change to it ends the failure. */
     private StoredCheckpoint failedAt;
     /** The side-by-side build of a new version, while one runs. */
-    private ProjectionStep<C> shadow;
+    private SideBySideBuild<C> build;
     /** Set by other threads (pause, resume) to make the next step read the stored checkpoint again. */
     private volatile boolean reread;
     /** Set by another thread (resume) to make the next step end a FAILED state and retry from the checkpoint. */
     private volatile boolean retry;
 
-    ProjectionStep(ProjectionRunner.Builder<C> config, CheckpointKey key, StatusTracker status) {
-        this.config = config;
-        this.source = config.source;
-        this.store = config.store;
-        this.key = key;
-        this.version = config.projection.version();
-        this.resettable = config.projection.resettable();
-        this.rebuildStrategy = config.projection.rebuildStrategy();
-        this.batchSize = config.batchSize;
-        this.mode = config.projection.statementMode();
+    ProjectionStep(RunnerSettings<C> settings, StatusTracker status) {
+        this.settings = settings;
+        this.source = settings.source();
+        this.store = settings.store();
+        this.key = settings.key();
+        Projection<C> projection = settings.projection();
+        this.version = projection.version();
+        this.resettable = projection.resettable();
+        this.rebuildStrategy = projection.rebuildStrategy();
+        this.batchSize = settings.batchSize();
+        this.mode = projection.statementMode();
         this.status = status;
-        this.committer = new BatchCommitter<>(config.projection, config.store, key, status);
-        this.classifier = new FailureClassifier(config.retryPolicy, status, config.store);
-        this.isolation = new PoisonIsolation<>(committer, config.projection.failurePolicy(), classifier, status,
-                config.projection.name());
-        this.reader = new BatchReader(config.source, config.batchSize, key);
-        this.aheadOfSource = config.aheadOfSource;
+        this.committer = new BatchCommitter<>(projection, store, key, status);
+        this.classifier = new FailureClassifier(settings.retryPolicy(), status, store);
+        this.isolation = new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status,
+                projection.name());
+        this.reader = new BatchReader(source, batchSize, key);
+        this.aheadOfSource = settings.aheadOfSource();
     }
 
     StepResult step() {
@@ -86,9 +88,9 @@ final class ProjectionStep<C> {
         List<Envelope> batch;
         long from;
         try {
-            StepResult blocked = refreshCheckpoint();
-            if (blocked != null) {
-                return blocked;
+            Optional<StepResult> blocked = refreshCheckpoint();
+            if (blocked.isPresent()) {
+                return blocked.get();
             }
             from = checkpoint;
             BatchReader.Read read = reader.read(from);
@@ -150,8 +152,8 @@ final class ProjectionStep<C> {
 
     /** Ends a FAILED state here and in a side-by-side build, on the stepping thread. */
     private void retryNow() {
-        if (shadow != null) {
-            shadow.retry();
+        if (build != null) {
+            build.retry();
         }
         if (failed != null) {
             endFailure();
@@ -177,7 +179,7 @@ final class ProjectionStep<C> {
 
     /** @return true while a side-by-side build of a new version runs */
     boolean rebuilding() {
-        return shadow != null;
+        return build != null;
     }
 
     /**
@@ -212,25 +214,25 @@ final class ProjectionStep<C> {
      * Reads the stored checkpoint when it is not known: pauses, and reconciles the stored version with the
      * projection's (a higher code version rebuilds once: in place, or side by side).
      *
-     * @return a result that ends the step, or null to go on
+     * @return a result that ends the step, or empty to go on
      */
-    private StepResult refreshCheckpoint() {
+    private Optional<StepResult> refreshCheckpoint() {
         if (checkpoint != UNKNOWN) {
-            return null;
+            return Optional.empty();
         }
         StoredCheckpoint stored = store.readCheckpoint(key);
         status.checkpoint(stored.position());
         if (stored.paused()) {
             status.healthy();
             status.state(ProjectionState.PAUSED);
-            return new StepResult.Paused(stored.position());
+            return Optional.of(new StepResult.Paused(stored.position()));
         }
         if (stored.version() > version) {
-            return fail(status.error(new LockstepException("the read model of " + key + " was built by version "
+            return Optional.of(fail(status.error(new LockstepException("the read model of " + key + " was built by version "
                     + stored.version() + " of the projection, but this code is version " + version
                     + "; deploy version " + stored.version() + " or later" + (resettable
                     ? ", or replay to rebuild it with this one" : " (this version has no reset handler to replay"
-                    + " with)"))));
+                    + " with)")))));
         }
         if (stored.version() == 0) {
             committer.adopt(version); // never recorded: adopt this version without a rebuild
@@ -238,47 +240,28 @@ final class ProjectionStep<C> {
         }
         if (stored.version() < version) {
             if (rebuildStrategy instanceof RebuildStrategy.SideBySide<C> sideBySide) {
-                return buildSideBySide(stored.version(), sideBySide.tables());
+                if (build == null) {
+                    build = SideBySideBuild.start(settings, status, committer, sideBySide.tables());
+                }
+                Optional<StepResult> building = build.step(stored.version());
+                if (building.isPresent()) {
+                    return building;
+                }
+                build = null;
+                return refreshCheckpoint();
             }
             if (!resettable) {
-                return fail(status.error(new LockstepException("projection " + key + " changed from version "
+                return Optional.of(fail(status.error(new LockstepException("projection " + key + " changed from version "
                         + stored.version() + " to " + version + " and must be rebuilt, but it has no reset handler;"
-                        + " add .onReset(tx -> ...) that clears its tables")));
+                        + " add .onReset(tx -> ...) that clears its tables"))));
             }
             committer.rebuildInPlace(stored.version(), version);
             return refreshCheckpoint();
         }
-        shadow = null;
+        build = null;
         checkpoint = stored.position();
-        return null;
-    }
-
-    /**
-     * One step of a side-by-side rebuild: the new version builds under its own checkpoint
-     * ({@code name@v<version>}) into its own tables while readers keep the old ones; once caught up, one
-     * transaction retires the build's checkpoint, switches the projection's checkpoint and version (unless
-     * another runner did) and promotes the new tables.
-     */
-    private StepResult buildSideBySide(int fromVersion, RebuildStrategy.VersionedTables<C> tables) {
-        CheckpointKey building = new CheckpointKey(key.tenantId(), key.projection() + "@v" + version);
-        if (shadow == null) {
-            committer.inTransaction(tx -> {
-                tables.create(tx, version);
-                return null;
-            });
-            shadow = new ProjectionStep<>(config, building, status);
-            status.state(ProjectionState.CATCHING_UP);
-        }
-        StepResult result = shadow.step();
-        if (result instanceof StepResult.Idle) {
-            committer.promote(building, fromVersion, version, tables);
-        } else if (!(result instanceof StepResult.Paused) || store.readCheckpoint(key).version() != version) {
-            // A paused build that was not promoted was paused by an operator: it stays paused.
-            return result;
-        }
-        // Promoted, here or by another runner that retired the build in the same transaction.
-        shadow = null;
-        return refreshCheckpoint();
+        reader.stored(stored.lastEvent());
+        return Optional.empty();
     }
 
     /** @return why the source's batch cannot be applied after {@code from}, or null when it can */
@@ -300,15 +283,13 @@ final class ProjectionStep<C> {
         if (Thread.currentThread().isInterrupted()) {
             return new StepResult.Interrupted();
         }
-        StepResult nonPoison = classifier.nonPoison(e);
-        if (nonPoison instanceof StepResult.Conflict) {
-            checkpoint = UNKNOWN;
+        if (classifier.nonPoison(e) instanceof FailureClassifier.Verdict.EndStep(StepResult notTheEvents)) {
+            if (notTheEvents instanceof StepResult.Conflict) {
+                checkpoint = UNKNOWN;
+            }
+            return notTheEvents;
         }
-        if (nonPoison != null) {
-            return nonPoison;
-        }
-        StepResult retry = classifier.handlerFailure(e);
-        if (retry != null) {
+        if (classifier.handlerFailure(e) instanceof FailureClassifier.Verdict.EndStep(StepResult retry)) {
             return retry;
         }
         reader.forget();

@@ -43,6 +43,17 @@ public interface ProjectionStore<C> {
     void advanceCheckpoint(C tx, CheckpointKey key, long expected, long next);
 
     /**
+     * {@link #advanceCheckpoint(Object, CheckpointKey, long, long)} to {@code last.position()}, the last event
+     * of the batch; what runners call. A store that can, records {@link EventIdentity#of last}'s identity in the
+     * same write and returns it as {@link StoredCheckpoint#lastEvent()} (clearing it whenever anything else
+     * moves the checkpoint), so a runner that starts later can check that the log still holds that event at
+     * that position. The default records nothing; a store that wraps another must pass this call on as it is.
+     */
+    default void advanceCheckpoint(C tx, CheckpointKey key, long expected, Envelope last) {
+        advanceCheckpoint(tx, key, expected, last.position());
+    }
+
+    /**
      * Checks the arguments of {@link #advanceCheckpoint}, for implementations.
      *
      * @throws IllegalArgumentException when {@code next <= expected} or {@code expected < -1}
@@ -66,7 +77,10 @@ public interface ProjectionStore<C> {
     default void probe() {
     }
 
-    /** Reads what the store keeps about {@code key}: position, paused flag, version. */
+    /**
+     * Reads what the store keeps about {@code key}: position, paused flag, version, and the event at the
+     * position when the store records it.
+     */
     StoredCheckpoint readCheckpoint(CheckpointKey key);
 
     /**

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -143,6 +145,130 @@ class AheadOfSourceTest {
             // then
             assertThat(runner.catchUp()).isEqualTo(100);
             assertThat(model.applications()).hasSize(101).allSatisfy((position, times) -> assertThat(times).isOne());
+        }
+    }
+
+    @Nested
+    class AfterARestart {
+
+        private final LastEventStore recording = new LastEventStore(store);
+
+        private ProjectionRunner runnerOn(ProjectionStore<InMemoryTransaction> on, AheadOfSourcePolicy policy) {
+            return ProjectionRunner.builder(projection(), on, source).batchSize(30).whenAheadOfSource(policy).build();
+        }
+
+        /** The first 40 events of the log, then 120 others on streams the log never had. */
+        private InMemoryEventSource restoredAndGrown() {
+            InMemoryEventSource restored = new InMemoryEventSource();
+            source.current.read(-1, 40).forEach(envelope -> restored.append(envelope.streamId(), envelope.event()));
+            InMemoryEventSource grown = log("b", 120);
+            grown.read(-1, 120).forEach(envelope -> restored.append(envelope.streamId(), envelope.event()));
+            return restored;
+        }
+
+        @Test
+        void aStoreThatRecordsTheLastEventLetsARunnerStartingOnARestoredAndGrownLogStop() throws Exception {
+            // given: the read model reached 99 on a store that records the event there
+            runnerOn(recording, AheadOfSourcePolicy.stop()).catchUp();
+            Envelope committed = source.current.read(98, 1).getFirst();
+            assertThat(recording.readCheckpoint(CheckpointKey.of("balances")).lastEvent())
+                    .isEqualTo(EventIdentity.of(committed));
+
+            // when: the log is restored to 40 events and grows to 160 before a new runner starts
+            source.current = restoredAndGrown();
+            ProjectionRunner restarted = runnerOn(recording, AheadOfSourcePolicy.stop());
+            StepResult result = restarted.step();
+
+            // then: it does not read on after 99 (which would skip 40..99 of the new events)
+            assertThat(result).isInstanceOf(StepResult.Failed.class);
+            assertThat(((StepResult.Failed) result).error().message())
+                    .contains("is now " + source.current.read(98, 1).getFirst().describe())
+                    .contains("committed after " + committed.describe());
+            assertThat(model.size()).isEqualTo(100);
+        }
+
+        @Test
+        void aStoreThatRecordsNothingCannotTellAndReadsOn() throws Exception {
+            // given: the same, on the in-memory store, which records no last event
+            runnerOn(store, AheadOfSourcePolicy.stop()).catchUp();
+            source.current = restoredAndGrown();
+
+            // when
+            long reached = runnerOn(store, AheadOfSourcePolicy.stop()).catchUp();
+
+            // then: the limit this check lifts: 40..99 of the new log are skipped
+            assertThat(reached).isEqualTo(159);
+            assertThat(model.size()).isEqualTo(160);
+        }
+    }
+
+    /** The in-memory store, recording the last event of each batch with its checkpoint as a real store would. */
+    private static final class LastEventStore implements ProjectionStore<InMemoryTransaction> {
+        private final InMemoryProjectionStore delegate;
+        private final Map<CheckpointKey, EventIdentity> lastEvents = new ConcurrentHashMap<>();
+
+        LastEventStore(InMemoryProjectionStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, Envelope last) {
+            delegate.advanceCheckpoint(tx, key, expected, last.position());
+            tx.stage(() -> lastEvents.put(key, EventIdentity.of(last)));
+        }
+
+        @Override
+        public StoredCheckpoint readCheckpoint(CheckpointKey key) {
+            StoredCheckpoint stored = delegate.readCheckpoint(key);
+            EventIdentity last = lastEvents.get(key);
+            return last == null || last.position() != stored.position() ? stored
+                    : new StoredCheckpoint(stored.position(), stored.paused(), stored.version(), last);
+        }
+
+        @Override
+        public CheckpointStore checkpoints() {
+            return delegate.checkpoints();
+        }
+
+        @Override
+        public <R> R inTransaction(StatementMode mode, TransactionWork<InMemoryTransaction, R> work) {
+            return delegate.inTransaction(mode, work);
+        }
+
+        @Override
+        public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
+            delegate.advanceCheckpoint(tx, key, expected, next);
+        }
+
+        @Override
+        public void resetCheckpoint(InMemoryTransaction tx, CheckpointKey key, long position) {
+            delegate.resetCheckpoint(tx, key, position);
+        }
+
+        @Override
+        public void adoptVersion(InMemoryTransaction tx, CheckpointKey key, int version) {
+            delegate.adoptVersion(tx, key, version);
+        }
+
+        @Override
+        public long retire(InMemoryTransaction tx, CheckpointKey key) {
+            return delegate.retire(tx, key);
+        }
+
+        @Override
+        public void setPaused(CheckpointKey key, boolean paused) {
+            delegate.setPaused(key, paused);
+        }
+
+        @Override
+        public boolean switchVersion(InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position,
+                                     int toVersion) {
+            return delegate.switchVersion(tx, key, fromVersion, position, toVersion);
+        }
+
+        @Override
+        public void recordDeadLetter(InMemoryTransaction tx, DeadLetter letter) {
+            delegate.recordDeadLetter(tx, letter);
         }
     }
 

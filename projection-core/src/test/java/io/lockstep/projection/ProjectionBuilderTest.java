@@ -303,6 +303,25 @@ class ProjectionBuilderTest {
         }
 
         @Test
+        void aRunnerKeepsWhatItWasBuiltWithWhenTheBuilderChangesAfterwards() {
+            // given: a runner built with batches of 5 and a tenant
+            InMemoryEventSource source = new InMemoryEventSource();
+            for (int i = 0; i < 12; i++) {
+                source.append("account-1", new Deposited("account-1", 1));
+            }
+            ProjectionRunner.Builder<InMemoryTransaction> configured =
+                    ProjectionRunner.builder(projection, ProjectionStore.inMemory(), source).batchSize(5).tenant("a");
+            ProjectionRunner runner = configured.build();
+
+            // when: the builder is changed after build()
+            configured.batchSize(1).tenant("b").checkpointName("other");
+
+            // then: the runner still reads batches of 5 under its own checkpoint
+            assertThat(runner.step()).isEqualTo(new StepResult.Committed(-1, 4, 5));
+            assertThat(runner.key()).isEqualTo(new CheckpointKey("a", "balances"));
+        }
+
+        @Test
         void startsAFreshRunnerInStateStartingWithoutCheckpoint() {
             // given
             ProjectionRunner runner = builder.tenant("acme").build();

@@ -10,6 +10,7 @@ import org.jooq.DSLContext;
 import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.Result;
+import org.jooq.exception.DataAccessException;
 import org.postgresql.jdbc.PgStatement;
 
 /**
@@ -27,6 +28,11 @@ import org.postgresql.jdbc.PgStatement;
  * charges it to the event whose handler issued it. A projection whose handlers act on row counts or catch
  * their own statements' failures chooses {@code statementMode(StatementMode.IMMEDIATE)}, or wraps those
  * statements in {@code tx.dsl().transaction(...)}, whose end sends them.
+ *
+ * <p>Failures: like jOOQ's, the methods taking a jOOQ query or a {@link StatementTemplate} throw jOOQ's
+ * unchecked {@link DataAccessException} (its cause is the driver's {@link SQLException}, with the SQLState);
+ * {@link #executeUpdate(ExpectedRows, PreparedStatement)}, which takes a JDBC statement the handler prepared
+ * itself, keeps JDBC's checked {@link SQLException}.
  *
  * <p>The transaction belongs to the runner: {@code commit()}, {@code rollback()}, {@code close()} and
  * {@code setAutoCommit} on {@link #connection()} throw. {@code dsl().transaction(...)} in a handler runs as
@@ -66,10 +72,11 @@ public final class PostgresTransaction {
      * in {@link io.lockstep.projection.StatementMode#BATCHED} mode, at once in IMMEDIATE mode.
      *
      * @return the row count (0 while the statement is held back)
-     * @throws IllegalArgumentException when the number of values does not match the template's parameters
-     * @throws SQLException             when the database refuses the statement
+     * @throws IllegalArgumentException when the number or the types of the values do not match the template's
+     *                                  parameters (see {@link StatementTemplate}); nothing was sent
+     * @throws DataAccessException      when the database refuses the statement
      */
-    public int execute(StatementTemplate template, Object... values) throws SQLException {
+    public int execute(StatementTemplate template, Object... values) {
         return executeTemplate(null, template, values);
     }
 
@@ -80,7 +87,7 @@ public final class PostgresTransaction {
      * @throws UnexpectedRowCountException when it ran at once and affected other rows (held back: the event
      *                                     fails when it is sent)
      */
-    public int execute(ExpectedRows expected, StatementTemplate template, Object... values) throws SQLException {
+    public int execute(ExpectedRows expected, StatementTemplate template, Object... values) {
         return executeTemplate(Objects.requireNonNull(expected, "expected"), template, values);
     }
 
@@ -136,20 +143,36 @@ public final class PostgresTransaction {
      * write of the batch.
      *
      * @return its rows, read with jOOQ
+     * @throws IllegalArgumentException when the values do not match the template's parameters
+     * @throws DataAccessException      when the database refuses the query
      */
-    public Result<Record> fetch(StatementTemplate template, Object... values) throws SQLException {
-        template.checkArity(values);
+    public Result<Record> fetch(StatementTemplate template, Object... values) {
+        template.check(values);
         try (PreparedStatement statement = connection.prepareStatement(template.sql())) {
             bind(statement, values);
             try (ResultSet rows = statement.executeQuery()) {
                 return dsl.fetch(rows);
             }
+        } catch (SQLException e) {
+            throw refused(template, e);
         }
     }
 
-    private int executeTemplate(ExpectedRows expected, StatementTemplate template, Object[] values)
+    private int executeTemplate(ExpectedRows expected, StatementTemplate template, Object[] values) {
+        template.check(values);
+        try {
+            return executeChecked(expected, template, values);
+        } catch (SQLException e) {
+            throw refused(template, e);
+        }
+    }
+
+    private static DataAccessException refused(StatementTemplate template, SQLException e) {
+        return new DataAccessException("SQL [" + template.sql() + "]; " + e.getMessage(), e);
+    }
+
+    private int executeChecked(ExpectedRows expected, StatementTemplate template, Object[] values)
             throws SQLException {
-        template.checkArity(values);
         if (pipelined != null) {
             PooledStatement pooled = pipelined.pool().take(template.sql());
             try {

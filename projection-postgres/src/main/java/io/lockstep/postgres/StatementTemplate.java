@@ -1,7 +1,9 @@
 package io.lockstep.postgres;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.jooq.Param;
 import org.jooq.Query;
 import org.jooq.SQLDialect;
 import org.jooq.conf.ParamType;
@@ -27,15 +29,28 @@ import org.jooq.impl.DSL;
  * <p>Values are bound in the order the parameters appear in the rendered statement, which
  * {@link #parameters()} lists; each must be a value the PostgreSQL driver binds with
  * {@code setObject} (String, Long, Integer, Boolean, BigDecimal, UUID, OffsetDateTime, ...).
+ *
+ * <p><b>Typed binding.</b> Each value is checked against the Java type its parameter was declared with
+ * ({@code DSL.param("delta", Long.class)}), so swapped arguments of different types fail at their first use
+ * with an {@link IllegalArgumentException} naming the parameter, before anything is sent. A value may be
+ * {@code null}; an integral value fits a wider integral parameter (an {@code Integer} for a {@code Long}).
+ * Two parameters of the same type cannot be told apart this way: give them distinct names and check
+ * {@link #parameters()} once in a test. A parameter declared without a type ({@code DSL.param("x")}) takes any
+ * value.
  */
 public final class StatementTemplate {
 
+    /** Integral types a wider integral parameter accepts, widest last. */
+    private static final List<Class<?>> INTEGRAL = List.of(Byte.class, Short.class, Integer.class, Long.class);
+
     private final String sql;
     private final List<String> parameters;
+    private final List<Class<?>> types;
 
-    private StatementTemplate(String sql, List<String> parameters) {
+    private StatementTemplate(String sql, List<String> parameters, List<Class<?>> types) {
         this.sql = sql;
         this.parameters = parameters;
+        this.types = types;
     }
 
     /**
@@ -45,17 +60,18 @@ public final class StatementTemplate {
      */
     public static StatementTemplate of(Query query) {
         Objects.requireNonNull(query, "query");
-        List<String> names = query.getParams().entrySet().stream()
+        List<Map.Entry<String, Param<?>>> params = query.getParams().entrySet().stream()
                 .filter(entry -> !entry.getValue().isInline())
-                .map(java.util.Map.Entry::getKey)
                 .toList();
+        List<String> names = params.stream().map(Map.Entry::getKey).toList();
         int placeholders = query.getBindValues().size();
         if (names.size() != placeholders) {
             throw new IllegalArgumentException("statement has " + placeholders + " bind values but " + names.size()
                     + " distinct parameters " + names + "; give every parameter its own name: " + query);
         }
         String sql = DSL.using(SQLDialect.POSTGRES).renderContext().paramType(ParamType.INDEXED).render(query);
-        return new StatementTemplate(sql, names);
+        List<Class<?>> types = params.stream().<Class<?>>map(entry -> entry.getValue().getType()).toList();
+        return new StatementTemplate(sql, names, types);
     }
 
     /** @return the rendered SQL, with {@code ?} placeholders */
@@ -68,11 +84,39 @@ public final class StatementTemplate {
         return parameters;
     }
 
-    void checkArity(Object[] values) {
+    /** @return the Java types the parameters were declared with, in the order values are bound */
+    public List<Class<?>> parameterTypes() {
+        return types;
+    }
+
+    /**
+     * Checks {@code values} against the parameters: their number, and each value's type.
+     *
+     * @throws IllegalArgumentException naming the parameter, its type and the value, when one does not fit
+     */
+    void check(Object[] values) {
         if (values.length != parameters.size()) {
             throw new IllegalArgumentException("statement takes " + parameters.size() + " values " + parameters
                     + " but got " + values.length + ": " + sql);
         }
+        for (int i = 0; i < values.length; i++) {
+            Object value = values[i];
+            if (value != null && !fits(types.get(i), value.getClass())) {
+                throw new IllegalArgumentException("value " + (i + 1) + " for parameter '" + parameters.get(i)
+                        + "' must be a " + types.get(i).getSimpleName() + " but is the "
+                        + value.getClass().getSimpleName() + " " + value + "; pass the values in the order "
+                        + parameters + ": " + sql);
+            }
+        }
+    }
+
+    private static boolean fits(Class<?> declared, Class<?> actual) {
+        if (declared.isAssignableFrom(actual)) {
+            return true;
+        }
+        int wide = INTEGRAL.indexOf(declared);
+        int narrow = INTEGRAL.indexOf(actual);
+        return wide >= 0 && narrow >= 0 && narrow <= wide;
     }
 
     @Override

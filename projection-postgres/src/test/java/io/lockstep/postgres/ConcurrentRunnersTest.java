@@ -20,9 +20,9 @@ import io.lockstep.projection.ProjectionState;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The seed's "checkpoint races" pitfall: several runners of one projection started together over the same
@@ -34,18 +34,13 @@ class ConcurrentRunnersTest {
     private static final int EVENTS = 20_000;
     private static final int RUNNERS = 3;
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(12);
 
     @BeforeAll
     static void seed() {
-        db = TestDatabase.create(12);
         AccountsWorkload.seed(db, 500, EVENTS);
         db.execute("CREATE TABLE applied (position bigint NOT NULL)");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test

@@ -26,11 +26,11 @@ import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -66,20 +66,15 @@ class ExpectedRowsTest {
     /** The events: four accounts, credits and reads; the credit at {@link #GHOST} names no account. */
     private static final int GHOST = 9;
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass();
     static PostgresProjectionStore store;
     InMemoryEventSource source;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
+    static void createTables() {
         store = PostgresProjectionStore.builder(db.dataSource()).build();
         db.execute("CREATE TABLE balances (id text PRIMARY KEY, amount bigint NOT NULL)");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

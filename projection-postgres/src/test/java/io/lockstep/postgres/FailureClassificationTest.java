@@ -28,12 +28,12 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,20 +50,15 @@ class FailureClassificationTest {
     private static final RetryPolicy ONE_ATTEMPT = new RetryPolicy(1, Duration.ofMillis(10), Duration.ofMillis(100));
     private static final Duration PATIENCE = Duration.ofSeconds(20);
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(6);
     static TableEventSource source;
     final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(6);
+    static void createTables() {
         source = new TableEventSource(db.dataSource(), AccountsWorkload.TYPES);
         AccountsWorkload.seed(db, 50, EVENTS);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

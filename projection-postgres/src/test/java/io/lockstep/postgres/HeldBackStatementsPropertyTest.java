@@ -27,8 +27,8 @@ import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -104,22 +104,17 @@ class HeldBackStatementsPropertyTest {
     private static final Field<Integer> ID = field(name("id"), Integer.class);
     private static final Field<Long> V = field(name("v"), Long.class);
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass();
     private static final Map<String, StatementTemplate> TEMPLATES = new ConcurrentHashMap<>();
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
+    static void createTables() {
         for (String prefix : List.of("fast", "slow")) {
             db.execute("CREATE TABLE " + prefix + "_item (id int PRIMARY KEY, v bigint NOT NULL, tag text NOT NULL)",
                     "CREATE TABLE " + prefix + "_label (name text PRIMARY KEY, s text NOT NULL)",
                     "CREATE TABLE " + prefix + "_log (seq bigserial PRIMARY KEY, source bigint NOT NULL, note text)");
         }
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @ParameterizedTest(name = "seed {0}")

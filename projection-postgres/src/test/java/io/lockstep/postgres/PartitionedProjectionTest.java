@@ -27,30 +27,25 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Partitioned projections in one process: buckets, partition reads, nodes, leases, fencing, replay. */
 class PartitionedProjectionTest {
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(16);
     PostgresEventLog log;
     PostgresProjectionStore store;
     final List<ProjectionNode> nodes = new ArrayList<>();
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(16);
+    static void createTables() {
         PartitionWorkload.createTables(db);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

@@ -11,25 +11,15 @@ import io.lockstep.projection.CheckpointStoreContract;
 import io.lockstep.projection.TransientStoreException;
 import java.net.ServerSocket;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The seed contract on PostgreSQL, plus what only a database can get wrong. */
 class PostgresCheckpointStoreTest extends CheckpointStoreContract {
 
-    static TestDatabase db;
-
-    @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @Override
     protected CheckpointStore newStore() {

@@ -26,11 +26,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PostgresProjectionRunnerTest {
 
@@ -38,21 +38,16 @@ class PostgresProjectionRunnerTest {
     private static final int ACCOUNTS = 50;
     private static final int EVENTS = 2_000;
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass();
     static PostgresProjectionStore store;
     static TableEventSource source;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
+    static void createTables() {
         store = PostgresProjectionStore.builder(db.dataSource()).build();
         source = new TableEventSource(db.dataSource(), AccountsWorkload.TYPES);
         AccountsWorkload.seed(db, ACCOUNTS, EVENTS);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

@@ -11,9 +11,9 @@ import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.TransientStoreException;
 import java.util.Map;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProjectionTestKitTest {
 
@@ -23,17 +23,12 @@ class ProjectionTestKitTest {
     record Deposited(String id, long cents) {
     }
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
+    static void createTables() {
         db.execute("CREATE TABLE balances (id text PRIMARY KEY, cents bigint NOT NULL)");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Re-partitioning online, 4 -> 8 -> 2 partitions, while appends go on: splits start from their parent's
@@ -28,18 +28,13 @@ class RepartitionTest {
 
     private static final int STREAMS = 500;
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(16);
 
     @BeforeAll
     static void seed() {
-        db = TestDatabase.create(16);
         PartitionWorkload.createTables(db);
         PartitionWorkload.seed(db, STREAMS, 20_000);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test

@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,19 +38,14 @@ class ScaleOutTest {
     private static final long LEASE_MS = 5_000;
     private static final long HEARTBEAT_MS = 500;
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(8);
     final List<Process> children = new ArrayList<>();
 
     @BeforeAll
     static void seed() {
-        db = TestDatabase.create(8);
         PartitionWorkload.createTables(db);
         PartitionWorkload.seed(db, STREAMS, EVENTS);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test

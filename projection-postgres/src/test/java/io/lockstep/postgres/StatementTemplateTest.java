@@ -14,23 +14,18 @@ import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.StatementMode;
 import org.jooq.impl.DSL;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class StatementTemplateTest {
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
+    static void createTables() {
         AccountsWorkload.seed(db, 30, 3_000);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test
@@ -64,6 +59,48 @@ class StatementTemplateTest {
         assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(credit, 5L)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("takes 2 values [delta, accountId] but got 1");
+    }
+
+    @Test
+    void refusesSwappedValuesOfDifferentTypesBeforeSendingAnything() {
+        // given: a template whose parameters are a Long and a String
+        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
+                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
+                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
+        long before = db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance");
+
+        // when: the values come in the wrong order, in both statement modes
+        for (StatementMode mode : StatementMode.values()) {
+            assertThatThrownBy(() -> store.inTransaction(mode, tx -> tx.execute(credit, "account-1", 5L)))
+                    // then
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("value 1 for parameter 'delta' must be a Long but is the String account-1")
+                    .hasMessageContaining("[delta, accountId]");
+        }
+        assertThat(db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance")).isEqualTo(before);
+        assertThat(credit.parameterTypes()).containsExactly(Long.class, String.class);
+    }
+
+    @Test
+    void acceptsNullsAndNarrowerIntegersAndReportsRefusalsUnchecked() {
+        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
+                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
+                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
+        StatementTemplate broken = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE)
+                .columns(ACCOUNT_ID, BALANCE, EVENTS)
+                .values(DSL.param("accountId", String.class), DSL.param("balance", Long.class),
+                        DSL.param("events", Long.class)));
+
+        // an Integer for a Long parameter and a null for a String one bind; a refused statement (balance is NOT NULL)
+        // throws jOOQ's unchecked exception
+        int updated = store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(credit, 5, null));
+        assertThat(updated).isZero();
+        assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(broken, "x", null, 1L)))
+                .isInstanceOf(org.jooq.exception.DataAccessException.class)
+                .hasMessageContaining(broken.sql())
+                .hasRootCauseInstanceOf(java.sql.SQLException.class);
     }
 
     @Test

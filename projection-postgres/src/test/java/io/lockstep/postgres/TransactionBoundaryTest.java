@@ -32,11 +32,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.Record;
 import org.jooq.Table;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,22 +47,17 @@ class TransactionBoundaryTest {
     private static final int EVENTS = 1_000;
     private static final Table<Record> NOTES = table(name("notes"));
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass();
     static PostgresProjectionStore store;
     static TableEventSource source;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create();
+    static void createTables() {
         store = PostgresProjectionStore.builder(db.dataSource()).build();
         source = new TableEventSource(db.dataSource(), AccountsWorkload.TYPES);
         AccountsWorkload.seed(db, 20, EVENTS);
         db.execute("CREATE TABLE notes (position bigint NOT NULL, note text NOT NULL)");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

@@ -22,12 +22,14 @@ final class RedisCheckpointStore implements CheckpointStore {
             local stored = redis.call('HGET', KEYS[1], 'position')
             if stored and tonumber(stored) > tonumber(ARGV[1]) then return stored end
             redis.call('HSET', KEYS[1], 'position', ARGV[1], 'updated_at', ARGV[2])
+            redis.call('HDEL', KEYS[1], 'last_position', 'last_stream_id', 'last_stream_version', 'last_event_type')
             redis.call('SET', KEYS[2], ARGV[3], 'NX')
             return false
             """;
     /** KEYS: checkpoint hash, epoch. ARGV: position, now, new epoch. */
     private static final String RESET = """
             redis.call('HSET', KEYS[1], 'position', ARGV[1], 'updated_at', ARGV[2])
+            redis.call('HDEL', KEYS[1], 'last_position', 'last_stream_id', 'last_stream_version', 'last_event_type')
             redis.call('SET', KEYS[2], ARGV[3], 'NX')
             return false
             """;

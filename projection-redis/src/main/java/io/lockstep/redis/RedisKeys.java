@@ -9,7 +9,9 @@ import io.lockstep.projection.CheckpointKey;
  *
  * <ul>
  *   <li>{@code <prefix>checkpoint:<tenant length>:<tenant>:<projection>}: a hash with fields
- *       {@code position}, {@code paused}, {@code version}, {@code updated_at} (epoch milliseconds);</li>
+ *       {@code position}, {@code paused}, {@code version}, {@code updated_at} (epoch milliseconds) and, when a
+ *       batch moved the checkpoint, the event at it: {@code last_position}, {@code last_stream_id},
+ *       {@code last_stream_version}, {@code last_event_type};</li>
  *   <li>{@code <prefix>dead-letters:<tenant length>:<tenant>:<projection>}: a sorted set of the skipped events'
  *       dead-letter keys, scored by position;</li>
  *   <li>{@code <prefix>dead-letter:<tenant length>:<tenant>:<projection>:<position>}: a hash per skipped event;</li>

@@ -6,6 +6,8 @@ import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.DeadLetter;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.EventIdentity;
 import io.lockstep.projection.ProjectionStore;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StoredCheckpoint;
@@ -55,6 +57,11 @@ import java.util.Objects;
  * a {@code maxmemory-policy} that never evicts them ({@code noeviction} or a {@code volatile-*} policy): a
  * store refuses to run batches on a Redis whose policy is {@code allkeys-*} (its runners wait, their status
  * naming the setting, until it is changed).
+ *
+ * <p><b>A restored event log.</b> Each batch's EXEC also records the event the checkpoint points at (stream,
+ * stream version, type; see {@link StoredCheckpoint#lastEvent()}), so a runner, even one that just started,
+ * notices an event log restored from an older backup that grew past the checkpoint again with other events,
+ * and stops or rebuilds as its {@code AheadOfSourcePolicy} says instead of skipping them.
  *
  * <p><b>Pause</b> writes the checkpoint hash, so a batch in flight is refused at EXEC (nothing applied)
  * rather than waited for, as PostgreSQL does; either way no batch commits after {@code pause()} returns.
@@ -195,6 +202,22 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     @Override
     public void advanceCheckpoint(RedisTransaction tx, CheckpointKey key, long expected, long next) {
         ProjectionStore.requireForward(key, expected, next);
+        tx.stage(key, claim(tx, key, expected).withPosition(next));
+    }
+
+    /**
+     * Moves the checkpoint to {@code last}'s position and records {@code last}'s identity in the same hash, so
+     * in the same EXEC: a runner that starts later checks that the event log still holds that event there.
+     */
+    @Override
+    public void advanceCheckpoint(RedisTransaction tx, CheckpointKey key, long expected, Envelope last) {
+        Objects.requireNonNull(last, "last");
+        ProjectionStore.requireForward(key, expected, last.position());
+        tx.stage(key, claim(tx, key, expected).withLastEvent(EventIdentity.of(last)));
+    }
+
+    /** Watches the checkpoint of {@code key} and checks that it is at {@code expected} and not paused. */
+    private static CheckpointHash claim(RedisTransaction tx, CheckpointKey key, long expected) {
         CheckpointHash state = tx.observe(key);
         if (state.paused()) {
             throw state.position() == expected ? CheckpointConflictException.paused(key, expected)
@@ -207,7 +230,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
             throw CheckpointConflictException.concurrentAdvance(key, expected, state.position());
         }
         tx.claim(key, expected);
-        tx.stage(key, state.withPosition(next));
+        return state;
     }
 
     @Override

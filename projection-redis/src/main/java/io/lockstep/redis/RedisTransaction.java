@@ -137,7 +137,12 @@ public final class RedisTransaction {
      */
     void commit(long nowMillis) {
         beforeCommand();
-        staged.forEach((key, state) -> async.hset(keys.checkpoint(key), state.fields(nowMillis)));
+        staged.forEach((key, state) -> {
+            async.hset(keys.checkpoint(key), state.fields(nowMillis));
+            if (state.lastEvent() == null) {
+                async.hdel(keys.checkpoint(key), CheckpointHash.LAST_EVENT_FIELDS);
+            }
+        });
         deadLetters.forEach(letter -> DeadLetters.queue(async, keys, letter, nowMillis));
         if (!staged.isEmpty()) {
             async.set(keys.epoch(), UUID.randomUUID().toString(), SetArgs.Builder.nx());

@@ -14,9 +14,11 @@ import io.lockstep.projection.InMemoryEventSource;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.RebuildStrategy;
 import io.lockstep.projection.RetryPolicy;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StepResult;
+import io.lockstep.projection.StoredCheckpoint;
 import io.lockstep.redis.testing.BalancesProjection;
 import io.lockstep.redis.testing.Deposit;
 import io.lockstep.redis.testing.TestRedis;
@@ -273,6 +275,71 @@ class RedisProjectionRunnerTest {
             ProjectionRunner old = runner(BalancesProjection.create(NAME, prefix), source);
             assertThat(old.step()).isInstanceOf(StepResult.Failed.class);
             assertThat(old.status().lastError().orElseThrow().message()).contains("version 2");
+        }
+
+        /** Version {@code version} counts each deposit {@code version} times into keys named for its version. */
+        private Projection<RedisTransaction> sideBySide(int version) {
+            RebuildStrategy.VersionedTables<RedisTransaction> keys = new RebuildStrategy.VersionedTables<>() {
+                @Override
+                public void create(RedisTransaction tx, int v) {
+                    tx.commands().del(prefix + "balances:v" + v, prefix + "applied:v" + v); // an earlier build's
+                }
+
+                @Override
+                public void promote(RedisTransaction tx, int from, int to) {
+                    tx.commands().set(prefix + "current", "v" + to);
+                    tx.commands().del(prefix + "balances:v" + from, prefix + "applied:v" + from);
+                }
+            };
+            return Projection.<RedisTransaction>builder(NAME).version(version)
+                    .on(Deposit.class, (event, envelope, tx) -> {
+                        tx.commands().hincrby(prefix + "balances:v" + version, event.account(),
+                                event.amount() * version);
+                        tx.commands().incr(prefix + "applied:v" + version);
+                    })
+                    .onReset(tx -> tx.commands().del(prefix + "balances:v" + version, prefix + "applied:v" + version))
+                    .rebuild(RebuildStrategy.sideBySide(keys))
+                    .build();
+        }
+
+        @Test
+        void aSideBySideRebuildBuildsTheNewKeysWhileReadersKeepTheOldThenSwitchesInOneExec() throws Exception {
+            // given: version 1 built its keys from 300 events
+            InMemoryEventSource source = BalancesProjection.events(300, 5, 16);
+            runner(sideBySide(1), source).catchUp();
+            Map<String, String> v1 = redis.hgetall(prefix + "balances:v1");
+            assertThat(v1).isEqualTo(BalancesProjection.fold(source, 300));
+
+            // when: version 2 takes one step
+            ProjectionRunner v2 = runner(sideBySide(2), source);
+            assertThat(v2.step()).isEqualTo(new StepResult.Committed(-1, 99, 100));
+
+            // then: it builds under its own checkpoint; the projection's checkpoint and keys are untouched
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME))).extracting(StoredCheckpoint::position,
+                    StoredCheckpoint::paused, StoredCheckpoint::version).containsExactly(299L, false, 1);
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME + "@v2")).position()).isEqualTo(99);
+            assertThat(redis.hgetall(prefix + "balances:v1")).isEqualTo(v1);
+            assertThat(redis.get(prefix + "applied:v2")).isEqualTo("100");
+
+            // when: it catches up
+            assertThat(v2.catchUp()).isEqualTo(299);
+
+            // then: one EXEC moved the checkpoint and version, retired the build and switched the keys
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME))).isEqualTo(new StoredCheckpoint(299, false, 2));
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME + "@v2")).paused()).isTrue();
+            assertThat(redis.get(prefix + "current")).isEqualTo("v2");
+            assertThat(redis.exists(prefix + "balances:v1", prefix + "applied:v1")).isZero();
+            assertThat(redis.get(prefix + "applied:v2")).isEqualTo("300");
+            Map<String, String> doubled = new java.util.HashMap<>();
+            v1.forEach((account, sum) -> doubled.put(account, Long.toString(2 * Long.parseLong(sum))));
+            assertThat(redis.hgetall(prefix + "balances:v2")).isEqualTo(doubled);
+
+            // and: new events go to version 2's keys, each once
+            source.append("acc-0", new Deposit("acc-0", 5));
+            assertThat(v2.catchUp()).isEqualTo(300);
+            assertThat(redis.get(prefix + "applied:v2")).isEqualTo("301");
+            assertThat(redis.hget(prefix + "balances:v2", "acc-0"))
+                    .isEqualTo(Long.toString(2 * Long.parseLong(v1.getOrDefault("acc-0", "0")) + 10));
         }
     }
 

@@ -29,32 +29,27 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Pause, resume, replay from -1, reset, and version rebuilds, against PostgreSQL. */
 class ProjectionManagementTest {
 
     private static final int EVENTS = 20_000;
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(10);
     static PostgresProjectionStore store;
     static TableEventSource source;
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(10);
+    static void createTables() {
         store = PostgresProjectionStore.builder(db.dataSource()).build();
         source = new TableEventSource(db.dataSource(), AccountsWorkload.TYPES);
         AccountsWorkload.seed(db, 200, EVENTS);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

@@ -36,12 +36,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Projections in a real Vert.x instance over a real PostgreSQL. Every test fails if Vert.x's blocked-thread
@@ -53,7 +53,8 @@ class VertxProjectionTest {
     private static final int EVENTS = 3_000;
     private static final String NAME = "vertx-balances";
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(12);
     static PostgresProjectionStore store;
     static TableEventSource source;
     static final List<String> jdbcOnEventLoop = new CopyOnWriteArrayList<>();
@@ -63,8 +64,7 @@ class VertxProjectionTest {
     final List<BlockedThreadEvent> blocked = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(12);
+    static void createTables() {
         javax.sql.DataSource watched = watched(db.dataSource());
         store = PostgresProjectionStore.builder(watched).build();
         source = new TableEventSource(watched, AccountsWorkload.TYPES);
@@ -85,11 +85,6 @@ class VertxProjectionTest {
                         throw e.getCause();
                     }
                 });
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

@@ -18,9 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Exactly-once through the whole application: {@code simulate} runs in a child JVM and is killed with SIGKILL
@@ -42,18 +42,13 @@ class SimulateCrashTest {
     private static final int ACCOUNTS = 500;
     private static final Duration PATIENCE = Duration.ofSeconds(90);
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
+    static void createTables() {
         // The read-model tables, so the watch can query them before the first child has migrated.
         Database.open(Optional.of(db.jdbcUrl()), Path.of("unused")).close();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     final CommitWatch watch = new CommitWatch();

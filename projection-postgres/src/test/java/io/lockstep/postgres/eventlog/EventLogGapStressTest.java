@@ -40,9 +40,9 @@ import javax.sql.DataSource;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Table;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,18 +78,13 @@ class EventLogGapStressTest {
 
     static final EventTypes TYPES = EventTypes.builder().register("Marked", Marked.class).build();
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(WRITERS + 10);
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(WRITERS + 10);
+    static void createTables() {
         db.execute("CREATE TABLE applied (position bigint NOT NULL, stream_id text NOT NULL,"
                 + " stream_version bigint NOT NULL, marker text NOT NULL)");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @Test

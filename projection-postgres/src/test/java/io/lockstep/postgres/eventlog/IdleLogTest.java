@@ -6,9 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An idle started log writes nothing: its sequencer still looks every tick interval, but a look that finds
@@ -20,17 +19,8 @@ class IdleLogTest {
     record Noted(String note) {
     }
 
-    static TestDatabase db;
-
-    @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @Test
     void anIdleStartedLogCommitsNoTransactionInTenSeconds() throws Exception {

@@ -22,11 +22,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The event log's LISTEN connection is killed on the server (pg_terminate_backend, as a failover or an
@@ -45,21 +44,12 @@ class ListenerReconnectTest {
 
     static final EventTypes TYPES = EventTypes.builder().register("Pinged", Pinged.class).build();
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
     String application;
     HikariDataSource pool;
     final List<AutoCloseable> toClose = new ArrayList<>();
     final List<Long> applied = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
 
     @BeforeEach
     void emptyTheLogAndOpenAPool() {

@@ -29,12 +29,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Per-stream optimistic concurrency under real races: appenders inside open transactions, released
@@ -51,19 +50,10 @@ class OptimisticConcurrencyTest {
 
     static final EventTypes TYPES = EventTypes.builder().register("Tagged", Tagged.class).build();
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(20);
     PostgresEventLog log;
     ExecutorService threads;
-
-    @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(20);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
 
     @BeforeEach
     void emptyTheLog() {

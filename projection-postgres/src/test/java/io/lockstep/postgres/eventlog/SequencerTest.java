@@ -25,12 +25,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The sequencer: dense positions in commit order, no stall behind unrelated long transactions, no position
@@ -45,18 +44,9 @@ class SequencerTest {
 
     static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(24);
     final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(24);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
 
     @BeforeEach
     void emptyTheLog() {

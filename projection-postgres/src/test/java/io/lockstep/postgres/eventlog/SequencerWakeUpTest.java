@@ -11,11 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -34,18 +33,9 @@ class SequencerWakeUpTest {
 
     static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(8);
     final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(8);
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
-    }
 
     @BeforeEach
     void emptyTheLog() {

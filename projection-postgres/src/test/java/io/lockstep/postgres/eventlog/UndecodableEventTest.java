@@ -12,10 +12,10 @@ import io.lockstep.projection.RetryPolicy;
 import io.lockstep.projection.StepResult;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An event the reader cannot decode stops the projection (an event's fault, under {@code stop()}), and the two
@@ -35,17 +35,12 @@ class UndecodableEventTest {
 
     static final EventTypes DEPOSITS = EventTypes.builder().register("Deposited", Deposited.class).build();
 
-    static TestDatabase db;
+    @RegisterExtension
+    static final TestDatabase db = TestDatabase.perClass(4);
 
     @BeforeAll
-    static void createDatabase() {
-        db = TestDatabase.create(4);
+    static void createTables() {
         db.execute("CREATE TABLE balance (account text PRIMARY KEY, amount bigint NOT NULL)");
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        db.close();
     }
 
     @BeforeEach

@@ -34,6 +34,8 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
     private String name;
     private String jdbcUrl;
     private HikariDataSource dataSource;
+    /** The test classes running with this database: the registering class and its nested classes. */
+    private int openClasses;
 
     private TestDatabase(int poolSize) {
         this.poolSize = poolSize;
@@ -75,14 +77,23 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
         LockstepMigrations.migrate(dataSource);
     }
 
+    /**
+     * Opens the database for the class that registered it. {@code @Nested} classes inherit the extension, so
+     * JUnit calls this again for each of them: they share the enclosing class's database.
+     */
     @Override
     public void beforeAll(ExtensionContext context) {
-        open();
+        if (openClasses++ == 0) {
+            open();
+        }
     }
 
+    /** Drops the database after the class that registered it (not after each {@code @Nested} class). */
     @Override
     public void afterAll(ExtensionContext context) {
-        close();
+        if (--openClasses == 0) {
+            close();
+        }
     }
 
     /** @return the database's name */
