@@ -38,8 +38,8 @@ import picocli.CommandLine.Option;
  * the time until the sequencer has given every event its position is printed beside it. Rounds interleave the
  * contenders (the order rotates), and the summary shows medians and the median same-round ratio to
  * {@code plain-copy}. Diagnostic: {@code plain-copy-sequenced}, the baseline's COPY while a started log gives
- * the events positions (the sequencing alone, which no append path avoids). Also counts, on the wire ({@link RoundTripCounter}), the round trips of 1,000 appends in
- * a caller's transaction.
+ * the events positions (the sequencing alone, which no append path avoids). Also counts, on the wire
+ * ({@link RoundTripCounter}), the round trips of 1,000 appends in a caller's transaction.
  *
  * <pre>
  * export LOCKSTEP_TEST_JDBC_URL='jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres'
