@@ -1,5 +1,6 @@
 package io.lockstep.postgres.eventlog;
 
+import io.lockstep.projection.internal.Backoff;
 import io.lockstep.migrations.LockstepMigrations;
 import io.lockstep.postgres.internal.JdbcConnections;
 import io.lockstep.postgres.internal.SqlFailures;
@@ -141,7 +142,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      *
      * @throws LockstepException naming both ids and the fix
      */
-    public void checkTransactionIds() {
+    void checkTransactionIds() {
         withConnection("checking transaction ids", connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.restoreGuard());
                  ResultSet rows = statement.executeQuery()) {
@@ -267,7 +268,10 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     }
 
     /**
-     * Reads one stream in version order, for the write side: rebuilding an aggregate.
+     * Reads one stream in version order, for the write side: rebuilding an aggregate. It reads appended events
+     * whether or not the sequencer has given them a position yet, since deciding a command needs every committed
+     * version; an event without a position yet carries position 0, which no sequenced event of this log has
+     * (this log's positions start at 1). Use the positions only of events read through {@link #read}.
      *
      * @param fromVersion the first version to read (0 for all)
      * @param maxEvents   at most this many events, 1..100000
@@ -355,8 +359,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
             Duration wait = listener.listening() ? Duration.ofNanos(left)
                     : Duration.ofNanos(Math.min(left, poll.toNanos()));
             readers.awaitAfter(seen, wait);
-            poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500)
-                    : poll.multipliedBy(2);
+            poll = Backoff.doubled(poll, Duration.ofMillis(500));
         }
     }
 
@@ -389,8 +392,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
             Duration wait = listener.listening() ? Duration.ofNanos(left)
                     : Duration.ofNanos(Math.min(left, poll.toNanos()));
             readers.awaitAfter(seen, wait);
-            poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(200)) > 0 ? Duration.ofMillis(200)
-                    : poll.multipliedBy(2);
+            poll = Backoff.doubled(poll, Duration.ofMillis(200));
         }
     }
 
@@ -407,8 +409,11 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     }
 
     /**
-     * Runs one sequencer tick now, on the calling thread (the background duty does this on its own once
-     * started); for tests and tools.
+     * Gives positions to everything appended and committed so far, now, on the calling thread: one sequencer
+     * tick. A started log does this by itself; this is for logs whose sequencer runs elsewhere
+     * ({@link Builder#runSequencer(boolean) runSequencer(false)}) and for test kits and tools that must see an
+     * append as a position at once (the {@code ProjectionTestKit}'s {@code whenProjected()}). Safe beside
+     * running sequencers: ticks take turns.
      *
      * @return how many events it gave positions to
      */
