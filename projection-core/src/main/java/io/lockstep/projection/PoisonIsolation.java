@@ -131,8 +131,7 @@ final class PoisonIsolation<C> {
     }
 
     private Outcome fail(long checkpoint, ProjectionError error) {
-        status.error(error);
-        status.state(ProjectionState.FAILED);
+        status.failed(error);
         return new Outcome(checkpoint, new StepResult.Failed(error));
     }
 }

@@ -108,9 +108,7 @@ final class ProjectionStep<C> {
             // Re-read next time: an operator may have reset or paused the projection while it was idle.
             checkpoint = UNKNOWN;
             classifier.reset();
-            status.pending(null);
-            status.healthy();
-            status.state(ProjectionState.LIVE);
+            status.idle();
             return new StepResult.Idle(from);
         }
         if (from == -1) {
@@ -125,7 +123,7 @@ final class ProjectionStep<C> {
             checkpoint = committer.commit(batch, from, mode);
             reader.committed(batch.getLast());
             succeeded();
-            status.state(batch.size() < batchSize ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
+            status.progressed(batch.size() < batchSize);
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             Listeners.safely(() -> status.listener().batchCommitted(status.snapshot(), batch.size(), took));
             return new StepResult.Committed(from, checkpoint, batch.size());
@@ -223,8 +221,7 @@ final class ProjectionStep<C> {
         StoredCheckpoint stored = store.readCheckpoint(key);
         status.checkpoint(stored.position());
         if (stored.paused()) {
-            status.healthy();
-            status.state(ProjectionState.PAUSED);
+            status.paused();
             return Optional.of(new StepResult.Paused(stored.position()));
         }
         if (stored.version() > version) {
@@ -326,7 +323,7 @@ final class ProjectionStep<C> {
     }
 
     private StepResult fail(ProjectionError error) {
-        status.state(ProjectionState.FAILED);
+        status.failed(error);
         return remember(new StepResult.Failed(error));
     }
 

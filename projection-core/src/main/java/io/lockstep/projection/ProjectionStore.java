@@ -11,6 +11,9 @@ package io.lockstep.projection;
  * {@link TransientStoreException}, which the runner retries for as long as it lasts without blaming any event;
  * every other failure propagates as thrown and may make an event poison.
  *
+ * <p>To write a store for another database, implement {@link SimpleProjectionStore}: five methods, from which
+ * the rest of this interface is derived.
+ *
  * @param <C> the transaction context handed to handlers
  */
 public interface ProjectionStore<C> {

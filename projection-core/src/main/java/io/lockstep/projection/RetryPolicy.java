@@ -50,9 +50,6 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
      * @return the pause before the next attempt
      */
     public Duration backoff(int failures) {
-        int doublings = Math.min(Math.max(failures - 1, 0), 30);
-        long nanos = initialBackoff.toNanos();
-        long scaled = nanos > (Long.MAX_VALUE >> doublings) ? Long.MAX_VALUE : nanos << doublings;
-        return Duration.ofNanos(Math.min(scaled, maxBackoff.toNanos()));
+        return io.lockstep.projection.internal.Backoff.after(failures, initialBackoff, maxBackoff);
     }
 }

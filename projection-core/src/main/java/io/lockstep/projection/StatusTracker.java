@@ -193,6 +193,30 @@ final class StatusTracker {
         state(ProjectionState.CATCHING_UP);
     }
 
+    /** The step found nothing to do: nothing waits, any failure is over, {@link ProjectionState#LIVE}. */
+    void idle() {
+        pending(null);
+        healthy();
+        state(ProjectionState.LIVE);
+    }
+
+    /** The step found the projection paused by an operator: any failure is over, {@link ProjectionState#PAUSED}. */
+    void paused() {
+        healthy();
+        state(ProjectionState.PAUSED);
+    }
+
+    /** A batch committed; {@link ProjectionState#LIVE} when it was the last one for now, else CATCHING_UP. */
+    void progressed(boolean caughtUp) {
+        state(caughtUp ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
+    }
+
+    /** The projection stopped at {@code error} until an operator acts: {@link ProjectionState#FAILED}. */
+    void failed(ProjectionError error) {
+        error(error);
+        state(ProjectionState.FAILED);
+    }
+
     /** Moves to {@code newState} (FAILED sticks) and tells the listener when it changed. */
     void state(ProjectionState newState) {
         synchronized (this) {

@@ -3,6 +3,7 @@ package io.lockstep.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lockstep.postgres.eventlog.EventLogAccess;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.lockstep.postgres.eventlog.EventTypes;
@@ -74,7 +75,7 @@ class GrantsTest {
             PostgresEventLog.builder(appender, TYPES).build()
                     .append("s", ExpectedVersion.noStream(), List.of(new Noted("granted")));
             PostgresEventLog log = PostgresEventLog.builder(projector, TYPES).build();
-            log.checkTransactionIds();
+            EventLogAccess.checkTransactionIds(log);
             long sequenced = log.sequence();
             Projection<PostgresTransaction> nothing = Projection.<PostgresTransaction>builder("granted")
                     .on(Noted.class, (e, env, tx) -> { }).build();

@@ -3,10 +3,11 @@ package io.lockstep.postgres.eventlog;
 import java.util.function.IntFunction;
 
 /**
- * The append statements of one schema ({@link EventLogSql#append}, {@link EventLogSql#appendAfter}) for
- * each number of listed events, each built on first use and then handed out as the same String: no string
- * building per append, and the driver's statement cache finds it by a hash the String keeps. Thread-safe: two
- * threads racing on a first use build equal Strings, and a String is safe to publish without a lock.
+ * The append statements of one schema ({@link EventLogSql#append}, {@link EventLogSql#appendInSavepoint},
+ * {@link EventLogSql#appendAfter}) for each number of listed events, each built on first use and then handed
+ * out as the same String: no string building per append, and the driver's statement cache finds it by a hash
+ * the String keeps. Thread-safe: two threads racing on a first use build equal Strings, and a String is safe
+ * to publish without a lock.
  */
 final class AppendStatements {
 
@@ -14,6 +15,8 @@ final class AppendStatements {
     private final String[] reading = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
     private final String[] takingTurns = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
     private final String[] after = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
+    private final String[] inSavepoint = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
+    private final String[] inSavepointTakingTurns = new String[EventLogSql.MAX_LISTED_EVENTS + 1];
 
     AppendStatements(EventLogSql sql) {
         this.sql = sql;
@@ -23,6 +26,12 @@ final class AppendStatements {
     String append(int events, boolean takeTurns) {
         return takeTurns ? built(takingTurns, events, n -> sql.append(n, true))
                 : built(reading, events, n -> sql.append(n, false));
+    }
+
+    /** @return {@link EventLogSql#appendInSavepoint} for {@code events} events */
+    String appendInSavepoint(int events, boolean takeTurns) {
+        return takeTurns ? built(inSavepointTakingTurns, events, n -> sql.appendInSavepoint(n, true))
+                : built(inSavepoint, events, n -> sql.appendInSavepoint(n, false));
     }
 
     /** @return {@link EventLogSql#appendAfter} for {@code events} events */

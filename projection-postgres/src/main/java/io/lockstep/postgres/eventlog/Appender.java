@@ -5,7 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
+import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
@@ -56,11 +56,19 @@ final class Appender {
         String[] names = new String[events.size()];
         String[] payloads = new String[events.size()];
         for (int i = 0; i < names.length; i++) {
-            Object event = Objects.requireNonNull(events.get(i), "events[" + i + "]");
+            Object event = events.get(i);
+            if (event == null) { // not requireNonNull(event, "events[" + i + "]"): no message built per event
+                throw new NullPointerException("events[" + i + "]");
+            }
             names[i] = types.nameOf(event);
             payloads[i] = types.toJson(event);
         }
         return new Encoded(streamId, expected, names, payloads, types.encodeMetadata(metadata));
+    }
+
+    /** Forgets the version this process remembers for {@code streamId}: a bulk append moved it on. */
+    void forget(String streamId) {
+        versions.forget(streamId);
     }
 
     /** An append, checked and encoded. */
@@ -106,7 +114,8 @@ final class Appender {
         }
         for (int attempt = 1; ; attempt++) {
             try {
-                Inserted inserted = insert(connection, append, attempt > 1, notify); // only any-version appends retry
+                // only appends expecting any version retry, and they take turns from then on
+                Inserted inserted = insert(connection, append, attempt > 1, notify, false);
                 remember(append, inserted);
                 return inserted.result();
             } catch (SQLException e) {
@@ -121,26 +130,23 @@ final class Appender {
     }
 
     /**
-     * Appends on {@code connection}, inside its current transaction, notifying the sequencers on commit;
-     * appends expecting any version take turns per stream (an advisory lock held until the caller's
-     * transaction ends). A lost race is turned into a {@link StreamVersionConflictException} (or retried, for
-     * {@link ExpectedVersion.Any}) after rolling back to a savepoint, so the caller's transaction stays usable.
+     * Appends on {@code connection}, inside its current transaction, notifying the sequencers on commit; one
+     * round trip (see {@link EventLogSql#appendInSavepoint}). Appends expecting any version take turns per
+     * stream (an advisory lock held until the caller's transaction ends). A lost race is rolled back to the
+     * append's savepoint (a second round trip), so the caller's transaction stays usable, and turned into a
+     * {@link StreamVersionConflictException} (or retried, for {@link ExpectedVersion.Any}); a version that
+     * does not match inserts nothing, and the conflict reads the actual version (a second round trip).
      */
     AppendResult appendInTransaction(Connection connection, Encoded append) throws SQLException {
         for (int attempt = 1; ; attempt++) {
-            Savepoint savepoint = connection.setSavepoint();
             try {
-                AppendResult result = insert(connection, append, append.anyVersion(), true).result();
-                connection.releaseSavepoint(savepoint);
-                return result; // not remembered: the caller's transaction may still roll back
-            } catch (StreamVersionConflictException e) {
-                connection.rollback(savepoint);
-                throw e;
+                // not remembered: the caller's transaction may still roll back
+                return insert(connection, append, append.anyVersion(), true, true).result();
             } catch (SQLException e) {
+                rollBackToSavepoint(connection, e);
                 if (!lostRace(e)) {
                     throw e;
                 }
-                connection.rollback(savepoint);
                 if (!retries(append, attempt)) {
                     throw conflict(connection, append);
                 }
@@ -149,16 +155,32 @@ final class Appender {
     }
 
     /**
+     * Undoes a failed append in the caller's transaction, whatever the failure, so that transaction stays
+     * usable; a failed rollback (the connection is gone) is added to {@code failure}, then thrown with it.
+     */
+    private static void rollBackToSavepoint(Connection connection, SQLException failure) throws SQLException {
+        try (Statement rollback = connection.createStatement()) {
+            rollback.execute(EventLogSql.ROLLBACK_APPEND_SAVEPOINT);
+        } catch (SQLException rollbackFailure) {
+            failure.addSuppressed(rollbackFailure);
+            throw failure;
+        }
+    }
+
+    /**
      * One append attempt on {@code connection}.
      *
-     * @param takeTurns whether to take the stream's advisory lock first (for appends expecting any version)
+     * @param takeTurns   whether to take the stream's advisory lock first (for appends expecting any version)
+     * @param inSavepoint whether the statement runs in a savepoint of its own (in the caller's transaction)
      * @throws SQLException                   the driver's unique violation on a lost race
      * @throws StreamVersionConflictException when the stream is not at the expected version
      */
-    private Inserted insert(Connection connection, Encoded append, boolean takeTurns, boolean notify)
-            throws SQLException {
+    private Inserted insert(Connection connection, Encoded append, boolean takeTurns, boolean notify,
+                            boolean inSavepoint) throws SQLException {
         int events = append.names().length;
-        try (PreparedStatement statement = connection.prepareStatement(statements.append(events, takeTurns))) {
+        String statementSql = inSavepoint ? statements.appendInSavepoint(events, takeTurns)
+                : statements.append(events, takeTurns);
+        try (PreparedStatement statement = connection.prepareStatement(statementSql)) {
             int p = 1;
             if (takeTurns) {
                 statement.setString(p++, append.streamId());
@@ -176,6 +198,9 @@ final class Appender {
             statement.setBoolean(p++, notify);
             statement.setString(p, sql.appended());
             statement.execute();
+            if (inSavepoint) {
+                statement.getMoreResults(); // past the savepoint's result
+            }
             if (takeTurns) {
                 statement.getMoreResults(); // past the advisory lock's result
             }
@@ -282,7 +307,7 @@ final class Appender {
      * @return true when {@code e} says another appender took the stream's next version first (a unique
      *         violation of another key, such as one an application added, is not a lost race)
      */
-    private static boolean lostRace(SQLException e) {
+    static boolean lostRace(SQLException e) {
         if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
             return false;
         }

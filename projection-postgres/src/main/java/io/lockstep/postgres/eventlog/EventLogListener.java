@@ -1,5 +1,6 @@
 package io.lockstep.postgres.eventlog;
 
+import io.lockstep.projection.internal.Backoff;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -79,8 +80,7 @@ final class EventLogListener implements Runnable {
                     LOG.warn("event log listener: {}; retrying in {}", e.toString(), backoff);
                     closeConnection();
                     stopped.await(backoff.toNanos(), TimeUnit.NANOSECONDS);
-                    backoff = backoff.multipliedBy(2).compareTo(MAX_RECONNECT_BACKOFF) > 0 ? MAX_RECONNECT_BACKOFF
-                            : backoff.multipliedBy(2);
+                    backoff = Backoff.doubled(backoff, MAX_RECONNECT_BACKOFF);
                 }
             }
         } catch (InterruptedException e) {

@@ -11,6 +11,13 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
     /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
     static final int MAX_LISTED_EVENTS = 64;
 
+    /** The savepoint an append in the caller's transaction runs in (see {@link #appendInSavepoint}). */
+    static final String APPEND_SAVEPOINT = "lockstep_append";
+
+    /** Undoes a failed {@link #appendInSavepoint} and drops its savepoint, in one round trip. */
+    static final String ROLLBACK_APPEND_SAVEPOINT = "ROLLBACK TO SAVEPOINT " + APPEND_SAVEPOINT
+            + "; RELEASE SAVEPOINT " + APPEND_SAVEPOINT;
+
     /** True when the commit will be durable once acknowledged (every synchronous_commit but off). */
     private static final String DURABLE = "current_setting('synchronous_commit') <> 'off'";
 
@@ -109,6 +116,17 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
         }
         statement.append(appendHead);
         return withEvents(statement, events).append(" WHERE ? OR cur.v = ?").append(returning()).toString();
+    }
+
+    /**
+     * {@link #append} inside a savepoint of its own, for an append in the caller's transaction: three
+     * statements sent together, so still one round trip. A lost race (a unique violation, which aborts the
+     * transaction) then needs one more, {@link #ROLLBACK_APPEND_SAVEPOINT}, after which the caller's
+     * transaction is as it was before the append. Parameters as in {@link #append}.
+     */
+    String appendInSavepoint(int events, boolean takeTurns) {
+        return "SAVEPOINT " + APPEND_SAVEPOINT + "; " + append(events, takeTurns) + "; RELEASE SAVEPOINT "
+                + APPEND_SAVEPOINT;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.lockstep.postgres.eventlog;
 
+import io.lockstep.projection.internal.Backoff;
 import io.lockstep.migrations.LockstepMigrations;
 import io.lockstep.postgres.internal.JdbcConnections;
 import io.lockstep.postgres.internal.SqlFailures;
@@ -50,8 +51,9 @@ import javax.sql.DataSource;
  * the sequencer's tick then notifies readers in every process, once per tick. Every other append notifies
  * the sequencers of all processes ({@code pg_notify}, delivered on commit): in a process that only appends
  * (log not started, or started with {@link Builder#runSequencer(boolean) runSequencer(false)}), and in the
- * caller's transaction ({@link #append(Connection, String, ExpectedVersion, List, Map)}), whose commit the
- * log cannot observe. Without either, sequencers still tick every {@link Builder#tickInterval(Duration)}.
+ * caller's transaction ({@link #appendInTransaction(Connection, String, ExpectedVersion, List, Map)
+ * appendInTransaction}), whose commit the log cannot observe. Without either, sequencers still tick every
+ * {@link Builder#tickInterval(Duration)}.
  */
 public final class PostgresEventLog implements PartitionedEventSource, AutoCloseable {
 
@@ -64,6 +66,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     private final EventLogSql sql;
     private final String storeName;
     private final Appender appender;
+    private final BulkAppender bulk;
     private final Sequencer sequencer;
     private final WakeSignal readers = new WakeSignal();
     private final SequencerDuty duty;
@@ -80,6 +83,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         this.storeName = "PostgreSQL event log '" + builder.schema + "'";
         this.schema = builder.schema;
         this.appender = new Appender(sql, types);
+        this.bulk = new BulkAppender(builder.schema, appender, sql.appended());
         this.jdbc = new JdbcConnections(dataSource, storeName);
         this.sequencer = new Sequencer(jdbc, sql);
         this.runSequencer = builder.runSequencer;
@@ -138,7 +142,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      *
      * @throws LockstepException naming both ids and the fix
      */
-    public void checkTransactionIds() {
+    void checkTransactionIds() {
         withConnection("checking transaction ids", connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.restoreGuard());
                  ResultSet rows = statement.executeQuery()) {
@@ -155,7 +159,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         });
     }
 
-    /** Appends {@code events} to {@code streamId} in a transaction of its own; see {@link #append(Connection, String, ExpectedVersion, List, Map)}. */
+    /** Appends {@code events} to {@code streamId} in a transaction of its own, without metadata. */
     public AppendResult append(String streamId, ExpectedVersion expected, List<?> events) {
         return append(streamId, expected, events, Map.of());
     }
@@ -181,17 +185,28 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     }
 
     /**
-     * Appends inside the caller's transaction on {@code connection} (so a command can write other tables
-     * atomically with its events); does not commit. A lost race rolls back to a savepoint of its own, so
-     * the caller's transaction stays usable. Notifies the sequencers when the caller commits.
+     * Appends {@code events} to {@code streamId} inside the caller's transaction on {@code connection}, so a
+     * command can write other tables atomically with its events; does not commit, and stores nothing unless
+     * the caller commits. One round trip: the append runs in a savepoint of its own, sent with it. The caller's
+     * transaction stays usable after a conflict: a stream at another version gets nothing inserted, and a lost
+     * race (another transaction took the version first) is rolled back to that savepoint. Appends expecting
+     * {@link ExpectedVersion#any() any} version take turns per stream until the caller's transaction ends.
+     * Notifies the sequencers when the caller commits.
      *
-     * @throws StreamVersionConflictException when the stream is not at {@code expected}
+     * @param connection a connection in a transaction ({@code autoCommit} off); for a transaction of the
+     *                   log's own, use {@link #append(String, ExpectedVersion, List, Map)}
+     * @throws StreamVersionConflictException when the stream is not at {@code expected}; nothing is appended
+     *                                        and the transaction goes on (a conflict costs a second round trip,
+     *                                        a third after a lost race)
+     * @throws IllegalArgumentException       for a connection in auto-commit mode, an empty list or an
+     *                                        unregistered event class; nothing is sent
      */
-    public AppendResult append(Connection connection, String streamId, ExpectedVersion expected, List<?> events,
-                               Map<String, String> metadata) {
+    public AppendResult appendInTransaction(Connection connection, String streamId, ExpectedVersion expected,
+                                            List<?> events, Map<String, String> metadata) {
         Objects.requireNonNull(connection, "connection");
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         try {
+            requireTransaction(connection, "appendInTransaction to '" + streamId + "'");
             return appender.appendInTransaction(connection, append);
         } catch (SQLException e) {
             throw SqlFailures.translate(storeName, "appending to '" + streamId + "'", e);
@@ -199,7 +214,64 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     }
 
     /**
-     * Reads one stream in version order, for the write side: rebuilding an aggregate.
+     * Appends the events of many streams in one transaction of its own, for imports, migrating a history and
+     * tests: all of them or, on any conflict, none. Each stream's expected version is checked; the events go
+     * in with COPY, so a bulk costs a few round trips whatever its size. Positions are given as for any other
+     * append: dense, in commit order, each stream's events in version order. Wakes the sequencer like
+     * {@link #append(String, ExpectedVersion, List, Map)}. Holds the bulk in memory, encoded: split very large
+     * imports into bulks of some thousands of streams.
+     *
+     * @param appends one part per stream, each stream at most once
+     * @return what each part stored, in the order of {@code appends}
+     * @throws BulkAppendConflictException when streams are not at their expected versions; it names each with
+     *                                     its expected and actual version, and nothing of the bulk is stored
+     * @throws IllegalArgumentException    for an empty bulk, a stream named twice or an unregistered event
+     *                                     class; nothing is sent
+     */
+    public List<AppendResult> appendAll(List<StreamAppend> appends) {
+        List<Appender.Encoded> encoded = bulk.encode(appends);
+        boolean wakeLocally = duty.awake();
+        List<AppendResult> results = withConnection("appending " + encoded.size() + " streams in bulk",
+                connection -> bulk.appendCommitted(connection, encoded, !wakeLocally));
+        if (wakeLocally) {
+            duty.wake();
+        }
+        return results;
+    }
+
+    /**
+     * {@link #appendAll} inside the caller's transaction on {@code connection} (auto-commit off), in a savepoint
+     * of its own: a conflict leaves that transaction as it was. Streams expecting any version take turns with
+     * their other appenders until the caller's transaction ends, as in {@link #appendInTransaction}. Does not
+     * commit; notifies the sequencers when the caller commits.
+     *
+     * @throws BulkAppendConflictException when streams are not at their expected versions; nothing is appended
+     * @throws IllegalArgumentException    as {@link #appendAll}, or for a connection in auto-commit mode
+     */
+    public List<AppendResult> appendAllInTransaction(Connection connection, List<StreamAppend> appends) {
+        Objects.requireNonNull(connection, "connection");
+        List<Appender.Encoded> encoded = bulk.encode(appends);
+        try {
+            requireTransaction(connection, "appendAllInTransaction");
+            return bulk.appendInTransaction(connection, encoded);
+        } catch (SQLException e) {
+            throw SqlFailures.translate(storeName, "appending " + encoded.size() + " streams in bulk", e);
+        }
+    }
+
+    private static void requireTransaction(Connection connection, String method) throws SQLException {
+        if (connection.getAutoCommit()) {
+            throw new IllegalArgumentException(method + " needs a connection in a transaction, but it is in"
+                    + " auto-commit mode: call setAutoCommit(false) first, or use the variant without a connection"
+                    + " for a transaction of the log's own; nothing was appended");
+        }
+    }
+
+    /**
+     * Reads one stream in version order, for the write side: rebuilding an aggregate. It reads appended events
+     * whether or not the sequencer has given them a position yet, since deciding a command needs every committed
+     * version; an event without a position yet carries position 0, which no sequenced event of this log has
+     * (this log's positions start at 1). Use the positions only of events read through {@link #read}.
      *
      * @param fromVersion the first version to read (0 for all)
      * @param maxEvents   at most this many events, 1..100000
@@ -287,8 +359,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
             Duration wait = listener.listening() ? Duration.ofNanos(left)
                     : Duration.ofNanos(Math.min(left, poll.toNanos()));
             readers.awaitAfter(seen, wait);
-            poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500)
-                    : poll.multipliedBy(2);
+            poll = Backoff.doubled(poll, Duration.ofMillis(500));
         }
     }
 
@@ -321,8 +392,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
             Duration wait = listener.listening() ? Duration.ofNanos(left)
                     : Duration.ofNanos(Math.min(left, poll.toNanos()));
             readers.awaitAfter(seen, wait);
-            poll = poll.multipliedBy(2).compareTo(Duration.ofMillis(200)) > 0 ? Duration.ofMillis(200)
-                    : poll.multipliedBy(2);
+            poll = Backoff.doubled(poll, Duration.ofMillis(200));
         }
     }
 
@@ -339,8 +409,11 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     }
 
     /**
-     * Runs one sequencer tick now, on the calling thread (the background duty does this on its own once
-     * started); for tests and tools.
+     * Gives positions to everything appended and committed so far, now, on the calling thread: one sequencer
+     * tick. A started log does this by itself; this is for logs whose sequencer runs elsewhere
+     * ({@link Builder#runSequencer(boolean) runSequencer(false)}) and for test kits and tools that must see an
+     * append as a position at once (the {@code ProjectionTestKit}'s {@code whenProjected()}). Safe beside
+     * running sequencers: ticks take turns.
      *
      * @return how many events it gave positions to
      */

@@ -1,5 +1,6 @@
 package io.lockstep.postgres.eventlog;
 
+import io.lockstep.projection.internal.Backoff;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -77,8 +78,7 @@ final class SequencerDuty implements Runnable {
                     ticking = false;
                     LOG.warn("event log sequencer: {}; retrying in {}", e.toString(), backoff);
                     pause(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
-                            : backoff.multipliedBy(2);
+                    backoff = Backoff.doubled(backoff, MAX_BACKOFF);
                     continue;
                 }
                 if (appended.awaitAfter(seen, tickInterval)) {

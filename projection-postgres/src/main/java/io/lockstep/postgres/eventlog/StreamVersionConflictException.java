@@ -23,7 +23,7 @@ public final class StreamVersionConflictException extends LockstepException {
         this.actual = actual;
     }
 
-    private static String describe(ExpectedVersion expected) {
+    static String describe(ExpectedVersion expected) {
         return switch (expected) {
             case ExpectedVersion.Any any -> "any version";
             case ExpectedVersion.NoStream none -> "no stream";

@@ -47,7 +47,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The classic sequence-gap trap, under load. Writers append in their own transactions and sleep inside them
+ * The classic sequence-gap trap, under load. Writers append in their own transactions (single appends, and
+ * bulk appends of several streams, also in transactions of the log's own) and sleep inside them
  * before committing (a few for over two seconds), so events become visible in a different order than their
  * ids were handed out; one in ten transactions rolls back and leaves a hole in the id sequence; an
  * unrelated session holds the oldest transaction id open for ten seconds. A started log and a runner
@@ -128,16 +129,17 @@ class EventLogGapStressTest {
             log.close();
             threads.awaitTermination(30, TimeUnit.SECONDS);
         }
-        LOG.info("seed {}: {} transactions in {} ms: {} committed ({} events), {} rolled back, {} lost a version race"
-                        + " ({} on own streams), {} paused over 2 s; head while the holder was open: {}",
+        LOG.info("seed {}: {} transactions in {} ms: {} committed ({} events, {} bulks), {} rolled back, {} lost a"
+                        + " version race ({} on own streams), {} paused over 2 s; head while the holder was open: {}",
                 seed, tally.transactions, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), tally.commits,
-                tally.committedMarkers.size(), tally.rollbacks, tally.conflicts, tally.ownStreamConflicts,
+                tally.committedMarkers.size(), tally.bulks, tally.rollbacks, tally.conflicts, tally.ownStreamConflicts,
                 tally.longPauses, headWhileHolderWasOpen);
 
         // then
         assertThat(runner.status().state()).as("runner state").isNotEqualTo(ProjectionState.FAILED);
         assertThat(tally.rollbacks.get()).as("rolled-back transactions (setup)").isPositive();
         assertThat(tally.longPauses.get()).as("transactions paused over 2 s (setup)").isPositive();
+        assertThat(tally.bulks.get()).as("committed bulk appends (setup)").isPositive();
         assertThat(tally.ownStreamConflicts.get()).as("conflicts on streams only one writer appends to").isZero();
         assertThat(headWhileHolderWasOpen).as("events sequenced while the oldest transaction id was still open")
                 .isPositive();
@@ -218,6 +220,7 @@ class EventLogGapStressTest {
         final AtomicLong conflicts = new AtomicLong();
         final AtomicLong ownStreamConflicts = new AtomicLong();
         final AtomicLong longPauses = new AtomicLong();
+        final AtomicLong bulks = new AtomicLong();
     }
 
     /**
@@ -241,7 +244,9 @@ class EventLogGapStressTest {
                 List<Marked> first = events();
                 List<Marked> second = random.nextInt(100) < 15 ? events() : List.of();
                 tally.transactions.incrementAndGet();
-                AppendResult result = transaction(stream, expected, first, second, own);
+                int kind = random.nextInt(100);
+                AppendResult result = kind < 60 ? transaction(stream, expected, first, second, own)
+                        : bulk(stream, expected, first, own, kind < 85);
                 if (result != null && own) {
                     ownVersions.put(stream, result.lastVersion());
                 }
@@ -255,10 +260,11 @@ class EventLogGapStressTest {
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
                 try {
-                    AppendResult result = log.append(connection, stream, expected, first, Map.of("writer", name));
+                    AppendResult result = log.appendInTransaction(connection, stream, expected, first,
+                            Map.of("writer", name));
                     if (!second.isEmpty()) {
-                        result = log.append(connection, stream, ExpectedVersion.exactly(result.lastVersion()), second,
-                                Map.of("writer", name));
+                        result = log.appendInTransaction(connection, stream,
+                                ExpectedVersion.exactly(result.lastVersion()), second, Map.of("writer", name));
                     }
                     Thread.sleep(pauseBeforeCommit()); // the slow transaction is the scenario, not a wait
                     if (random.nextInt(10) == 0) {
@@ -288,6 +294,66 @@ class EventLogGapStressTest {
                 } finally {
                     connection.setAutoCommit(true);
                 }
+            }
+        }
+
+        /**
+         * A bulk append of {@code stream} and one or two shared streams (any version), in the caller's
+         * transaction (paused, one in ten rolled back) or in one of the log's own.
+         *
+         * @return what the bulk stored in {@code stream} when it committed, null when it rolled back
+         */
+        private AppendResult bulk(String stream, ExpectedVersion expected, List<Marked> first, boolean own,
+                                  boolean inTransaction) throws Exception {
+            List<StreamAppend> parts = new ArrayList<>();
+            parts.add(new StreamAppend(stream, expected, first, Map.of("writer", name)));
+            int shared = 1 + random.nextInt(2);
+            for (int i = 0; i < shared; i++) {
+                String other = "shared-" + random.nextInt(SHARED_STREAMS);
+                if (parts.stream().noneMatch(part -> part.streamId().equals(other))) {
+                    parts.add(new StreamAppend(other, ExpectedVersion.any(), events(), Map.of("writer", name)));
+                }
+            }
+            try {
+                if (!inTransaction) {
+                    List<AppendResult> results = log.appendAll(parts);
+                    committed(parts);
+                    return results.getFirst();
+                }
+                try (Connection connection = dataSource.getConnection()) {
+                    connection.setAutoCommit(false);
+                    try {
+                        List<AppendResult> results = log.appendAllInTransaction(connection, parts);
+                        Thread.sleep(pauseBeforeCommit()); // the slow transaction is the scenario, not a wait
+                        if (random.nextInt(10) == 0) {
+                            connection.rollback();
+                            tally.rollbacks.incrementAndGet();
+                            return null;
+                        }
+                        connection.commit();
+                        committed(parts);
+                        return results.getFirst();
+                    } catch (Exception e) {
+                        connection.rollback();
+                        throw e;
+                    } finally {
+                        connection.setAutoCommit(true);
+                    }
+                }
+            } catch (BulkAppendConflictException e) {
+                tally.conflicts.incrementAndGet();
+                if (own) {
+                    tally.ownStreamConflicts.incrementAndGet();
+                }
+                return null;
+            }
+        }
+
+        private void committed(List<StreamAppend> parts) {
+            tally.commits.incrementAndGet();
+            tally.bulks.incrementAndGet();
+            for (StreamAppend part : parts) {
+                part.events().forEach(event -> tally.committedMarkers.add(((Marked) event).marker()));
             }
         }
 

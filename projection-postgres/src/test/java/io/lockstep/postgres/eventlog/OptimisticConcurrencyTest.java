@@ -210,7 +210,8 @@ class OptimisticConcurrencyTest {
             try (Connection connection = db.dataSource().getConnection()) {
                 connection.setAutoCommit(false);
                 try {
-                    AppendResult result = log.append(connection, stream, ExpectedVersion.any(), events, Map.of());
+                    AppendResult result = log.appendInTransaction(connection, stream, ExpectedVersion.any(), events,
+                            Map.of());
                     Thread.sleep(pauseMillis); // a transaction that stays open a little is the scenario
                     connection.commit();
                     return result;
@@ -286,11 +287,11 @@ class OptimisticConcurrencyTest {
                     released.await(LIMIT.toSeconds(), TimeUnit.SECONDS);
                     AppendResult result;
                     try {
-                        result = log.append(connection, stream, expected, events, Map.of());
+                        result = log.appendInTransaction(connection, stream, expected, events, Map.of());
                     } catch (StreamVersionConflictException conflict) {
                         if (appendAgainAfterConflict) {
-                            log.append(connection, "after-conflict-" + writer + "-" + stream, ExpectedVersion.noStream(),
-                                    List.of(new Tagged(writer, 0)), Map.of());
+                            log.appendInTransaction(connection, "after-conflict-" + writer + "-" + stream,
+                                    ExpectedVersion.noStream(), List.of(new Tagged(writer, 0)), Map.of());
                             connection.commit();
                         } else {
                             connection.rollback();

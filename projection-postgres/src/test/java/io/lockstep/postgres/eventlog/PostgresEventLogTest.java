@@ -114,7 +114,8 @@ class PostgresEventLogTest {
         void appendsInTheCallersTransactionAndRollsBackWithIt() throws Exception {
             try (Connection connection = db.dataSource().getConnection()) {
                 connection.setAutoCommit(false);
-                log.append(connection, "a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)), Map.of());
+                log.appendInTransaction(connection, "a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)),
+                        Map.of());
                 connection.rollback();
             }
             assertThat(log.readStream("a", 0, 10)).isEmpty();

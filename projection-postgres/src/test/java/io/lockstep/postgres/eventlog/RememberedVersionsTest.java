@@ -83,7 +83,7 @@ class RememberedVersionsTest {
             here.append("s", ExpectedVersion.noStream(), notes("a"));
             try (var connection = db.dataSource().getConnection()) {
                 connection.setAutoCommit(false);
-                here.append(connection, "s", ExpectedVersion.any(), notes("rolled back"), Map.of());
+                here.appendInTransaction(connection, "s", ExpectedVersion.any(), notes("rolled back"), Map.of());
                 connection.rollback();
             }
 

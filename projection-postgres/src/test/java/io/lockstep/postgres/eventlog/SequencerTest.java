@@ -69,8 +69,8 @@ class SequencerTest {
             PostgresEventLog log = log();
             Connection a = transaction();
             Connection b = transaction();
-            log.append(a, "a", ExpectedVersion.noStream(), List.of(new Noted("appended first")), Map.of());
-            log.append(b, "b", ExpectedVersion.noStream(), List.of(new Noted("appended second")), Map.of());
+            log.appendInTransaction(a, "a", ExpectedVersion.noStream(), List.of(new Noted("appended first")), Map.of());
+            log.appendInTransaction(b, "b", ExpectedVersion.noStream(), List.of(new Noted("appended second")), Map.of());
             b.commit();
 
             // when
@@ -93,7 +93,7 @@ class SequencerTest {
             // given
             PostgresEventLog log = started(log());
             Connection a = transaction();
-            log.append(a, "a", ExpectedVersion.noStream(), List.of(new Noted("slow")), Map.of());
+            log.appendInTransaction(a, "a", ExpectedVersion.noStream(), List.of(new Noted("slow")), Map.of());
 
             // when
             log.append("b", ExpectedVersion.noStream(), List.of(new Noted("quick")));
@@ -138,7 +138,8 @@ class SequencerTest {
             // given: a long transaction appends first, then others append and commit
             PostgresEventLog log = started(log());
             Connection slow = transaction();
-            log.append(slow, "slow", ExpectedVersion.noStream(), List.of(new Noted("s0"), new Noted("s1")), Map.of());
+            log.appendInTransaction(slow, "slow", ExpectedVersion.noStream(), List.of(new Noted("s0"), new Noted("s1")),
+                    Map.of());
             for (int i = 0; i < 5; i++) {
                 log.append("quick-" + i, ExpectedVersion.noStream(), List.of(new Noted("q" + i)));
             }
@@ -251,7 +252,7 @@ class SequencerTest {
             try (Connection connection = db.dataSource().getConnection()) {
                 connection.setAutoCommit(false);
                 try {
-                    log.append(connection, stream, ExpectedVersion.any(), events, Map.of());
+                    log.appendInTransaction(connection, stream, ExpectedVersion.any(), events, Map.of());
                     Thread.sleep(random.nextInt(20)); // a slow transaction is the scenario
                     connection.commit();
                 } catch (StreamVersionConflictException e) {
@@ -309,7 +310,7 @@ class SequencerTest {
             // given
             PostgresEventLog log = log();
             Connection open = transaction();
-            log.append(open, "a", ExpectedVersion.noStream(), List.of(new Noted("a0")), Map.of());
+            log.appendInTransaction(open, "a", ExpectedVersion.noStream(), List.of(new Noted("a0")), Map.of());
 
             // when
             long sequenced = log.sequence();

@@ -106,8 +106,8 @@ class SequencerWakeUpTest {
         AppendResult appended;
         try (Connection connection = db.dataSource().getConnection()) {
             connection.setAutoCommit(false);
-            appended = log.append(connection, "a", ExpectedVersion.noStream(), List.of(new Noted("in a command")),
-                    Map.of());
+            appended = log.appendInTransaction(connection, "a", ExpectedVersion.noStream(),
+                    List.of(new Noted("in a command")), Map.of());
 
             // when
             connection.commit();

@@ -224,7 +224,8 @@ public final class AccountCommands {
                     transaction.rollback();
                     throw new KeyedCommand.KeyTaken();
                 }
-                AppendResult appended = log.append(transaction, stream(accountId), expected, List.of(event), Map.of());
+                AppendResult appended = log.appendInTransaction(transaction, stream(accountId), expected,
+                        List.of(event), Map.of());
                 transaction.commit();
                 return appended;
             } catch (RuntimeException | SQLException e) {
