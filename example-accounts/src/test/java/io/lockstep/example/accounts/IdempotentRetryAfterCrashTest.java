@@ -67,8 +67,11 @@ class IdempotentRetryAfterCrashTest {
                 assertThat(retried.header("Idempotent-Replayed")).contains("true");
                 assertThat(retried.longAt("version")).isEqualTo(1);
                 assertThat(deposits(db)).isEqualTo(1);
-                Response account = http.get("/accounts/kc-1?minPosition=" + retried.longAt("position"));
-                assertThat(account.longAt("balance")).isEqualTo(125);
+                // (the projection resumes once the killed process's leases expired: up to a lease and a heartbeat)
+                String read = "/accounts/kc-1?minPosition=" + retried.longAt("position");
+                await("the restarted serve projects the deposit").atMost(AppProcess.PATIENCE)
+                        .until(() -> http.get(read).status() == 200);
+                assertThat(http.get(read).longAt("balance")).isEqualTo(125);
                 assertThat(second.terminate()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
             }
         }
