@@ -12,7 +12,8 @@ import java.util.function.LongSupplier;
  * position, whoever moved it (this process's runner or another's). Each wait runs on a virtual thread of its
  * own: it is woken by this runner's commits ({@link #checkpointMoved()}) and confirms with the store once the
  * runner has passed the position; when the runner is elsewhere it reads the store at most every
- * {@link #STORE_POLL}. Thread-safe.
+ * {@link #STORE_POLL}. A store that cannot be reached ends the wait at once with its failure: a caller serving a
+ * request answers that the store is unavailable rather than waiting out an outage. Thread-safe.
  */
 final class CheckpointWaiters {
 
@@ -62,19 +63,13 @@ final class CheckpointWaiters {
     private void waitFor(long position, long deadline, Duration timeout, CompletableFuture<Long> reached) {
         long lastStoreRead = System.nanoTime() - STORE_POLL.toNanos();
         long stored = -1;
-        RuntimeException lastFailure = null;
         try {
             while (true) {
                 long seen = moves();
                 boolean storeDue = System.nanoTime() - lastStoreRead >= STORE_POLL.toNanos();
                 if (localCheckpoint.getAsLong() >= position || storeDue) {
                     lastStoreRead = System.nanoTime();
-                    try {
-                        stored = store.readCheckpoint(key).position();
-                        lastFailure = null;
-                    } catch (TransientStoreException e) {
-                        lastFailure = e; // the store is away for now: keep waiting until the deadline
-                    }
+                    stored = store.readCheckpoint(key).position(); // a store away ends the wait below
                     if (stored >= position) {
                         reached.complete(stored);
                         return;
@@ -82,11 +77,7 @@ final class CheckpointWaiters {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    CheckpointTimeoutException timedOut = new CheckpointTimeoutException(key, position, stored, timeout);
-                    if (lastFailure != null) {
-                        timedOut.addSuppressed(lastFailure);
-                    }
-                    reached.completeExceptionally(timedOut);
+                    reached.completeExceptionally(new CheckpointTimeoutException(key, position, stored, timeout));
                     return;
                 }
                 sleepUntilMoved(seen, Math.min(left, STORE_POLL.toNanos()));

@@ -1,9 +1,7 @@
 package io.lockstep.projection;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A projection split into {@link Partition partitions}, operated as one: pause, resume, replay and version
@@ -69,24 +67,6 @@ public final class PartitionSet<C> {
         ProjectionRunner.Builder<C> builder = ProjectionRunner.builder(projection, runnerStore, partitionSource)
                 .checkpointName(partition.checkpointName(projection.name()));
         return tenantId.isEmpty() ? builder : builder.tenant(tenantId);
-    }
-
-    /**
-     * Read-your-writes: a future that completes once every partition, on whichever node runs it, has processed
-     * {@code position} (for example one an append returned), so a read of the read model afterwards reflects it.
-     * A partition has processed it when its stored checkpoint is at or past it, or when its next event lies
-     * beyond it. Waits on a virtual thread of its own, reading the store every few milliseconds: this method
-     * never blocks, so a Vert.x handler may call it and continue with
-     * {@code Future.fromCompletionStage(partitions.awaitCheckpoint(...), context)}.
-     *
-     * @param source  the log the partitions read, to tell which partitions have events up to {@code position}
-     * @param timeout at most 1 hour
-     * @return a future completing with {@code position}, or failing with {@link CheckpointTimeoutException} naming
-     *         a partition that was behind when the time ran out
-     * @throws IllegalArgumentException when {@code position < -1} or the timeout is out of range
-     */
-    public CompletableFuture<Long> awaitCheckpoint(PartitionedEventSource source, long position, Duration timeout) {
-        return new PartitionWait(this, store, source).await(position, timeout);
     }
 
     /** Pauses or resumes every partition (each stops at its next batch boundary). */

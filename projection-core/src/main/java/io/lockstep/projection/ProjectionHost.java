@@ -1,6 +1,8 @@
 package io.lockstep.projection;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A process's share of projections that run on several nodes: it starts and stops the runners of the
@@ -35,6 +37,29 @@ public interface ProjectionHost extends AutoCloseable {
      *         its own events only, so no checkpoint alone says this); reads the database
      */
     long projectedThrough(String projection);
+
+    /**
+     * Read-your-writes for a partitioned projection: a future that completes once {@link #projectedThrough} has
+     * reached {@code position} (for example one an append returned), whichever nodes run the partitions, so a
+     * read of the read model afterwards reflects it. The question is asked again every few milliseconds on a
+     * virtual thread of its own; this method never blocks, so a Vert.x handler may call it and continue with
+     * {@code Future.fromCompletionStage(host.awaitProjected(...), context)}.
+     *
+     * @param timeout at most 1 hour
+     * @return a future completing with how far the projection got (at least {@code position}), or failing with a
+     *         {@link CheckpointTimeoutException} carrying how far it got when the time ran out, or at once with the
+     *         store's {@link TransientStoreException} when it cannot be reached
+     * @throws IllegalArgumentException for a projection this host does not run, a position below -1 or a timeout
+     *                                  out of range; nothing waits
+     */
+    default CompletableFuture<Long> awaitProjected(String projection, long position, Duration timeout) {
+        if (!projections().contains(projection)) {
+            throw new IllegalArgumentException("projection '" + projection + "' is not run by node " + nodeId()
+                    + "; it runs " + projections());
+        }
+        return ProjectedWait.await(CheckpointKey.of(projection), () -> projectedThrough(projection), position,
+                timeout);
+    }
 
     /** Pauses every partition of {@code projection}, on every node. */
     void pause(String projection);

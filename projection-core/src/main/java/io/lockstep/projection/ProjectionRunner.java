@@ -160,7 +160,8 @@ public interface ProjectionRunner extends AutoCloseable {
      * @param position the position to wait for, e.g. the one the event log gave an append (-1 completes at once)
      * @param timeout  how long to wait, 0 s to 1 h
      * @return completes with the stored checkpoint, or exceptionally with a {@link CheckpointTimeoutException}
-     *         carrying the checkpoint reached when the time ran out
+     *         carrying the checkpoint reached when the time ran out, or at once with the store's
+     *         {@link TransientStoreException} when it cannot be reached
      * @throws IllegalArgumentException for a position below -1 or a timeout out of range
      */
     CompletableFuture<Long> awaitCheckpoint(long position, Duration timeout);

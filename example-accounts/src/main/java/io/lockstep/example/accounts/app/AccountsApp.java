@@ -147,7 +147,7 @@ public final class AccountsApp implements AutoCloseable {
      * @return the bound port
      */
     public int listen(String host, int port) {
-        AccountsApi api = new AccountsApi(vertx, commands, readModels, this::projectedThrough, management,
+        AccountsApi api = new AccountsApi(vertx, commands, readModels, readView, management,
                 ProjectionHealth.withDefaults(), registry);
         try {
             Router router = api.router();

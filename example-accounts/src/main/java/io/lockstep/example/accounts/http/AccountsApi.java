@@ -6,7 +6,9 @@ import io.lockstep.example.accounts.domain.AccountCommand;
 import io.lockstep.example.accounts.domain.AccountCommands;
 import io.lockstep.example.accounts.domain.AccountCommands.Outcome;
 import io.lockstep.example.accounts.domain.IdempotencyKey;
+import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
+import io.lockstep.projection.ProjectionHost;
 import io.lockstep.vertx.ProjectionHealth;
 import io.lockstep.vertx.ProjectionManagement;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -71,19 +73,19 @@ public final class AccountsApi {
     private final WorkerExecutor commandWorkers;
 
     /**
-     * @param projectedThrough how far the projection the reads are served from got, in every partition (answers
-     *                         {@code ?minPosition}); blocking, called on the reads' workers
+     * @param readView the node the reads ask how far the projection they are served from got, in every partition
+     *                 ({@code ?minPosition} waits with its {@code awaitProjected}); it reads on the reads' pool
      */
-    public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, LongSupplier projectedThrough,
+    public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, ProjectionHost readView,
                        ProjectionManagement management, ProjectionHealth health, PrometheusMeterRegistry registry) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.commands = Objects.requireNonNull(commands, "commands");
         this.readModels = Objects.requireNonNull(readModels, "readModels");
         this.readWorkers = vertx.createSharedWorkerExecutor("accounts-reads", READ_WORKERS);
         this.commandWorkers = vertx.createSharedWorkerExecutor("accounts-commands", COMMAND_WORKERS);
-        this.projectedThrough = projectedThrough;
-        this.checkpointWait = new CheckpointWait(vertx, readWorkers,
-                Objects.requireNonNull(projectedThrough, "projectedThrough"), CheckpointWait.DEFAULT_TIMEOUT);
+        Objects.requireNonNull(readView, "readView");
+        this.projectedThrough = () -> readView.projectedThrough(AccountsProjection.NAME);
+        this.checkpointWait = new CheckpointWait(vertx, readView, CheckpointWait.DEFAULT_TIMEOUT);
         this.management = management.httpHandler("/projections");
         this.health = management.healthHandler(health);
         this.registry = registry;

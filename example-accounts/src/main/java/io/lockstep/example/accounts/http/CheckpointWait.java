@@ -1,40 +1,33 @@
 package io.lockstep.example.accounts.http;
 
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
+import io.lockstep.projection.CheckpointTimeoutException;
+import io.lockstep.projection.ProjectionHost;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.LongSupplier;
+import java.util.concurrent.CompletionException;
 
 /**
  * Read-your-writes: holds a read until the projection has processed a position the client got from a
  * command ({@code ?minPosition=N}). The projection is partitioned and its partitions may run in other
- * processes, so the question goes to the database (on a worker thread): how far has every partition got
- * ({@code ProjectionNode.projectedThrough})? It is asked again every {@link #CHECK_EVERY_MS} ms until the
- * answer reaches N or the timeout passes. Nothing blocks the event loop.
+ * processes, so this waits with the library's {@link ProjectionHost#awaitProjected}, which asks the database
+ * how far every partition got, off the event loop, until the answer reaches N or the timeout passes.
  */
 final class CheckpointWait {
 
     /** How long a read waits for {@code minPosition} before answering 503. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-    private static final long CHECK_EVERY_MS = 10;
 
     private final Vertx vertx;
-    private final WorkerExecutor workers;
-    private final LongSupplier projectedThrough;
+    private final ProjectionHost host;
     private final Duration timeout;
 
-    /**
-     * @param workers          where {@code projectedThrough} runs (the reads' workers)
-     * @param projectedThrough how far the projection got as a whole; blocking
-     */
-    CheckpointWait(Vertx vertx, WorkerExecutor workers, LongSupplier projectedThrough, Duration timeout) {
+    /** @param host the node the reads ask, on the reads' pool */
+    CheckpointWait(Vertx vertx, ProjectionHost host, Duration timeout) {
         this.vertx = vertx;
-        this.workers = workers;
-        this.projectedThrough = projectedThrough;
+        this.host = host;
         this.timeout = timeout;
     }
 
@@ -43,27 +36,23 @@ final class CheckpointWait {
      *         or fails with a 503 {@link ApiError} carrying how far it got after the timeout
      */
     Future<Void> until(long minPosition) {
-        Promise<Void> reached = Promise.promise();
-        attempt(minPosition, System.nanoTime() + timeout.toNanos(), reached);
-        return reached.future();
+        return Future.fromCompletionStage(host.awaitProjected(AccountsProjection.NAME, minPosition, timeout),
+                        vertx.getOrCreateContext())
+                .<Void>mapEmpty()
+                .recover(failure -> Future.failedFuture(answer(unwrapped(failure), minPosition)));
     }
 
-    private void attempt(long minPosition, long deadline, Promise<Void> reached) {
-        workers.executeBlocking(projectedThrough::getAsLong, false).onComplete(asked -> {
-            if (asked.failed()) {
-                reached.fail(asked.cause());
-                return;
-            }
-            if (asked.result() >= minPosition) {
-                reached.complete();
-            } else if (System.nanoTime() - deadline > 0) {
-                reached.fail(ApiError.unavailable("minPosition", "the " + AccountsProjection.NAME
-                        + " projection has not reached position " + minPosition + " within " + timeout.toSeconds()
-                        + " s (it is at " + asked.result() + "); retry later", Failures.RETRY_AFTER,
-                        Map.of("checkpoint", asked.result(), "minPosition", minPosition)));
-            } else {
-                vertx.setTimer(CHECK_EVERY_MS, timer -> attempt(minPosition, deadline, reached));
-            }
-        });
+    private Throwable answer(Throwable failure, long minPosition) {
+        if (!(failure instanceof CheckpointTimeoutException timedOut)) {
+            return failure;
+        }
+        return ApiError.unavailable("minPosition", "the " + AccountsProjection.NAME + " projection has not reached"
+                + " position " + minPosition + " within " + timeout.toSeconds() + " s (it is at "
+                + timedOut.checkpoint() + "); retry later", Failures.RETRY_AFTER,
+                Map.of("checkpoint", timedOut.checkpoint(), "minPosition", minPosition));
+    }
+
+    private static Throwable unwrapped(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }
