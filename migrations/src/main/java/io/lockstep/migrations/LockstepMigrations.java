@@ -29,8 +29,7 @@ public final class LockstepMigrations {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
-    private LockstepMigrations() {
-    }
+    private LockstepMigrations() {}
 
     /** Migrates the {@value #DEFAULT_SCHEMA} schema of {@code dataSource}; see {@link #migrate(DataSource, String)}. */
     public static MigrateResult migrate(DataSource dataSource) {

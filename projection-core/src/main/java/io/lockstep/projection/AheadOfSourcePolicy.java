@@ -22,13 +22,11 @@ public sealed interface AheadOfSourcePolicy {
      * The projection stops (state FAILED) with an error naming the checkpoint and the head, until an
      * operator replays it (or resets it to the head, accepting the read model as it is).
      */
-    record Stop() implements AheadOfSourcePolicy {
-    }
+    record Stop() implements AheadOfSourcePolicy {}
 
     /**
      * The projection replays from -1 by itself: its reset handler clears the read model and the checkpoint
      * goes back to -1 in one transaction, then it catches up with the log as it now is. Needs a reset handler.
      */
-    record Rebuild() implements AheadOfSourcePolicy {
-    }
+    record Rebuild() implements AheadOfSourcePolicy {}
 }

@@ -20,8 +20,7 @@ final class BatchReader {
      * @param head    the source's head position
      * @param problem why the checkpoint does not fit the source, or null when it does
      */
-    record Read(List<Envelope> batch, long head, String problem) {
-    }
+    record Read(List<Envelope> batch, long head, String problem) {}
 
     private final EventSource source;
     private final int batchSize;
@@ -46,10 +45,13 @@ final class BatchReader {
             }
             Envelope found = events.getFirst();
             if (!expected.matches(found)) {
-                return new Read(List.of(), head, "the event at checkpoint " + from + " of " + key + " is now "
-                        + found.describe() + ", but the checkpoint was committed after " + expected.describe()
-                        + ": the event source was replaced or restored from an older backup and has grown past the"
-                        + " checkpoint again (head " + head + ")");
+                return new Read(
+                        List.of(),
+                        head,
+                        "the event at checkpoint " + from + " of " + key + " is now "
+                                + found.describe() + ", but the checkpoint was committed after " + expected.describe()
+                                + ": the event source was replaced or restored from an older backup and has grown past the"
+                                + " checkpoint again (head " + head + ")");
             }
             events = events.subList(1, events.size());
         }

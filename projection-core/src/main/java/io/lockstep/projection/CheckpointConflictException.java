@@ -30,7 +30,10 @@ public final class CheckpointConflictException extends LockstepException {
 
     /** Builds the exception for a runner whose batch lost the race to another runner. */
     public static CheckpointConflictException concurrentAdvance(CheckpointKey key, long expected, long actual) {
-        return new CheckpointConflictException(key, expected, actual,
+        return new CheckpointConflictException(
+                key,
+                expected,
+                actual,
                 "checkpoint of " + key + " moved from " + expected + " to " + actual
                         + " while this batch ran: another runner of the same projection is active;"
                         + " the batch was rolled back and nothing of it was applied");
@@ -38,13 +41,20 @@ public final class CheckpointConflictException extends LockstepException {
 
     /** Builds the exception for a batch that found its projection paused when it tried to commit. */
     public static CheckpointConflictException paused(CheckpointKey key, long position) {
-        return new CheckpointConflictException(key, position, position, "projection " + key
-                + " was paused at " + position + " while this batch ran; the batch was rolled back");
+        return new CheckpointConflictException(
+                key,
+                position,
+                position,
+                "projection " + key + " was paused at " + position
+                        + " while this batch ran; the batch was rolled back");
     }
 
     /** Builds the exception for a store call that would have moved the checkpoint backward. */
     public static CheckpointConflictException backward(CheckpointKey key, long stored, long requested) {
-        return new CheckpointConflictException(key, requested, stored,
+        return new CheckpointConflictException(
+                key,
+                requested,
+                stored,
                 "refusing to move checkpoint of " + key + " backward from " + stored + " to " + requested
                         + "; a checkpoint only moves forward. To rewind on purpose (a replay), call"
                         + " resetCheckpoint(name, " + requested + ")");

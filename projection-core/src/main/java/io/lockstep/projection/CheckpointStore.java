@@ -1,8 +1,8 @@
 package io.lockstep.projection;
 
+import io.lockstep.projection.internal.VirtualThreads;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import io.lockstep.projection.internal.VirtualThreads;
 
 /**
  * Stores, per projection, the position of the last event whose effects are committed.

@@ -55,7 +55,8 @@ final class CheckpointWaiters {
         }
         CompletableFuture<Long> reached = new CompletableFuture<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        Thread.ofVirtual().name("lockstep-await-" + key.projection())
+        Thread.ofVirtual()
+                .name("lockstep-await-" + key.projection())
                 .start(() -> waitFor(position, deadline, timeout, reached));
         return reached;
     }

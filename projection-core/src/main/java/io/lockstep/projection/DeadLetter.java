@@ -29,7 +29,7 @@ public record DeadLetter(CheckpointKey key, Envelope envelope, String errorClass
         Throwable root = Failures.handlerCause(error);
         StringWriter trace = new StringWriter();
         root.printStackTrace(new PrintWriter(trace));
-        return new DeadLetter(key, envelope, root.getClass().getName(), String.valueOf(root.getMessage()),
-                trace.toString());
+        return new DeadLetter(
+                key, envelope, root.getClass().getName(), String.valueOf(root.getMessage()), trace.toString());
     }
 }

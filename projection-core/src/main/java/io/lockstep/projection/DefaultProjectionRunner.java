@@ -30,10 +30,18 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         this.status = new StatusTracker(key, settings.projection().version(), settings.clock(), settings.listener());
         this.step = new ProjectionStep<>(settings, status);
         StatusTracker tracker = this.status;
-        this.waiters = new CheckpointWaiters(key, store, () -> tracker.snapshot().checkpoint());
-        this.loop = new ProjectionLoop(this::lockedStep, settings.source(), settings.idleWait(), status,
+        this.waiters =
+                new CheckpointWaiters(key, store, () -> tracker.snapshot().checkpoint());
+        this.loop = new ProjectionLoop(
+                this::lockedStep,
+                settings.source(),
+                settings.idleWait(),
+                status,
                 settings.projection().name());
-        this.headWatcher = new HeadWatcher(settings.source(), status, settings.headRefresh(),
+        this.headWatcher = new HeadWatcher(
+                settings.source(),
+                status,
+                settings.headRefresh(),
                 settings.projection().name());
         this.threadFactory = settings.threadFactory();
     }
@@ -122,8 +130,9 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                 case StepResult.Idle idle -> {
                     return idle.checkpoint();
                 }
-                case StepResult.Failed failed -> throw new LockstepException(failed.error().message(),
-                        failed.error().cause());
+                case StepResult.Failed failed ->
+                    throw new LockstepException(
+                            failed.error().message(), failed.error().cause());
                 case StepResult.Retrying retrying -> {
                     giveUpAfter(patience, retrying);
                     Thread.sleep(retrying.backoff());
@@ -135,9 +144,9 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
                     Thread.interrupted();
                     throw new InterruptedException("catchUp of " + key + " interrupted");
                 }
-                case StepResult.Committed committed -> { }
-                case StepResult.Skipped skipped -> { }
-                case StepResult.Conflict conflict -> { }
+                case StepResult.Committed committed -> {}
+                case StepResult.Skipped skipped -> {}
+                case StepResult.Conflict conflict -> {}
             }
         }
     }
@@ -145,10 +154,14 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     /** Throws when the stall {@code retrying} belongs to has lasted {@code patience}. */
     private void giveUpAfter(Duration patience, StepResult.Retrying retrying) {
         ProjectionStatus.Stall stall = status.snapshot().stall().orElse(null);
-        if (retrying.transientFailure() && stall != null && !stall.since().plus(patience).isAfter(status.now())) {
-            throw new TransientStoreException("projection " + key + " has been STALLED since " + stall.since()
-                    + " (" + stall.attempts() + " attempts) and catchUp gives up after " + patience + ": "
-                    + retrying.cause().getMessage(), retrying.cause());
+        if (retrying.transientFailure()
+                && stall != null
+                && !stall.since().plus(patience).isAfter(status.now())) {
+            throw new TransientStoreException(
+                    "projection " + key + " has been STALLED since " + stall.since()
+                            + " (" + stall.attempts() + " attempts) and catchUp gives up after " + patience + ": "
+                            + retrying.cause().getMessage(),
+                    retrying.cause());
         }
     }
 
@@ -157,8 +170,8 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
         lifecycle.lock();
         try {
             if (thread != null) {
-                throw new IllegalStateException("projection runner " + key + " was already started; build a new"
-                        + " runner to run it again");
+                throw new IllegalStateException(
+                        "projection runner " + key + " was already started; build a new" + " runner to run it again");
             }
             thread = threadFactory.newThread(loop);
             thread.start();

@@ -24,8 +24,8 @@ public class DeferredStatementException extends LockstepException {
     public DeferredStatementException(String message, int eventIndex, Throwable cause) {
         super(message, cause);
         if (eventIndex < UNKNOWN_EVENT) {
-            throw new IllegalArgumentException("eventIndex " + eventIndex + " makes no sense; use 0 or more, or "
-                    + "UNKNOWN_EVENT (-1)");
+            throw new IllegalArgumentException(
+                    "eventIndex " + eventIndex + " makes no sense; use 0 or more, or " + "UNKNOWN_EVENT (-1)");
         }
         this.eventIndex = eventIndex;
     }

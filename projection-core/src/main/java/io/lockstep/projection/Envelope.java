@@ -17,8 +17,14 @@ import java.util.Objects;
  * @param metadata      correlation id, causation id and any user-defined entries; never null
  * @param event         the decoded event
  */
-public record Envelope(long position, String streamId, long streamVersion, String eventType, Instant recordedAt,
-                       Map<String, String> metadata, Object event) {
+public record Envelope(
+        long position,
+        String streamId,
+        long streamVersion,
+        String eventType,
+        Instant recordedAt,
+        Map<String, String> metadata,
+        Object event) {
 
     /** Validates every component; copies the metadata. */
     public Envelope {

@@ -29,14 +29,16 @@ public record EventIdentity(long position, String streamId, long streamVersion, 
 
     /** @return the identity of {@code envelope} */
     public static EventIdentity of(Envelope envelope) {
-        return new EventIdentity(envelope.position(), envelope.streamId(), envelope.streamVersion(),
-                envelope.eventType());
+        return new EventIdentity(
+                envelope.position(), envelope.streamId(), envelope.streamVersion(), envelope.eventType());
     }
 
     /** @return true when {@code envelope} is this event: same position, stream, stream version and type */
     public boolean matches(Envelope envelope) {
-        return envelope.position() == position && envelope.streamId().equals(streamId)
-                && envelope.streamVersion() == streamVersion && envelope.eventType().equals(eventType);
+        return envelope.position() == position
+                && envelope.streamId().equals(streamId)
+                && envelope.streamVersion() == streamVersion
+                && envelope.eventType().equals(eventType);
     }
 
     /** Describes the event for error messages, like {@link Envelope#describe()}. */

@@ -18,12 +18,10 @@ final class FailureClassifier {
     sealed interface Verdict {
 
         /** The step ends with {@code result}: a conflict, a failure of the environment, or a retry of the batch. */
-        record EndStep(StepResult result) implements Verdict {
-        }
+        record EndStep(StepResult result) implements Verdict {}
 
         /** The failure may be an event's (and, after {@link #handlerFailure}, its batch used up its attempts). */
-        record SuspectEvents() implements Verdict {
-        }
+        record SuspectEvents() implements Verdict {}
     }
 
     private static final Verdict SUSPECT_EVENTS = new Verdict.SuspectEvents();
@@ -85,9 +83,11 @@ final class FailureClassifier {
             store.probe();
             return SUSPECT_EVENTS;
         } catch (RuntimeException probeFailure) {
-            TransientStoreException environmental = new TransientStoreException("the batch failed (" + failure
-                    + ") and the store failed a probe right after (" + probeFailure + "): the store is"
-                    + " unavailable, which is no event's fault; retrying", failure);
+            TransientStoreException environmental = new TransientStoreException(
+                    "the batch failed (" + failure
+                            + ") and the store failed a probe right after (" + probeFailure + "): the store is"
+                            + " unavailable, which is no event's fault; retrying",
+                    failure);
             environmental.addSuppressed(probeFailure);
             return new Verdict.EndStep(environmentFailure(environmental));
         }
@@ -108,8 +108,8 @@ final class FailureClassifier {
         status.error(failure);
         handlerFailures++;
         if (handlerFailures < policy.maxAttempts()) {
-            return new Verdict.EndStep(new StepResult.Retrying(handlerFailures, policy.backoff(handlerFailures),
-                    false, failure));
+            return new Verdict.EndStep(
+                    new StepResult.Retrying(handlerFailures, policy.backoff(handlerFailures), false, failure));
         }
         handlerFailures = 0;
         return SUSPECT_EVENTS;

@@ -37,8 +37,7 @@ public sealed interface FailurePolicy {
      * type and exception. The read model holds exactly the effects of the events before it. Fix the handler
      * or the event, then {@link ProjectionRunner#resume()} retries from the checkpoint.
      */
-    record Stop() implements FailurePolicy {
-    }
+    record Stop() implements FailurePolicy {}
 
     /**
      * The event and its error are written to the dead-letter table in the same transaction that moves the
@@ -55,8 +54,8 @@ public sealed interface FailurePolicy {
     record Skip(int maxConsecutive) implements FailurePolicy {
         /** Validates the budget. */
         public Skip {
-            io.lockstep.projection.internal.Arguments.requireRange("maxConsecutive", maxConsecutive, 1,
-                    MAX_CONSECUTIVE_SKIPS, DEFAULT_MAX_CONSECUTIVE_SKIPS);
+            io.lockstep.projection.internal.Arguments.requireRange(
+                    "maxConsecutive", maxConsecutive, 1, MAX_CONSECUTIVE_SKIPS, DEFAULT_MAX_CONSECUTIVE_SKIPS);
         }
     }
 }

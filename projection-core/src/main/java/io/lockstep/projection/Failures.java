@@ -3,8 +3,7 @@ package io.lockstep.projection;
 /** Reads a failure's cause chain. */
 final class Failures {
 
-    private Failures() {
-    }
+    private Failures() {}
 
     /**
      * Strips Lockstep's wrappers from a handler's failure: an {@link EventApplyException}, or a plain
@@ -14,7 +13,8 @@ final class Failures {
      */
     static Throwable handlerCause(Throwable failure) {
         Throwable t = failure;
-        while (t.getCause() != null && t.getCause() != t
+        while (t.getCause() != null
+                && t.getCause() != t
                 && (t instanceof EventApplyException || t.getClass() == LockstepException.class)) {
             t = t.getCause();
         }

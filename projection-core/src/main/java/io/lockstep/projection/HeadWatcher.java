@@ -57,7 +57,9 @@ final class HeadWatcher implements Runnable {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.debug("projection '{}': reading the head failed (the runner's step reports outages): {}", name,
+            LOG.debug(
+                    "projection '{}': reading the head failed (the runner's step reports outages): {}",
+                    name,
                     e.toString());
         }
     }

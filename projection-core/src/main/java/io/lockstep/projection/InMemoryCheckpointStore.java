@@ -47,7 +47,8 @@ final class InMemoryCheckpointStore implements CheckpointStore {
 
     @Override
     public CheckpointStore forTenant(String tenantId) {
-        return new InMemoryCheckpointStore(positions, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
+        return new InMemoryCheckpointStore(
+                positions, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
     }
 
     /**

@@ -49,8 +49,14 @@ public final class InMemoryEventSource implements EventSource {
         lock.lock();
         try {
             long version = streamVersions.merge(streamId, 0L, (old, ignored) -> old + 1);
-            Envelope envelope = new Envelope(events.size(), streamId, version, event.getClass().getSimpleName(),
-                    clock.instant(), metadata, event);
+            Envelope envelope = new Envelope(
+                    events.size(),
+                    streamId,
+                    version,
+                    event.getClass().getSimpleName(),
+                    clock.instant(),
+                    metadata,
+                    event);
             events.add(envelope);
             appended.signalAll();
             return envelope;

@@ -21,8 +21,7 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     private int transientFailuresToInject;
     private volatile boolean probeFails;
 
-    InMemoryProjectionStore() {
-    }
+    InMemoryProjectionStore() {}
 
     @Override
     public CheckpointStore checkpoints() {
@@ -39,8 +38,8 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
             R result = work.run(tx);
             if (transientFailuresToInject > 0) {
                 transientFailuresToInject--;
-                throw new TransientStoreException("in-memory store: injected commit failure",
-                        new IllegalStateException("injected"));
+                throw new TransientStoreException(
+                        "in-memory store: injected commit failure", new IllegalStateException("injected"));
             }
             storeEffects.forEach(Runnable::run);
             tx.commit();
@@ -79,7 +78,8 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
 
     @Override
     public StoredCheckpoint readCheckpoint(CheckpointKey key) {
-        return new StoredCheckpoint(checkpoints.get(key), paused.getOrDefault(key, false), versions.getOrDefault(key, 0));
+        return new StoredCheckpoint(
+                checkpoints.get(key), paused.getOrDefault(key, false), versions.getOrDefault(key, 0));
     }
 
     @Override
@@ -100,8 +100,8 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     }
 
     @Override
-    public boolean switchVersion(InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position,
-                                 int toVersion) {
+    public boolean switchVersion(
+            InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
         if (versions.getOrDefault(key, 0) != fromVersion) {
             return false;
         }

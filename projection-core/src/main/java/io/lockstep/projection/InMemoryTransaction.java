@@ -12,8 +12,7 @@ public final class InMemoryTransaction {
 
     private final List<Runnable> effects = new ArrayList<>();
 
-    InMemoryTransaction() {
-    }
+    InMemoryTransaction() {}
 
     /** Stages {@code effect} to run at commit; it is dropped when the transaction rolls back. */
     public void stage(Runnable effect) {

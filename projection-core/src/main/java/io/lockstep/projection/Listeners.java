@@ -8,8 +8,7 @@ final class Listeners {
 
     private static final Logger LOG = LoggerFactory.getLogger(Listeners.class);
 
-    private Listeners() {
-    }
+    private Listeners() {}
 
     static void safely(Runnable call) {
         try {

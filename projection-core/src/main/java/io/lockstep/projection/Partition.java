@@ -76,7 +76,9 @@ public record Partition(int index, int count) {
     /** @return all partitions of a projection with {@code count} partitions, in index order */
     public static java.util.List<Partition> all(int count) {
         new Partition(0, count); // validates the count
-        return java.util.stream.IntStream.range(0, count).mapToObj(i -> new Partition(i, count)).toList();
+        return java.util.stream.IntStream.range(0, count)
+                .mapToObj(i -> new Partition(i, count))
+                .toList();
     }
 
     @Override

@@ -33,8 +33,8 @@ public final class PartitionSet<C> {
      * @param count partitions: a power of two, 1..1024 (1 keeps the projection's own checkpoint)
      * @throws IllegalArgumentException for another count
      */
-    public static <C> PartitionSet<C> of(Projection<C> projection, ProjectionStore<C> store, String tenantId,
-                                         int count) {
+    public static <C> PartitionSet<C> of(
+            Projection<C> projection, ProjectionStore<C> store, String tenantId, int count) {
         if (count > 1 && projection.rebuildStrategy() instanceof RebuildStrategy.SideBySide<C>) {
             throw new IllegalArgumentException("projection '" + projection.name() + "' rebuilds side by side, which"
                     + " partitioned projections do not support yet; use the in-place rebuild (the default) or 1"
@@ -62,8 +62,8 @@ public final class PartitionSet<C> {
      * @param partitionSource the partition's events, e.g. {@link PartitionedEventSource#partition(Partition)}
      * @return a runner builder for {@code partition}
      */
-    public ProjectionRunner.Builder<C> runner(Partition partition, ProjectionStore<C> runnerStore,
-                                              EventSource partitionSource) {
+    public ProjectionRunner.Builder<C> runner(
+            Partition partition, ProjectionStore<C> runnerStore, EventSource partitionSource) {
         ProjectionRunner.Builder<C> builder = ProjectionRunner.builder(projection, runnerStore, partitionSource)
                 .checkpointName(partition.checkpointName(projection.name()));
         return tenantId.isEmpty() ? builder : builder.tenant(tenantId);
@@ -80,7 +80,7 @@ public final class PartitionSet<C> {
      * @throws IllegalStateException when the projection has no reset handler
      */
     public void replay() {
-        replay(tx -> { });
+        replay(tx -> {});
     }
 
     /**
@@ -117,11 +117,13 @@ public final class PartitionSet<C> {
      */
     public void reconcileVersion() {
         int version = projection.version();
-        List<StoredCheckpoint> stored = partitions.stream().map(p -> store.readCheckpoint(key(p))).toList();
+        List<StoredCheckpoint> stored =
+                partitions.stream().map(p -> store.readCheckpoint(key(p))).toList();
         if (stored.stream().allMatch(s -> s.version() == version)) {
             return;
         }
-        StoredCheckpoint newer = stored.stream().filter(s -> s.version() > version).findFirst().orElse(null);
+        StoredCheckpoint newer =
+                stored.stream().filter(s -> s.version() > version).findFirst().orElse(null);
         if (newer != null) {
             throw new LockstepException("the read model of projection '" + projection.name() + "' was built by"
                     + " version " + newer.version() + ", but this code is version " + version + "; deploy version "
@@ -145,8 +147,8 @@ public final class PartitionSet<C> {
                 CheckpointKey key = key(partitions.get(i));
                 store.adoptVersion(tx, key, stored.get(i).version()); // creates a missing row
                 if (!store.switchVersion(tx, key, stored.get(i).version(), -1, version)) {
-                    throw new CheckpointConflictException(key, -1, -1, "another node rebuilt projection '"
-                            + projection.name() + "' first");
+                    throw new CheckpointConflictException(
+                            key, -1, -1, "another node rebuilt projection '" + projection.name() + "' first");
                 }
             }
             projection.reset(tx);

@@ -15,8 +15,14 @@ import java.util.Optional;
  * @param paused     whether the partition is paused
  * @param local      the runner's status when this node runs the partition
  */
-public record PartitionStatus(String projection, Partition partition, Optional<String> owner, long checkpoint,
-                              long head, boolean paused, Optional<ProjectionStatus> local) {
+public record PartitionStatus(
+        String projection,
+        Partition partition,
+        Optional<String> owner,
+        long checkpoint,
+        long head,
+        boolean paused,
+        Optional<ProjectionStatus> local) {
 
     /** Checks that nothing is null. */
     public PartitionStatus {

@@ -35,11 +35,9 @@ public interface PendingStatements {
         INSTANCE;
 
         @Override
-        public void owner(int eventIndex) {
-        }
+        public void owner(int eventIndex) {}
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
     }
 }

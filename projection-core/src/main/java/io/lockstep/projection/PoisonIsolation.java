@@ -18,8 +18,7 @@ import java.util.List;
 final class PoisonIsolation<C> {
 
     /** The outcome: the checkpoint reached and the step's result. */
-    record Outcome(long checkpoint, StepResult result) {
-    }
+    record Outcome(long checkpoint, StepResult result) {}
 
     private final BatchCommitter<C> committer;
     private final FailurePolicy policy;
@@ -29,8 +28,12 @@ final class PoisonIsolation<C> {
     /** Events dead-lettered in a row, since the last event applied (or the last resume). */
     private int consecutiveSkips;
 
-    PoisonIsolation(BatchCommitter<C> committer, FailurePolicy policy, FailureClassifier classifier,
-                    StatusTracker status, String projection) {
+    PoisonIsolation(
+            BatchCommitter<C> committer,
+            FailurePolicy policy,
+            FailureClassifier classifier,
+            StatusTracker status,
+            String projection) {
         this.committer = committer;
         this.policy = policy;
         this.classifier = classifier;
@@ -99,12 +102,16 @@ final class PoisonIsolation<C> {
         }
         ProjectionError error = status.error(poison, failure);
         return switch (policy) {
-            case FailurePolicy.Stop stop -> fail(checkpoint, error.advise("fix the handler or the event, then resume"
-                    + " (it retries from checkpoint " + checkpoint + "); or reset to " + poison.position()
-                    + " to go past this event without applying it"));
-            case FailurePolicy.Skip skip -> consecutiveSkips >= skip.maxConsecutive()
-                    ? fail(checkpoint, overBudget(error, skip.maxConsecutive(), checkpoint))
-                    : skip(poison, checkpoint, failure, error);
+            case FailurePolicy.Stop stop ->
+                fail(
+                        checkpoint,
+                        error.advise("fix the handler or the event, then resume"
+                                + " (it retries from checkpoint " + checkpoint + "); or reset to " + poison.position()
+                                + " to go past this event without applying it"));
+            case FailurePolicy.Skip skip ->
+                consecutiveSkips >= skip.maxConsecutive()
+                        ? fail(checkpoint, overBudget(error, skip.maxConsecutive(), checkpoint))
+                        : skip(poison, checkpoint, failure, error);
         };
     }
 
@@ -116,9 +123,12 @@ final class PoisonIsolation<C> {
         } catch (RuntimeException e) {
             return interrupted(e) instanceof FailureClassifier.Verdict.EndStep(StepResult stop)
                     ? new Outcome(checkpoint, stop)
-                    : fail(checkpoint, status.error(poison, e).advise("the event failed (" + error.message()
-                            + ") and its dead letter could not be recorded; is the dead-letter table migrated? Fix"
-                            + " it, then resume (it retries from checkpoint " + checkpoint + ")"));
+                    : fail(
+                            checkpoint,
+                            status.error(poison, e)
+                                    .advise("the event failed (" + error.message()
+                                            + ") and its dead letter could not be recorded; is the dead-letter table migrated? Fix"
+                                            + " it, then resume (it retries from checkpoint " + checkpoint + ")"));
         }
     }
 

@@ -19,8 +19,7 @@ final class ProjectedWait {
     /** How often a wait asks again. */
     static final Duration POLL = Duration.ofMillis(10);
 
-    private ProjectedWait() {
-    }
+    private ProjectedWait() {}
 
     /**
      * @param key               names the projection in a timeout
@@ -28,23 +27,29 @@ final class ProjectedWait {
      *                          {@link TransientStoreException} while the store is away) ends the wait
      * @throws IllegalArgumentException when {@code position < -1} or the timeout is negative or over an hour
      */
-    static CompletableFuture<Long> await(CheckpointKey key, LongSupplier projectedThrough, long position,
-                                         Duration timeout) {
+    static CompletableFuture<Long> await(
+            CheckpointKey key, LongSupplier projectedThrough, long position, Duration timeout) {
         Arguments.requirePosition(position, "position");
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.compareTo(CheckpointWaiters.MAX_TIMEOUT) > 0) {
-            throw new IllegalArgumentException("timeout " + timeout + " makes no sense; use 0s.."
-                    + CheckpointWaiters.MAX_TIMEOUT);
+            throw new IllegalArgumentException(
+                    "timeout " + timeout + " makes no sense; use 0s.." + CheckpointWaiters.MAX_TIMEOUT);
         }
         CompletableFuture<Long> reached = new CompletableFuture<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        Thread.ofVirtual().name("lockstep-await-" + key.projection())
+        Thread.ofVirtual()
+                .name("lockstep-await-" + key.projection())
                 .start(() -> waitFor(key, projectedThrough, position, deadline, timeout, reached));
         return reached;
     }
 
-    private static void waitFor(CheckpointKey key, LongSupplier projectedThrough, long position, long deadline,
-                                Duration timeout, CompletableFuture<Long> reached) {
+    private static void waitFor(
+            CheckpointKey key,
+            LongSupplier projectedThrough,
+            long position,
+            long deadline,
+            Duration timeout,
+            CompletableFuture<Long> reached) {
         try {
             while (true) {
                 long through = projectedThrough.getAsLong();

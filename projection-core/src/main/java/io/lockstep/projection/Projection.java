@@ -113,8 +113,8 @@ public final class Projection<C> {
     void apply(List<Envelope> batch, C tx, PendingStatements pending) throws Exception {
         for (int i = 0; i < batch.size(); i++) {
             if (batch.get(i).event() instanceof UndecodableEvent undecodable) {
-                throw new EventApplyException(name, i, batch.get(i),
-                        new EventDecodingException(batch.get(i), undecodable));
+                throw new EventApplyException(
+                        name, i, batch.get(i), new EventDecodingException(batch.get(i), undecodable));
             }
         }
         if (batchHandler != null) {
@@ -309,13 +309,15 @@ public final class Projection<C> {
                         + "; use one form: on(...) per event type, or onBatch(...)");
             }
             if (batchHandler == null && handlers.isEmpty()) {
-                throw new IllegalStateException("projection '" + name
-                        + "' handles no event; register handlers with on(EventType.class, handler) or onBatch(handler)");
+                throw new IllegalStateException(
+                        "projection '" + name
+                                + "' handles no event; register handlers with on(EventType.class, handler) or onBatch(handler)");
             }
             if (rebuildStrategy instanceof RebuildStrategy.SideBySide<C>) {
                 String build = name + "@v" + version;
                 if (build.codePointCount(0, build.length()) > CheckpointKey.MAX_LENGTH) {
-                    throw new IllegalArgumentException("projection '" + name.substring(0, name.offsetByCodePoints(0, 20))
+                    throw new IllegalArgumentException("projection '"
+                            + name.substring(0, name.offsetByCodePoints(0, 20))
                             + "...' rebuilds side by side under the checkpoint '<name>@v" + version + "', which would"
                             + " have " + build.codePointCount(0, build.length()) + " characters; the limit is "
                             + CheckpointKey.MAX_LENGTH + " (CheckpointKey.MAX_LENGTH): shorten the name to at most "

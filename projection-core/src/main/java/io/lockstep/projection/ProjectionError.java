@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param cause      the exception itself
  * @param occurredAt when it happened
  */
-public record ProjectionError(long position, String eventType, String streamId, String message, Throwable cause,
-                              Instant occurredAt) {
+public record ProjectionError(
+        long position, String eventType, String streamId, String message, Throwable cause, Instant occurredAt) {
 
     /** Validates the components. */
     public ProjectionError {
@@ -49,7 +49,12 @@ public record ProjectionError(long position, String eventType, String streamId, 
     /** Describes {@code cause} as the failure of {@code envelope}. */
     static ProjectionError of(String projection, Envelope envelope, Throwable cause, Instant at) {
         Throwable root = Failures.handlerCause(cause);
-        return new ProjectionError(envelope.position(), envelope.eventType(), envelope.streamId(),
-                "projection '" + projection + "' failed at " + envelope.describe() + ": " + root, root, at);
+        return new ProjectionError(
+                envelope.position(),
+                envelope.eventType(),
+                envelope.streamId(),
+                "projection '" + projection + "' failed at " + envelope.describe() + ": " + root,
+                root,
+                at);
     }
 }

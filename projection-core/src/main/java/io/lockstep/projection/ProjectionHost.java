@@ -54,11 +54,10 @@ public interface ProjectionHost extends AutoCloseable {
      */
     default CompletableFuture<Long> awaitProjected(String projection, long position, Duration timeout) {
         if (!projections().contains(projection)) {
-            throw new IllegalArgumentException("projection '" + projection + "' is not run by node " + nodeId()
-                    + "; it runs " + projections());
+            throw new IllegalArgumentException(
+                    "projection '" + projection + "' is not run by node " + nodeId() + "; it runs " + projections());
         }
-        return ProjectedWait.await(CheckpointKey.of(projection), () -> projectedThrough(projection), position,
-                timeout);
+        return ProjectedWait.await(CheckpointKey.of(projection), () -> projectedThrough(projection), position, timeout);
     }
 
     /** Pauses every partition of {@code projection}, on every node. */

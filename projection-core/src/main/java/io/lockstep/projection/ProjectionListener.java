@@ -9,16 +9,14 @@ import java.time.Duration;
 public interface ProjectionListener {
 
     /** A listener that does nothing. */
-    ProjectionListener NONE = new ProjectionListener() {
-    };
+    ProjectionListener NONE = new ProjectionListener() {};
 
     /**
      * The runner this listener was given to was built: called once, on the thread calling
      * {@link ProjectionRunner.Builder#build()}, before the runner starts. A metrics listener registers its
      * gauges for {@code runner} here, so {@code .listener(metrics)} is the only call an application makes.
      */
-    default void attached(ProjectionRunner runner) {
-    }
+    default void attached(ProjectionRunner runner) {}
 
     /**
      * A batch committed.
@@ -27,14 +25,11 @@ public interface ProjectionListener {
      * @param events   events in the batch
      * @param duration from reading the batch to the commit
      */
-    default void batchCommitted(ProjectionStatus status, int events, Duration duration) {
-    }
+    default void batchCommitted(ProjectionStatus status, int events, Duration duration) {}
 
     /** A batch failed (it rolled back); {@code result} says what happens next. */
-    default void batchFailed(ProjectionStatus status, StepResult result) {
-    }
+    default void batchFailed(ProjectionStatus status, StepResult result) {}
 
     /** The runner's state changed. */
-    default void stateChanged(ProjectionStatus status) {
-    }
+    default void stateChanged(ProjectionStatus status) {}
 }

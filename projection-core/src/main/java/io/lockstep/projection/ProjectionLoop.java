@@ -30,7 +30,12 @@ final class ProjectionLoop implements Runnable {
     private boolean wakePending;
     private Thread thread;
 
-    ProjectionLoop(java.util.function.Supplier<StepResult> step, EventSource source, Duration idleWait, StatusTracker status, String name) {
+    ProjectionLoop(
+            java.util.function.Supplier<StepResult> step,
+            EventSource source,
+            Duration idleWait,
+            StatusTracker status,
+            String name) {
         this.step = step;
         this.source = source;
         this.idleWait = idleWait;
@@ -69,9 +74,12 @@ final class ProjectionLoop implements Runnable {
             }
             switch (result) {
                 case StepResult.Idle idle -> waitFor(() -> awaitEvents(idle.checkpoint()));
-                case StepResult.Committed committed -> { }
+                case StepResult.Committed committed -> {}
                 case StepResult.Skipped skipped ->
-                        LOG.warn("projection '{}' skipped poison event: {}", name, skipped.error().message());
+                    LOG.warn(
+                            "projection '{}' skipped poison event: {}",
+                            name,
+                            skipped.error().message());
                 case StepResult.Conflict conflict -> {
                     // Another runner of the projection committed this batch: routine when several run (counted by
                     // the listener as a failure of kind "conflict"), so not worth more than DEBUG.
@@ -79,9 +87,14 @@ final class ProjectionLoop implements Runnable {
                     pause(idleWait);
                 }
                 case StepResult.Retrying retrying -> {
-                    LOG.warn("projection '{}' {} (attempt {}), retrying in {}: {}", name,
-                            retrying.transientFailure() ? "stalled: its store or source failed, no event's fault"
-                                    : "batch failed in a handler", retrying.failures(), retrying.backoff(),
+                    LOG.warn(
+                            "projection '{}' {} (attempt {}), retrying in {}: {}",
+                            name,
+                            retrying.transientFailure()
+                                    ? "stalled: its store or source failed, no event's fault"
+                                    : "batch failed in a handler",
+                            retrying.failures(),
+                            retrying.backoff(),
                             retrying.cause().toString());
                     pause(retrying.backoff());
                 }
@@ -91,8 +104,11 @@ final class ProjectionLoop implements Runnable {
                 }
                 case StepResult.Failed failed -> {
                     if (!reportedFailure) {
-                        LOG.error("projection '{}' FAILED and waits for an operator: {}", name,
-                                failed.error().message(), failed.error().cause());
+                        LOG.error(
+                                "projection '{}' FAILED and waits for an operator: {}",
+                                name,
+                                failed.error().message(),
+                                failed.error().cause());
                         reportedFailure = true;
                     }
                     pause(idleWait);

@@ -231,8 +231,8 @@ public interface ProjectionRunner extends AutoCloseable {
         public Builder<C> idleWait(Duration idleWait) {
             Objects.requireNonNull(idleWait, "idleWait");
             if (idleWait.compareTo(Duration.ofMillis(1)) < 0 || idleWait.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw new IllegalArgumentException("idleWait " + idleWait + " makes no sense; use 1ms..1m (default "
-                        + DEFAULT_IDLE_WAIT + ")");
+                throw new IllegalArgumentException(
+                        "idleWait " + idleWait + " makes no sense; use 1ms..1m (default " + DEFAULT_IDLE_WAIT + ")");
             }
             this.idleWait = idleWait;
             return this;
@@ -294,12 +294,24 @@ public interface ProjectionRunner extends AutoCloseable {
                         + " checkpoint is ahead of the source: it has no reset handler; add .onReset(tx -> ...) or"
                         + " keep whenAheadOfSource(AheadOfSourcePolicy.stop())");
             }
-            CheckpointKey key = new CheckpointKey(tenantId, checkpointName != null ? checkpointName
-                    : projection.name());
-            ThreadFactory threads = threadFactory != null ? threadFactory
+            CheckpointKey key =
+                    new CheckpointKey(tenantId, checkpointName != null ? checkpointName : projection.name());
+            ThreadFactory threads = threadFactory != null
+                    ? threadFactory
                     : Thread.ofVirtual().name("lockstep-" + key.projection()).factory();
-            ProjectionRunner runner = new DefaultProjectionRunner<>(new RunnerSettings<>(projection, store, source,
-                    key, batchSize, retryPolicy, idleWait, headRefresh, clock, threads, listener, aheadOfSource));
+            ProjectionRunner runner = new DefaultProjectionRunner<>(new RunnerSettings<>(
+                    projection,
+                    store,
+                    source,
+                    key,
+                    batchSize,
+                    retryPolicy,
+                    idleWait,
+                    headRefresh,
+                    clock,
+                    threads,
+                    listener,
+                    aheadOfSource));
             Listeners.safely(() -> listener.attached(runner));
             return runner;
         }

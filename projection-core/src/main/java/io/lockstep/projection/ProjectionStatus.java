@@ -34,11 +34,22 @@ import java.util.Optional;
  *                        has been busy for long is waiting on its store or source
  * @param errorHistory    failures the runner recovered from, newest first, at most {@link #HISTORY_SIZE}
  */
-public record ProjectionStatus(String name, String tenantId, int version, ProjectionState state, long checkpoint,
-                               long headPosition, long lagEvents, long eventsProcessed,
-                               Optional<ProjectionError> lastError, Optional<Instant> lastEventRecordedAt,
-                               double lagSeconds, double eventsPerSecond, Optional<Stall> stall,
-                               Optional<Instant> busySince, List<ResolvedError> errorHistory) {
+public record ProjectionStatus(
+        String name,
+        String tenantId,
+        int version,
+        ProjectionState state,
+        long checkpoint,
+        long headPosition,
+        long lagEvents,
+        long eventsProcessed,
+        Optional<ProjectionError> lastError,
+        Optional<Instant> lastEventRecordedAt,
+        double lagSeconds,
+        double eventsPerSecond,
+        Optional<Stall> stall,
+        Optional<Instant> busySince,
+        List<ResolvedError> errorHistory) {
 
     /** How many resolved errors {@link #errorHistory()} keeps. */
     public static final int HISTORY_SIZE = 10;

@@ -54,8 +54,8 @@ final class ProjectionStep<C> {
         this.status = status;
         this.committer = new BatchCommitter<>(projection, store, key, status);
         this.classifier = new FailureClassifier(settings.retryPolicy(), status, store);
-        this.isolation = new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status,
-                projection.name());
+        this.isolation =
+                new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status, projection.name());
         this.reader = new BatchReader(source, batchSize, key);
         this.aheadOfSource = settings.aheadOfSource();
     }
@@ -98,10 +98,12 @@ final class ProjectionStep<C> {
                 return aheadOfSource(read.problem());
             }
             batch = read.batch();
-            status.head(Math.max(read.head(), batch.isEmpty() ? from : batch.getLast().position()));
+            status.head(Math.max(
+                    read.head(), batch.isEmpty() ? from : batch.getLast().position()));
         } catch (RuntimeException e) {
             checkpoint = UNKNOWN;
-            return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted()
+            return Thread.currentThread().isInterrupted()
+                    ? new StepResult.Interrupted()
                     : classifier.environmentFailure(e);
         }
         if (batch.isEmpty()) {
@@ -225,11 +227,13 @@ final class ProjectionStep<C> {
             return Optional.of(new StepResult.Paused(stored.position()));
         }
         if (stored.version() > version) {
-            return Optional.of(fail(status.error(new LockstepException("the read model of " + key + " was built by version "
-                    + stored.version() + " of the projection, but this code is version " + version
-                    + "; deploy version " + stored.version() + " or later" + (resettable
-                    ? ", or replay to rebuild it with this one" : " (this version has no reset handler to replay"
-                    + " with)")))));
+            return Optional.of(
+                    fail(status.error(new LockstepException("the read model of " + key + " was built by version "
+                            + stored.version() + " of the projection, but this code is version " + version
+                            + "; deploy version " + stored.version() + " or later"
+                            + (resettable
+                                    ? ", or replay to rebuild it with this one"
+                                    : " (this version has no reset handler to replay" + " with)")))));
         }
         if (stored.version() == 0) {
             committer.adopt(version); // never recorded: adopt this version without a rebuild
@@ -248,7 +252,8 @@ final class ProjectionStep<C> {
                 return refreshCheckpoint();
             }
             if (!resettable) {
-                return Optional.of(fail(status.error(new LockstepException("projection " + key + " changed from version "
+                return Optional.of(fail(status.error(new LockstepException("projection " + key
+                        + " changed from version "
                         + stored.version() + " to " + version + " and must be rebuilt, but it has no reset handler;"
                         + " add .onReset(tx -> ...) that clears its tables"))));
             }
@@ -296,7 +301,7 @@ final class ProjectionStep<C> {
             case StepResult.Failed f -> remember(f);
             case StepResult.Committed c -> succeeded();
             case StepResult.Skipped s -> classifier.reset();
-            default -> { }
+            default -> {}
         }
         return Thread.currentThread().isInterrupted() ? new StepResult.Interrupted() : outcome.result();
     }
@@ -309,9 +314,10 @@ final class ProjectionStep<C> {
         checkpoint = UNKNOWN;
         reader.forget();
         return switch (aheadOfSource) {
-            case AheadOfSourcePolicy.Stop stop -> fail(status.error(new LockstepException(problem + ". The projection"
-                    + " stopped: replay it to rebuild from the log as it now is, or build the runner with"
-                    + " whenAheadOfSource(AheadOfSourcePolicy.rebuild()) to do so by itself")));
+            case AheadOfSourcePolicy.Stop stop ->
+                fail(status.error(new LockstepException(problem + ". The projection"
+                        + " stopped: replay it to rebuild from the log as it now is, or build the runner with"
+                        + " whenAheadOfSource(AheadOfSourcePolicy.rebuild()) to do so by itself")));
             case AheadOfSourcePolicy.Rebuild rebuild -> {
                 LockstepException cause = new LockstepException(problem + "; rebuilding from -1");
                 status.error(cause);

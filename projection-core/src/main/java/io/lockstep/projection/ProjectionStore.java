@@ -77,8 +77,7 @@ public interface ProjectionStore<C> {
      *
      * @throws RuntimeException when the store cannot serve; the runner treats any exception as "unavailable"
      */
-    default void probe() {
-    }
+    default void probe() {}
 
     /**
      * Reads what the store keeps about {@code key}: position, paused flag, version, and the event at the

@@ -25,8 +25,7 @@ public sealed interface RebuildStrategy<C> {
      * then the read model fills up again. Simple; readers see a read model that is empty at first. Choose it
      * when a rebuild is quick or readers can wait.
      */
-    record InPlace<C>() implements RebuildStrategy<C> {
-    }
+    record InPlace<C>() implements RebuildStrategy<C> {}
 
     /**
      * Zero downtime: the new version builds into tables of its own (under its own checkpoint,

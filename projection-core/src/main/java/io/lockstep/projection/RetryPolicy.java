@@ -26,8 +26,8 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
 
     /** Validates the three settings together. */
     public RetryPolicy {
-        io.lockstep.projection.internal.Arguments.requireRange("maxAttempts", maxAttempts, 1, 100,
-                DEFAULT_MAX_ATTEMPTS);
+        io.lockstep.projection.internal.Arguments.requireRange(
+                "maxAttempts", maxAttempts, 1, 100, DEFAULT_MAX_ATTEMPTS);
         Objects.requireNonNull(initialBackoff, "initialBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         if (maxBackoff.isNegative() || maxBackoff.compareTo(LONGEST) > 0) {
@@ -35,8 +35,8 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
                     + " (default " + DEFAULT_MAX_BACKOFF + ")");
         }
         if (initialBackoff.isNegative() || initialBackoff.compareTo(maxBackoff) > 0) {
-            throw new IllegalArgumentException("initialBackoff " + initialBackoff + " makes no sense; use 0..maxBackoff ("
-                    + maxBackoff + "); default " + DEFAULT_INITIAL_BACKOFF);
+            throw new IllegalArgumentException("initialBackoff " + initialBackoff
+                    + " makes no sense; use 0..maxBackoff (" + maxBackoff + "); default " + DEFAULT_INITIAL_BACKOFF);
         }
     }
 

@@ -24,10 +24,19 @@ import java.util.concurrent.ThreadFactory;
  * @param aheadOfSource what to do when the checkpoint is ahead of the source
  * @param <C>           the transaction context
  */
-record RunnerSettings<C>(Projection<C> projection, ProjectionStore<C> store, EventSource source, CheckpointKey key,
-                         int batchSize, RetryPolicy retryPolicy, Duration idleWait, Duration headRefresh,
-                         InstantSource clock, ThreadFactory threadFactory, ProjectionListener listener,
-                         AheadOfSourcePolicy aheadOfSource) {
+record RunnerSettings<C>(
+        Projection<C> projection,
+        ProjectionStore<C> store,
+        EventSource source,
+        CheckpointKey key,
+        int batchSize,
+        RetryPolicy retryPolicy,
+        Duration idleWait,
+        Duration headRefresh,
+        InstantSource clock,
+        ThreadFactory threadFactory,
+        ProjectionListener listener,
+        AheadOfSourcePolicy aheadOfSource) {
 
     /** Checks that every setting is present; the builder validated the values. */
     RunnerSettings {
@@ -46,7 +55,18 @@ record RunnerSettings<C>(Projection<C> projection, ProjectionStore<C> store, Eve
 
     /** @return the same settings for another checkpoint (a side-by-side build's) */
     RunnerSettings<C> withKey(CheckpointKey other) {
-        return new RunnerSettings<>(projection, store, source, other, batchSize, retryPolicy, idleWait, headRefresh,
-                clock, threadFactory, listener, aheadOfSource);
+        return new RunnerSettings<>(
+                projection,
+                store,
+                source,
+                other,
+                batchSize,
+                retryPolicy,
+                idleWait,
+                headRefresh,
+                clock,
+                threadFactory,
+                listener,
+                aheadOfSource);
     }
 }

@@ -20,8 +20,12 @@ final class SideBySideBuild<C> {
     private final BatchCommitter<C> committer;
     private final ProjectionStore<C> store;
 
-    private SideBySideBuild(ProjectionStep<C> build, CheckpointKey building, RunnerSettings<C> settings,
-                            RebuildStrategy.VersionedTables<C> tables, BatchCommitter<C> committer) {
+    private SideBySideBuild(
+            ProjectionStep<C> build,
+            CheckpointKey building,
+            RunnerSettings<C> settings,
+            RebuildStrategy.VersionedTables<C> tables,
+            BatchCommitter<C> committer) {
         this.build = build;
         this.building = building;
         this.key = settings.key();
@@ -36,18 +40,21 @@ final class SideBySideBuild<C> {
      *
      * @param committer the committer of the projection's own checkpoint, which promotes the build
      */
-    static <C> SideBySideBuild<C> start(RunnerSettings<C> settings, StatusTracker status, BatchCommitter<C> committer,
-                                        RebuildStrategy.VersionedTables<C> tables) {
+    static <C> SideBySideBuild<C> start(
+            RunnerSettings<C> settings,
+            StatusTracker status,
+            BatchCommitter<C> committer,
+            RebuildStrategy.VersionedTables<C> tables) {
         int version = settings.projection().version();
-        CheckpointKey building = new CheckpointKey(settings.key().tenantId(),
-                settings.key().projection() + "@v" + version);
+        CheckpointKey building =
+                new CheckpointKey(settings.key().tenantId(), settings.key().projection() + "@v" + version);
         committer.inTransaction(tx -> {
             tables.create(tx, version);
             return null;
         });
         status.state(ProjectionState.CATCHING_UP);
-        return new SideBySideBuild<>(new ProjectionStep<>(settings.withKey(building), status), building, settings,
-                tables, committer);
+        return new SideBySideBuild<>(
+                new ProjectionStep<>(settings.withKey(building), status), building, settings, tables, committer);
     }
 
     /**

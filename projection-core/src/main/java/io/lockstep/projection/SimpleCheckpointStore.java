@@ -36,8 +36,8 @@ final class SimpleCheckpointStore implements CheckpointStore {
         write(store, key, position, false);
     }
 
-    private static <C> void write(SimpleProjectionStore<C> store, CheckpointKey key, long position,
-                                  boolean forwardOnly) {
+    private static <C> void write(
+            SimpleProjectionStore<C> store, CheckpointKey key, long position, boolean forwardOnly) {
         store.inTransaction(StatementMode.IMMEDIATE, tx -> {
             StoredCheckpoint stored = store.lockCheckpoint(tx, key);
             if (forwardOnly && stored.position() > position) {
@@ -52,7 +52,8 @@ final class SimpleCheckpointStore implements CheckpointStore {
 
     @Override
     public CheckpointStore forTenant(String tenantId) {
-        return new SimpleCheckpointStore(store, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
+        return new SimpleCheckpointStore(
+                store, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
     }
 
     private CheckpointKey key(String projectionName) {

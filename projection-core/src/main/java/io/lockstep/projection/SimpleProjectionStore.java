@@ -47,8 +47,8 @@ public interface SimpleProjectionStore<C> extends ProjectionStore<C> {
     default void advanceCheckpoint(C tx, CheckpointKey key, long expected, Envelope last) {
         ProjectionStore.requireForward(key, expected, last.position());
         StoredCheckpoint stored = lockExpecting(tx, key, expected);
-        writeCheckpoint(tx, key, new StoredCheckpoint(last.position(), false, stored.version(),
-                EventIdentity.of(last)));
+        writeCheckpoint(
+                tx, key, new StoredCheckpoint(last.position(), false, stored.version(), EventIdentity.of(last)));
     }
 
     private StoredCheckpoint lockExpecting(C tx, CheckpointKey key, long expected) {
@@ -75,8 +75,8 @@ public interface SimpleProjectionStore<C> extends ProjectionStore<C> {
     default void adoptVersion(C tx, CheckpointKey key, int version) {
         StoredCheckpoint stored = lockCheckpoint(tx, key);
         if (stored.version() == 0) {
-            writeCheckpoint(tx, key, new StoredCheckpoint(stored.position(), stored.paused(), version,
-                    stored.lastEvent()));
+            writeCheckpoint(
+                    tx, key, new StoredCheckpoint(stored.position(), stored.paused(), version, stored.lastEvent()));
         }
     }
 
@@ -93,8 +93,8 @@ public interface SimpleProjectionStore<C> extends ProjectionStore<C> {
     default void setPaused(CheckpointKey key, boolean paused) {
         inTransaction(StatementMode.IMMEDIATE, tx -> {
             StoredCheckpoint stored = lockCheckpoint(tx, key);
-            writeCheckpoint(tx, key, new StoredCheckpoint(stored.position(), paused, stored.version(),
-                    stored.lastEvent()));
+            writeCheckpoint(
+                    tx, key, new StoredCheckpoint(stored.position(), paused, stored.version(), stored.lastEvent()));
             return null;
         });
     }

@@ -25,10 +25,12 @@ final class StatusTracker {
     private Instant headReadAt;
     /** The position of the log's first event, once seen: what a checkpoint of -1 counts lag from. */
     private long firstPosition = UNKNOWN;
+
     private long processed;
     private ProjectionError lastError;
     /** When the failure episode that {@link #lastError} belongs to began; null while healthy. */
     private Instant failingSince;
+
     private ProjectionStatus.Stall stall;
     private Instant busySince;
     private int busyDepth;
@@ -81,7 +83,8 @@ final class StatusTracker {
 
     /** @return true when the head was read within {@code maxAge} */
     synchronized boolean headFresh(Duration maxAge) {
-        return headReadAt != null && Duration.between(headReadAt, clock.instant()).compareTo(maxAge) < 0;
+        return headReadAt != null
+                && Duration.between(headReadAt, clock.instant()).compareTo(maxAge) < 0;
     }
 
     /** @return true when the lag in time is unknown although events wait after the checkpoint */
@@ -154,7 +157,8 @@ final class StatusTracker {
                 failingSince = busySince; // it could not reach its store or source since the attempt began
             }
             error(error);
-            stall = new ProjectionStatus.Stall(failingSince, attempts, error.occurredAt().plus(backoff));
+            stall = new ProjectionStatus.Stall(
+                    failingSince, attempts, error.occurredAt().plus(backoff));
         }
         state(ProjectionState.STALLED);
     }
@@ -234,12 +238,25 @@ final class StatusTracker {
     synchronized ProjectionStatus snapshot() {
         Instant now = clock.instant();
         long lag = Math.max(0, head - lagBase());
-        double lagSeconds = lag == 0 || oldestPending == null ? 0
+        double lagSeconds = lag == 0 || oldestPending == null
+                ? 0
                 : Math.max(0, Duration.between(oldestPending, now).toMillis() / 1000.0);
-        return new ProjectionStatus(key.projection(), key.tenantId(), version, state, checkpoint, head, lag,
-                processed, Optional.ofNullable(lastError), Optional.ofNullable(lastRecordedAt), lagSeconds,
-                rate.perSecond(now), Optional.ofNullable(state == ProjectionState.STALLED ? stall : null),
-                Optional.ofNullable(busySince), List.copyOf(history));
+        return new ProjectionStatus(
+                key.projection(),
+                key.tenantId(),
+                version,
+                state,
+                checkpoint,
+                head,
+                lag,
+                processed,
+                Optional.ofNullable(lastError),
+                Optional.ofNullable(lastRecordedAt),
+                lagSeconds,
+                rate.perSecond(now),
+                Optional.ofNullable(state == ProjectionState.STALLED ? stall : null),
+                Optional.ofNullable(busySince),
+                List.copyOf(history));
     }
 
     /** @return the position lag counts from: the checkpoint, or before the first event for a checkpoint of -1 */

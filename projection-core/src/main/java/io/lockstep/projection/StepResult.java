@@ -7,8 +7,7 @@ import java.util.Objects;
 public sealed interface StepResult {
 
     /** No event after the checkpoint: wait for new events. */
-    record Idle(long checkpoint) implements StepResult {
-    }
+    record Idle(long checkpoint) implements StepResult {}
 
     /**
      * Events were applied and the checkpoint moved, in one transaction (or, after an isolation, in
@@ -18,8 +17,7 @@ public sealed interface StepResult {
      * @param toInclusive   the checkpoint after
      * @param events        how many events were committed
      */
-    record Committed(long fromExclusive, long toInclusive, int events) implements StepResult {
-    }
+    record Committed(long fromExclusive, long toInclusive, int events) implements StepResult {}
 
     /**
      * The batch rolled back; step again after {@code backoff}.
@@ -41,25 +39,20 @@ public sealed interface StepResult {
      * Another runner moved the checkpoint first; this batch rolled back and the runner re-reads the
      * checkpoint.
      */
-    record Conflict(CheckpointConflictException cause) implements StepResult {
-    }
+    record Conflict(CheckpointConflictException cause) implements StepResult {}
 
     /** A poison event was written to the dead letters and the checkpoint moved past it. */
-    record Skipped(long position, ProjectionError error) implements StepResult {
-    }
+    record Skipped(long position, ProjectionError error) implements StepResult {}
 
     /** An operator paused the projection; nothing was read. Step again after a while (or after resume). */
-    record Paused(long checkpoint) implements StepResult {
-    }
+    record Paused(long checkpoint) implements StepResult {}
 
     /**
      * The stepping thread was interrupted (the flag is set again); the batch rolled back or never started.
      * The caller should stop.
      */
-    record Interrupted() implements StepResult {
-    }
+    record Interrupted() implements StepResult {}
 
     /** A poison event stopped the projection (state {@link ProjectionState#FAILED}); stepping again does nothing. */
-    record Failed(ProjectionError error) implements StepResult {
-    }
+    record Failed(ProjectionError error) implements StepResult {}
 }

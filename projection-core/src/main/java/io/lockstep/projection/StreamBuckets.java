@@ -21,8 +21,7 @@ public final class StreamBuckets {
     /** How many buckets there are; a partition count divides it. */
     public static final int COUNT = 1024;
 
-    private StreamBuckets() {
-    }
+    private StreamBuckets() {}
 
     /** @return the bucket of {@code streamId}, 0..1023 */
     public static int of(String streamId) {

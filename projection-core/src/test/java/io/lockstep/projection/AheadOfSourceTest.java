@@ -18,12 +18,15 @@ class AheadOfSourceTest {
     private Projection<InMemoryTransaction> projection() {
         return Projection.<InMemoryTransaction>builder("balances")
                 .on(TestEvents.Deposited.class, (event, envelope, tx) -> model.stage(envelope, tx))
-                .onReset(tx -> { })
+                .onReset(tx -> {})
                 .build();
     }
 
     private ProjectionRunner runner(AheadOfSourcePolicy policy) {
-        return ProjectionRunner.builder(projection(), store, source).batchSize(30).whenAheadOfSource(policy).build();
+        return ProjectionRunner.builder(projection(), store, source)
+                .batchSize(30)
+                .whenAheadOfSource(policy)
+                .build();
     }
 
     private static InMemoryEventSource log(String streamPrefix, int events) {
@@ -52,7 +55,8 @@ class AheadOfSourceTest {
             assertThat(restarted.status().state()).isEqualTo(ProjectionState.FAILED);
             assertThat(((StepResult.Failed) result).error().message())
                     .contains("checkpoint of 'balances' is at position 99")
-                    .contains("head is at 39").contains("replay");
+                    .contains("head is at 39")
+                    .contains("replay");
             assertThat(store.checkpoints().getCheckpoint("balances")).isEqualTo(99);
         }
 
@@ -73,10 +77,14 @@ class AheadOfSourceTest {
         @Test
         void aRebuildNeedsAResetHandlerAndSaysSoAtBuildTime() {
             Projection<InMemoryTransaction> noReset = Projection.<InMemoryTransaction>builder("x")
-                    .on(TestEvents.Deposited.class, (event, envelope, tx) -> { }).build();
+                    .on(TestEvents.Deposited.class, (event, envelope, tx) -> {})
+                    .build();
 
-            assertThatIllegalStateException().isThrownBy(() -> ProjectionRunner.builder(noReset, store, source)
-                    .whenAheadOfSource(AheadOfSourcePolicy.rebuild()).build()).withMessageContaining("onReset");
+            assertThatIllegalStateException()
+                    .isThrownBy(() -> ProjectionRunner.builder(noReset, store, source)
+                            .whenAheadOfSource(AheadOfSourcePolicy.rebuild())
+                            .build())
+                    .withMessageContaining("onReset");
         }
     }
 
@@ -96,7 +104,8 @@ class AheadOfSourceTest {
 
             // then: it does not read on after 99 (which would skip 40..99 of the new events)
             assertThat(result).isInstanceOf(StepResult.Failed.class);
-            assertThat(((StepResult.Failed) result).error().message()).contains("checkpoint 99")
+            assertThat(((StepResult.Failed) result).error().message())
+                    .contains("checkpoint 99")
                     .contains("restored from an older backup");
             assertThat(model.size()).isEqualTo(100);
         }
@@ -128,7 +137,8 @@ class AheadOfSourceTest {
             // then: each event of the new log applied once after the rebuild
             assertThat(reached).isEqualTo(159);
             assertThat(model.size()).isEqualTo(260);
-            assertThat(model.order().subList(100, 260)).isEqualTo(java.util.stream.LongStream.range(0, 160).boxed().toList());
+            assertThat(model.order().subList(100, 260))
+                    .isEqualTo(java.util.stream.LongStream.range(0, 160).boxed().toList());
         }
 
         @Test
@@ -142,7 +152,9 @@ class AheadOfSourceTest {
 
             // then
             assertThat(runner.catchUp()).isEqualTo(100);
-            assertThat(model.applications()).hasSize(101).allSatisfy((position, times) -> assertThat(times).isOne());
+            assertThat(model.applications())
+                    .hasSize(101)
+                    .allSatisfy((position, times) -> assertThat(times).isOne());
         }
     }
 
@@ -153,7 +165,10 @@ class AheadOfSourceTest {
         private final MapProjectionStore recording = new MapProjectionStore();
 
         private ProjectionRunner runnerOn(ProjectionStore<InMemoryTransaction> on, AheadOfSourcePolicy policy) {
-            return ProjectionRunner.builder(projection(), on, source).batchSize(30).whenAheadOfSource(policy).build();
+            return ProjectionRunner.builder(projection(), on, source)
+                    .batchSize(30)
+                    .whenAheadOfSource(policy)
+                    .build();
         }
 
         /** The first 40 events of the log, then 120 others on streams the log never had. */
@@ -224,5 +239,4 @@ class AheadOfSourceTest {
             return current.awaitEvents(afterPosition, timeout);
         }
     }
-
 }

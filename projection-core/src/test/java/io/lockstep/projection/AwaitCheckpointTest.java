@@ -18,10 +18,11 @@ class AwaitCheckpointTest {
     private final InMemoryProjectionStore store = ProjectionStore.inMemory();
     private final InMemoryEventSource source = new InMemoryEventSource();
     private final Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder("balances")
-            .on(Deposited.class, (event, envelope, tx) -> { })
+            .on(Deposited.class, (event, envelope, tx) -> {})
             .build();
     private final ProjectionRunner runner = ProjectionRunner.builder(projection, store, source)
-            .idleWait(Duration.ofMillis(20)).build();
+            .idleWait(Duration.ofMillis(20))
+            .build();
 
     @AfterEach
     void stopRunner() {
@@ -59,7 +60,8 @@ class AwaitCheckpointTest {
     @Test
     void seesACheckpointMovedByAnotherRunnerOfTheSameProjection() throws Exception {
         // given: a second runner (think: another process) processes the events; ours never runs
-        ProjectionRunner other = ProjectionRunner.builder(projection, store, source).build();
+        ProjectionRunner other =
+                ProjectionRunner.builder(projection, store, source).build();
         long position = source.append("acc-1", new Deposited("acc-1", 5)).position();
         CompletableFuture<Long> waiting = runner.awaitCheckpoint(position, Duration.ofSeconds(10));
         // when
@@ -75,27 +77,33 @@ class AwaitCheckpointTest {
         // when
         CompletableFuture<Long> waiting = runner.awaitCheckpoint(position + 10, Duration.ofMillis(200));
         // then
-        assertThatThrownBy(waiting::join).isInstanceOf(CompletionException.class)
-                .cause().isInstanceOfSatisfying(CheckpointTimeoutException.class, timedOut -> {
+        assertThatThrownBy(waiting::join)
+                .isInstanceOf(CompletionException.class)
+                .cause()
+                .isInstanceOfSatisfying(CheckpointTimeoutException.class, timedOut -> {
                     assertThat(timedOut.position()).isEqualTo(position + 10);
                     assertThat(timedOut.checkpoint()).isEqualTo(-1);
-                    assertThat(timedOut.getMessage()).contains("balances", "position " + (position + 10),
-                            "checkpoint is -1");
+                    assertThat(timedOut.getMessage())
+                            .contains("balances", "position " + (position + 10), "checkpoint is -1");
                 });
     }
 
     @Test
     void positionMinusOneIsReachedAtOnce() throws Exception {
-        assertThat(runner.awaitCheckpoint(-1, Duration.ZERO).get(5, TimeUnit.SECONDS)).isEqualTo(-1);
+        assertThat(runner.awaitCheckpoint(-1, Duration.ZERO).get(5, TimeUnit.SECONDS))
+                .isEqualTo(-1);
     }
 
     @Test
     void refusesPositionsBelowMinusOneAndTimeoutsOutOfRange() {
-        assertThatIllegalArgumentException().isThrownBy(() -> runner.awaitCheckpoint(-2, Duration.ofSeconds(1)))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> runner.awaitCheckpoint(-2, Duration.ofSeconds(1)))
                 .withMessageContaining("-2");
-        assertThatIllegalArgumentException().isThrownBy(() -> runner.awaitCheckpoint(1, Duration.ofSeconds(-1)))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> runner.awaitCheckpoint(1, Duration.ofSeconds(-1)))
                 .withMessageContaining("PT-1S");
-        assertThatIllegalArgumentException().isThrownBy(() -> runner.awaitCheckpoint(1, Duration.ofDays(2)))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> runner.awaitCheckpoint(1, Duration.ofDays(2)))
                 .withMessageContaining("PT48H");
     }
 }

@@ -34,7 +34,8 @@ class BatchHandlersTest extends RunnerFixture {
         void appliesWholeBatches() throws Exception {
             // given
             appendDeposits(5);
-            ProjectionRunner runner = runnerFor(batchProjection().build()).batchSize(2).build();
+            ProjectionRunner runner =
+                    runnerFor(batchProjection().build()).batchSize(2).build();
 
             // when
             runner.catchUp();
@@ -51,7 +52,8 @@ class BatchHandlersTest extends RunnerFixture {
             ProjectionRunner runner = runnerFor(batchProjection().build()).build();
 
             // when
-            StepResult last = stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
+            StepResult last =
+                    stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
 
             // then
             assertThat(last).isInstanceOfSatisfying(StepResult.Failed.class, failed -> {
@@ -70,11 +72,14 @@ class BatchHandlersTest extends RunnerFixture {
             ProjectionRunner runner = runnerFor(batchProjection().build()).build();
 
             // when
-            StepResult last = stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
+            StepResult last =
+                    stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
 
             // then
-            assertThat(last).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().position()).isEqualTo(8L));
+            assertThat(last)
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().position()).isEqualTo(8L));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 7));
             assertThat(storedCheckpoint()).isEqualTo(7L);
         }
@@ -121,7 +126,8 @@ class BatchHandlersTest extends RunnerFixture {
                 assertThat(letter.errorClass()).isEqualTo(IOException.class.getName());
                 assertThat(letter.message()).isEqualTo("disk gone");
             });
-            assertThat(runner.status().errorHistory()).first()
+            assertThat(runner.status().errorHistory())
+                    .first()
                     .satisfies(resolved -> assertThat(resolved.error().cause()).isInstanceOf(IOException.class));
         }
 
@@ -129,14 +135,19 @@ class BatchHandlersTest extends RunnerFixture {
         void skipPolicyDeadLettersOnlyThePoisonEvent() throws Exception {
             // given
             appendDepositsWithPoisonAt(12, 6);
-            ProjectionRunner runner = runnerFor(batchProjection().failurePolicy(FailurePolicy.skip()).build()).build();
+            ProjectionRunner runner = runnerFor(batchProjection()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
+                    .build();
 
             // when
             long reached = runner.catchUp();
 
             // then
             assertThat(reached).isEqualTo(11L);
-            assertThat(store.deadLetters()).extracting(letter -> letter.envelope().position()).containsExactly(6L);
+            assertThat(store.deadLetters())
+                    .extracting(letter -> letter.envelope().position())
+                    .containsExactly(6L);
             assertThat(store.deadLetters().getFirst().errorClass()).isEqualTo(IllegalStateException.class.getName());
             assertThat(readModel.applications())
                     .isEqualTo(onceEach(LongStream.rangeClosed(0, 11).filter(p -> p != 6)));

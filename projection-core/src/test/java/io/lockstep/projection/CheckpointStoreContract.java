@@ -136,8 +136,7 @@ public abstract class CheckpointStoreContract {
             store.storeCheckpoint("balances", 10);
 
             // when / then
-            assertThatThrownBy(() -> store.storeCheckpoint("balances", -1))
-                    .isInstanceOf(LockstepException.class);
+            assertThatThrownBy(() -> store.storeCheckpoint("balances", -1)).isInstanceOf(LockstepException.class);
             assertThat(store.getCheckpoint("balances")).isEqualTo(10L);
         }
     }
@@ -202,11 +201,14 @@ public abstract class CheckpointStoreContract {
             // given an empty store
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> store.getCheckpoint(null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> store.getCheckpoint(null))
                     .withMessage("projectionName");
-            assertThatNullPointerException().isThrownBy(() -> store.storeCheckpoint(null, 1))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> store.storeCheckpoint(null, 1))
                     .withMessage("projectionName");
-            assertThatNullPointerException().isThrownBy(() -> store.resetCheckpoint(null, 1))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> store.resetCheckpoint(null, 1))
                     .withMessage("projectionName");
         }
 
@@ -225,7 +227,8 @@ public abstract class CheckpointStoreContract {
             // given an empty store
 
             // when / then
-            assertThatThrownBy(() -> store.getCheckpoint(" \t ")).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> store.getCheckpoint(" \t "))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("projectionName");
             assertThatThrownBy(() -> store.storeCheckpoint("   ", 1)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.resetCheckpoint("\n", 1)).isInstanceOf(IllegalArgumentException.class);
@@ -281,11 +284,13 @@ public abstract class CheckpointStoreContract {
         @Test
         void storesAndReadsACheckpoint() throws Exception {
             // given
-            store.storeCheckpointAsync("balances", 12).toCompletableFuture()
+            store.storeCheckpointAsync("balances", 12)
+                    .toCompletableFuture()
                     .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             // when
-            long position = store.getCheckpointAsync("balances").toCompletableFuture()
+            long position = store.getCheckpointAsync("balances")
+                    .toCompletableFuture()
                     .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             // then
@@ -298,7 +303,8 @@ public abstract class CheckpointStoreContract {
             // given an empty store
 
             // when
-            long position = store.getCheckpointAsync(UNKNOWN).toCompletableFuture()
+            long position = store.getCheckpointAsync(UNKNOWN)
+                    .toCompletableFuture()
                     .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             // then
@@ -325,9 +331,11 @@ public abstract class CheckpointStoreContract {
             // given an empty store
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> store.getCheckpointAsync(null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> store.getCheckpointAsync(null))
                     .withMessage("projectionName");
-            assertThatNullPointerException().isThrownBy(() -> store.storeCheckpointAsync(null, 1))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> store.storeCheckpointAsync(null, 1))
                     .withMessage("projectionName");
             assertThatThrownBy(() -> store.getCheckpointAsync(" ")).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.storeCheckpointAsync("", 1)).isInstanceOf(IllegalArgumentException.class);
@@ -415,12 +423,15 @@ public abstract class CheckpointStoreContract {
             CheckpointStore tenantA = store.forTenant("a");
 
             // when
-            tenantA.storeCheckpointAsync("balances", 3).toCompletableFuture()
+            tenantA.storeCheckpointAsync("balances", 3)
+                    .toCompletableFuture()
                     .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
 
             // then
-            assertThat(tenantA.getCheckpointAsync("balances").toCompletableFuture()
-                    .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(3L);
+            assertThat(tenantA.getCheckpointAsync("balances")
+                            .toCompletableFuture()
+                            .get(ASYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                    .isEqualTo(3L);
             assertThat(store.getCheckpoint("balances")).isEqualTo(-1L);
         }
 
@@ -429,7 +440,9 @@ public abstract class CheckpointStoreContract {
             // given a store
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> store.forTenant(null)).withMessage("tenantId");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> store.forTenant(null))
+                    .withMessage("tenantId");
             assertThatThrownBy(() -> store.forTenant("")).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> store.forTenant("  ")).isInstanceOf(IllegalArgumentException.class);
         }
@@ -488,21 +501,29 @@ public abstract class CheckpointStoreContract {
             String tooLong = "p".repeat(CheckpointKey.MAX_LENGTH + 1);
 
             // when / then
-            assertThatThrownBy(() -> store.storeCheckpoint(tooLong, 1)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("projectionName").hasMessageContaining("256 characters")
+            assertThatThrownBy(() -> store.storeCheckpoint(tooLong, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("projectionName")
+                    .hasMessageContaining("256 characters")
                     .hasMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
-            assertThatThrownBy(() -> store.forTenant(tooLong)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("tenantId").hasMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
-            assertThat(store.getCheckpoint("p".repeat(CheckpointKey.MAX_LENGTH))).isEqualTo(-1L);
+            assertThatThrownBy(() -> store.forTenant(tooLong))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("tenantId")
+                    .hasMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
+            assertThat(store.getCheckpoint("p".repeat(CheckpointKey.MAX_LENGTH)))
+                    .isEqualTo(-1L);
         }
 
         @Test
         void refusesANulCharacterInANameOrTenantId() {
             // when / then
-            assertThatThrownBy(() -> store.storeCheckpoint("bal\0ances", 1)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> store.storeCheckpoint("bal\0ances", 1))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("U+0000");
-            assertThatThrownBy(() -> store.forTenant("t\0")).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("tenantId").hasMessageContaining("U+0000");
+            assertThatThrownBy(() -> store.forTenant("t\0"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("tenantId")
+                    .hasMessageContaining("U+0000");
         }
 
         @Test

@@ -55,7 +55,13 @@ final class ControllableSource implements EventSource {
     }
 
     private Envelope shifted(Envelope e) {
-        return new Envelope(e.position() + first, e.streamId(), e.streamVersion(), e.eventType(), e.recordedAt(),
-                e.metadata(), e.event());
+        return new Envelope(
+                e.position() + first,
+                e.streamId(),
+                e.streamVersion(),
+                e.eventType(),
+                e.recordedAt(),
+                e.metadata(),
+                e.event());
     }
 }

@@ -46,8 +46,10 @@ class EnvironmentFailuresTest {
     }
 
     private ProjectionRunner.Builder<InMemoryTransaction> runnerFor(Projection<InMemoryTransaction> projection) {
-        return ProjectionRunner.builder(projection, store, source).retryPolicy(ONE_ATTEMPT)
-                .idleWait(Duration.ofMillis(50)).headRefresh(Duration.ofMillis(50));
+        return ProjectionRunner.builder(projection, store, source)
+                .retryPolicy(ONE_ATTEMPT)
+                .idleWait(Duration.ofMillis(50))
+                .headRefresh(Duration.ofMillis(50));
     }
 
     private ProjectionRunner started(ProjectionRunner runner) {
@@ -70,8 +72,10 @@ class EnvironmentFailuresTest {
             // given: a skip policy with one attempt, so blaming the event would dead-letter it at once
             appendDeposits(3);
             store.failNextCommits(2);
-            ProjectionRunner runner = runnerFor(counting().failurePolicy(FailurePolicy.skip()).build())
-                    .retryPolicy(new RetryPolicy(1, Duration.ofMillis(100), Duration.ofMillis(100))).build();
+            ProjectionRunner runner = runnerFor(
+                            counting().failurePolicy(FailurePolicy.skip()).build())
+                    .retryPolicy(new RetryPolicy(1, Duration.ofMillis(100), Duration.ofMillis(100)))
+                    .build();
             Instant before = Instant.now();
 
             // when
@@ -79,8 +83,10 @@ class EnvironmentFailuresTest {
             StepResult second = runner.step();
 
             // then
-            assertThat(first).isInstanceOfSatisfying(StepResult.Retrying.class,
-                    r -> assertThat(r.transientFailure()).isTrue());
+            assertThat(first)
+                    .isInstanceOfSatisfying(
+                            StepResult.Retrying.class,
+                            r -> assertThat(r.transientFailure()).isTrue());
             assertThat(second).isInstanceOf(StepResult.Retrying.class);
             ProjectionStatus status = runner.status();
             assertThat(status.state()).isEqualTo(ProjectionState.STALLED);
@@ -134,8 +140,9 @@ class EnvironmentFailuresTest {
             source.down(false);
 
             // then
-            await().atMost(PATIENCE).until(() -> runner.status().state() == ProjectionState.LIVE
-                    && runner.status().checkpoint() == 5);
+            await().atMost(PATIENCE)
+                    .until(() -> runner.status().state() == ProjectionState.LIVE
+                            && runner.status().checkpoint() == 5);
             assertThat(readModel.size()).isEqualTo(5);
             assertThat(runner.status().errorHistory()).isNotEmpty();
         }
@@ -150,9 +157,11 @@ class EnvironmentFailuresTest {
             // when / then
             assertThatThrownBy(() -> runner.catchUp(Duration.ofMillis(300)))
                     .isInstanceOf(TransientStoreException.class)
-                    .hasMessageContaining("STALLED since").hasMessageContaining("gives up after PT0.3S");
+                    .hasMessageContaining("STALLED since")
+                    .hasMessageContaining("gives up after PT0.3S");
             assertThat(store.checkpoints().getCheckpoint(NAME)).isEqualTo(-1L);
-            assertThatIllegalArgumentException().isThrownBy(() -> runner.catchUp(Duration.ZERO))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> runner.catchUp(Duration.ZERO))
                     .withMessageContaining("patience PT0S");
         }
 
@@ -171,7 +180,8 @@ class EnvironmentFailuresTest {
 
             // then
             assertThat(runner.status().errorHistory()).hasSize(ProjectionStatus.HISTORY_SIZE);
-            assertThat(runner.status().errorHistory()).extracting(ProjectionStatus.ResolvedError::resolvedAt)
+            assertThat(runner.status().errorHistory())
+                    .extracting(ProjectionStatus.ResolvedError::resolvedAt)
                     .isSortedAccordingTo(java.util.Comparator.reverseOrder());
         }
     }
@@ -216,15 +226,19 @@ class EnvironmentFailuresTest {
         void aHandlerFailureWhileTheStoreAnswersIsTheEvents() {
             // given
             source.append("x", new Poison("bad"));
-            ProjectionRunner runner = runnerFor(counting().failurePolicy(FailurePolicy.skip()).build()).build();
+            ProjectionRunner runner = runnerFor(
+                            counting().failurePolicy(FailurePolicy.skip()).build())
+                    .build();
 
             // when
             StepResult result = runner.step();
 
             // then
             assertThat(result).isInstanceOf(StepResult.Skipped.class);
-            assertThat(store.deadLetters()).singleElement()
-                    .satisfies(letter -> assertThat(letter.envelope().position()).isEqualTo(1L));
+            assertThat(store.deadLetters())
+                    .singleElement()
+                    .satisfies(
+                            letter -> assertThat(letter.envelope().position()).isEqualTo(1L));
         }
     }
 
@@ -309,7 +323,8 @@ class EnvironmentFailuresTest {
         void countTheEventsExactlyAfterAReplayToMinusOne() throws Exception {
             // given
             appendDeposits(6);
-            Projection<InMemoryTransaction> resettable = counting().onReset(tx -> { }).build();
+            Projection<InMemoryTransaction> resettable =
+                    counting().onReset(tx -> {}).build();
             ProjectionRunner runner = runnerFor(resettable).build();
             runner.catchUp();
             runner.pause();

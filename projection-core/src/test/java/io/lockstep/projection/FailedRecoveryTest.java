@@ -31,6 +31,7 @@ class FailedRecoveryTest {
     private final CountingReadModel readModel = new CountingReadModel();
     /** While true, the Poison handler throws: "fixing the handler" sets it to false. */
     private final AtomicBoolean poisonFails = new AtomicBoolean(true);
+
     private final List<ProjectionRunner> runners = new ArrayList<>();
 
     @AfterEach
@@ -54,8 +55,10 @@ class FailedRecoveryTest {
     }
 
     private ProjectionRunner runner(Projection<InMemoryTransaction> projection, EventSource events) {
-        ProjectionRunner runner = ProjectionRunner.builder(projection, store, events).retryPolicy(ONE_ATTEMPT)
-                .idleWait(Duration.ofMillis(20)).build();
+        ProjectionRunner runner = ProjectionRunner.builder(projection, store, events)
+                .retryPolicy(ONE_ATTEMPT)
+                .idleWait(Duration.ofMillis(20))
+                .build();
         runners.add(runner);
         return runner;
     }
@@ -83,7 +86,8 @@ class FailedRecoveryTest {
     }
 
     private static StepResult.Failed stepUntilFailed(ProjectionRunner runner) {
-        return (StepResult.Failed) stepUntil(runner, r -> r instanceof StepResult.Failed || r instanceof StepResult.Idle);
+        return (StepResult.Failed)
+                stepUntil(runner, r -> r instanceof StepResult.Failed || r instanceof StepResult.Idle);
     }
 
     @Nested
@@ -109,8 +113,10 @@ class FailedRecoveryTest {
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
             assertThat(readModel.applications().keySet()).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L);
             assertThat(runner.status().lastError()).isEmpty();
-            assertThat(runner.status().errorHistory()).first()
-                    .satisfies(resolved -> assertThat(resolved.error().position()).isEqualTo(3L));
+            assertThat(runner.status().errorHistory())
+                    .first()
+                    .satisfies(
+                            resolved -> assertThat(resolved.error().position()).isEqualTo(3L));
         }
 
         @Test
@@ -126,8 +132,10 @@ class FailedRecoveryTest {
             StepResult result = stepUntil(runner, r -> r instanceof StepResult.Failed || r instanceof StepResult.Idle);
 
             // then
-            assertThat(result).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().position()).isEqualTo(1L));
+            assertThat(result)
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().position()).isEqualTo(1L));
             assertThat(runner.status().state()).isEqualTo(ProjectionState.FAILED);
         }
 
@@ -145,8 +153,9 @@ class FailedRecoveryTest {
             runner.resume();
 
             // then
-            await().atMost(Duration.ofSeconds(10)).until(() -> runner.status().state() == ProjectionState.LIVE
-                    && runner.status().checkpoint() == 2);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> runner.status().state() == ProjectionState.LIVE
+                            && runner.status().checkpoint() == 2);
         }
 
         @Test
@@ -216,10 +225,14 @@ class FailedRecoveryTest {
             };
             append(1);
             appendPoison(1);
-            ProjectionRunner runner = ProjectionRunner.builder(projection().failurePolicy(FailurePolicy.skip()).build(),
-                    withoutDeadLetters, source).retryPolicy(ONE_ATTEMPT).build();
+            ProjectionRunner runner = ProjectionRunner.builder(
+                            projection().failurePolicy(FailurePolicy.skip()).build(), withoutDeadLetters, source)
+                    .retryPolicy(ONE_ATTEMPT)
+                    .build();
             StepResult.Failed failed = stepUntilFailed(runner);
-            assertThat(failed.error().message()).contains("dead letter could not be recorded").contains("then resume");
+            assertThat(failed.error().message())
+                    .contains("dead letter could not be recorded")
+                    .contains("then resume");
 
             // when
             tableMissing.set(false);
@@ -227,8 +240,10 @@ class FailedRecoveryTest {
 
             // then
             assertThat(stepUntil(runner, StepResult.Idle.class::isInstance)).isEqualTo(new StepResult.Idle(1));
-            assertThat(store.deadLetters()).singleElement()
-                    .satisfies(letter -> assertThat(letter.envelope().position()).isEqualTo(1L));
+            assertThat(store.deadLetters())
+                    .singleElement()
+                    .satisfies(
+                            letter -> assertThat(letter.envelope().position()).isEqualTo(1L));
         }
 
         @Test
@@ -238,10 +253,13 @@ class FailedRecoveryTest {
             runner(projection().version(2).build(), source).catchUp();
 
             // when
-            StepResult.Failed withoutReset = stepUntilFailed(runner(projection().version(1).build(), source));
+            StepResult.Failed withoutReset =
+                    stepUntilFailed(runner(projection().version(1).build(), source));
 
             // then
-            assertThat(withoutReset.error().message()).contains("deploy version 2 or later").doesNotContain("replay to");
+            assertThat(withoutReset.error().message())
+                    .contains("deploy version 2 or later")
+                    .doesNotContain("replay to");
         }
     }
 
@@ -260,10 +278,13 @@ class FailedRecoveryTest {
             StepResult.Failed failed = stepUntilFailed(runner);
 
             // then
-            assertThat(store.deadLetters()).extracting(letter -> letter.envelope().position())
+            assertThat(store.deadLetters())
+                    .extracting(letter -> letter.envelope().position())
                     .containsExactly(2L, 3L, 4L);
             assertThat(failed.error().position()).isEqualTo(5L);
-            assertThat(failed.error().message()).contains("FailurePolicy.skip(3)").contains("then resume")
+            assertThat(failed.error().message())
+                    .contains("FailurePolicy.skip(3)")
+                    .contains("then resume")
                     .contains("checkpoint 4");
             assertThat(runner.status().state()).isEqualTo(ProjectionState.FAILED);
             assertThat(runner.status().checkpoint()).isEqualTo(4L);
@@ -301,8 +322,10 @@ class FailedRecoveryTest {
 
             // then
             assertThat(last).isEqualTo(new StepResult.Idle(9));
-            assertThat(store.deadLetters()).extracting(letter -> letter.envelope().position())
-                    .containsExactlyElementsOf(LongStream.of(0, 2, 4, 6, 8).boxed().toList());
+            assertThat(store.deadLetters())
+                    .extracting(letter -> letter.envelope().position())
+                    .containsExactlyElementsOf(
+                            LongStream.of(0, 2, 4, 6, 8).boxed().toList());
         }
 
         @Test
@@ -321,7 +344,8 @@ class FailedRecoveryTest {
 
         @Test
         void aBudgetOutOfRangeIsRefusedNamingTheRangeAndTheDefault() {
-            assertThatIllegalArgumentException().isThrownBy(() -> FailurePolicy.skip(0))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> FailurePolicy.skip(0))
                     .withMessage("maxConsecutive 0 makes no sense; use 1..100000 (default 10)");
         }
     }
@@ -375,8 +399,8 @@ class FailedRecoveryTest {
         }
 
         @Override
-        public boolean switchVersion(InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position,
-                                     int toVersion) {
+        public boolean switchVersion(
+                InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
             return delegate.switchVersion(tx, key, fromVersion, position, toVersion);
         }
 

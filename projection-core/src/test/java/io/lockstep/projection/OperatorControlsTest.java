@@ -84,11 +84,13 @@ class OperatorControlsTest extends OperatorFixture {
             StepResult result = runner.step();
 
             // then
-            assertThat(result).isInstanceOfSatisfying(StepResult.Conflict.class,
-                    conflict -> assertThat(conflict.cause().key()).isEqualTo(KEY));
+            assertThat(result)
+                    .isInstanceOfSatisfying(
+                            StepResult.Conflict.class,
+                            conflict -> assertThat(conflict.cause().key()).isEqualTo(KEY));
             assertThat(history.size()).isZero();
             assertThat(stored().position()).isEqualTo(-1L);
-            hooked.afterRead = () -> { };
+            hooked.afterRead = () -> {};
             assertThat(runner.step()).isEqualTo(new StepResult.Paused(-1));
             assertThat(history.size()).isZero();
         }
@@ -148,11 +150,13 @@ class OperatorControlsTest extends OperatorFixture {
         void aFailingResetHandlerLeavesReadModelAndCheckpointAsTheyWere() throws Exception {
             // given: a reset handler that clears, then fails
             appendDeposits(5);
-            Projection<InMemoryTransaction> projection = counting().onReset(tx -> {
-                resets.incrementAndGet();
-                table.stageClear(tx);
-                throw new IllegalStateException("disk full");
-            }).build();
+            Projection<InMemoryTransaction> projection = counting()
+                    .onReset(tx -> {
+                        resets.incrementAndGet();
+                        table.stageClear(tx);
+                        throw new IllegalStateException("disk full");
+                    })
+                    .build();
             ProjectionRunner runner = runnerFor(projection).build();
             runner.catchUp();
 
@@ -209,7 +213,8 @@ class OperatorControlsTest extends OperatorFixture {
             runner.catchUp();
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> runner.resetTo(-2))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> runner.resetTo(-2))
                     .withMessageContaining("-2")
                     .withMessageContaining(">= -1");
             assertThat(stored().position()).isEqualTo(2L);
@@ -230,8 +235,7 @@ class OperatorControlsTest extends OperatorFixture {
             assertThat(resets).hasValue(0);
             assertThat(table.rows()).isEqualTo(onceEach(0, 5));
             assertThat(runner.step()).isEqualTo(new StepResult.Committed(2, 5, 3));
-            assertThat(history.applications())
-                    .isEqualTo(Map.of(0L, 1, 1L, 1, 2L, 1, 3L, 2, 4L, 2, 5L, 2));
+            assertThat(history.applications()).isEqualTo(Map.of(0L, 1, 1L, 1, 2L, 1, 3L, 2, 4L, 2, 5L, 2));
         }
 
         @Test
@@ -269,7 +273,8 @@ class OperatorControlsTest extends OperatorFixture {
             assertThat(runner.status().state()).isNotEqualTo(ProjectionState.FAILED);
             assertThat(runner.step()).isEqualTo(new StepResult.Committed(5, 9, 4));
             assertThat(runner.status().state()).isIn(ProjectionState.CATCHING_UP, ProjectionState.LIVE);
-            assertThat(history.applications()).isEqualTo(onceEach(LongStream.rangeClosed(0, 9).filter(p -> p != 5)));
+            assertThat(history.applications())
+                    .isEqualTo(onceEach(LongStream.rangeClosed(0, 9).filter(p -> p != 5)));
             assertThat(stored().position()).isEqualTo(9L);
         }
 
@@ -291,7 +296,8 @@ class OperatorControlsTest extends OperatorFixture {
             // then
             assertThat(result).isEqualTo(new StepResult.Committed(5, 9, 4));
             assertThat(other.status().state()).isIn(ProjectionState.CATCHING_UP, ProjectionState.LIVE);
-            assertThat(history.applications()).isEqualTo(onceEach(LongStream.rangeClosed(0, 9).filter(p -> p != 5)));
+            assertThat(history.applications())
+                    .isEqualTo(onceEach(LongStream.rangeClosed(0, 9).filter(p -> p != 5)));
         }
     }
 }

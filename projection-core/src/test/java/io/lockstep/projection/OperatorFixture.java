@@ -1,6 +1,5 @@
 package io.lockstep.projection;
 
-
 import io.lockstep.projection.TestEvents.Deposited;
 import io.lockstep.projection.TestEvents.Poison;
 import java.time.Duration;
@@ -29,6 +28,7 @@ abstract class OperatorFixture extends StepFixture {
     final CountingReadModel history = new CountingReadModel();
     /** Calls of the reset handler, committed or not. */
     final AtomicInteger resets = new AtomicInteger();
+
     final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
 
     @AfterEach
@@ -40,11 +40,10 @@ abstract class OperatorFixture extends StepFixture {
 
     /** A projection without reset handler that writes each Deposited to {@link #table} and {@link #history}. */
     Projection.Builder<InMemoryTransaction> counting() {
-        return Projection.<InMemoryTransaction>builder(NAME)
-                .on(Deposited.class, (event, envelope, tx) -> {
-                    table.stage(envelope, tx);
-                    history.stage(envelope, tx);
-                });
+        return Projection.<InMemoryTransaction>builder(NAME).on(Deposited.class, (event, envelope, tx) -> {
+            table.stage(envelope, tx);
+            history.stage(envelope, tx);
+        });
     }
 
     /** {@link #counting()} with a reset handler that counts its calls and clears {@link #table}. */
@@ -66,8 +65,8 @@ abstract class OperatorFixture extends StepFixture {
         return runnerFor(projection, source);
     }
 
-    ProjectionRunner.Builder<InMemoryTransaction> runnerFor(Projection<InMemoryTransaction> projection,
-                                                                     EventSource events) {
+    ProjectionRunner.Builder<InMemoryTransaction> runnerFor(
+            Projection<InMemoryTransaction> projection, EventSource events) {
         return ProjectionRunner.builder(projection, store, events)
                 .retryPolicy(FAST_RETRIES)
                 .idleWait(Duration.ofMillis(50))
@@ -141,7 +140,7 @@ abstract class OperatorFixture extends StepFixture {
     /** An event source that runs a hook right after each read: between a runner's read and its commit. */
     static final class HookedSource implements EventSource {
         private final EventSource delegate;
-        volatile Runnable afterRead = () -> { };
+        volatile Runnable afterRead = () -> {};
 
         HookedSource(EventSource delegate) {
             this.delegate = delegate;

@@ -101,7 +101,8 @@ class OperatorStatusTest extends OperatorFixture {
         void eventsPerSecondAveragesTheCommitsOfTheLastMinute() {
             // given
             appendDeposits(120);
-            ProjectionRunner runner = runnerFor(counting().build()).batchSize(500).build();
+            ProjectionRunner runner =
+                    runnerFor(counting().build()).batchSize(500).build();
 
             // when: 120 events committed within one second
             runner.step();
@@ -113,7 +114,8 @@ class OperatorStatusTest extends OperatorFixture {
         @Test
         void eventsPerSecondForgetsCommitsOlderThanAMinute() {
             // given: 120 events committed, then 60 more half a minute later
-            ProjectionRunner runner = runnerFor(counting().build()).batchSize(500).build();
+            ProjectionRunner runner =
+                    runnerFor(counting().build()).batchSize(500).build();
             appendDeposits(120);
             runner.step();
             clock.advance(Duration.ofSeconds(30));
@@ -142,7 +144,10 @@ class OperatorStatusTest extends OperatorFixture {
             // given
             appendDeposits(7);
             RecordingListener listener = new RecordingListener();
-            ProjectionRunner runner = runnerFor(counting().build()).batchSize(3).listener(listener).build();
+            ProjectionRunner runner = runnerFor(counting().build())
+                    .batchSize(3)
+                    .listener(listener)
+                    .build();
 
             // when
             runner.catchUp();
@@ -157,7 +162,8 @@ class OperatorStatusTest extends OperatorFixture {
             // given
             appendDeposits(3);
             RecordingListener listener = new RecordingListener();
-            ProjectionRunner runner = runnerFor(counting().build()).listener(listener).build();
+            ProjectionRunner runner =
+                    runnerFor(counting().build()).listener(listener).build();
             runner.pause();
 
             // when
@@ -192,7 +198,10 @@ class OperatorStatusTest extends OperatorFixture {
                     throw new IllegalStateException("metrics down");
                 }
             };
-            ProjectionRunner runner = runnerFor(counting().build()).batchSize(2).listener(throwing).build();
+            ProjectionRunner runner = runnerFor(counting().build())
+                    .batchSize(2)
+                    .listener(throwing)
+                    .build();
 
             // when
             List<StepResult> results = stepUntilIdle(runner);
@@ -200,8 +209,12 @@ class OperatorStatusTest extends OperatorFixture {
             StepResult paused = runner.step();
 
             // then
-            assertThat(results).containsExactly(new StepResult.Committed(-1, 1, 2), new StepResult.Committed(1, 3, 2),
-                    new StepResult.Committed(3, 4, 1), new StepResult.Idle(4));
+            assertThat(results)
+                    .containsExactly(
+                            new StepResult.Committed(-1, 1, 2),
+                            new StepResult.Committed(1, 3, 2),
+                            new StepResult.Committed(3, 4, 1),
+                            new StepResult.Idle(4));
             assertThat(paused).isEqualTo(new StepResult.Paused(4));
             assertThat(history.applications()).isEqualTo(onceEach(0, 4));
             assertThat(stored().position()).isEqualTo(4L);

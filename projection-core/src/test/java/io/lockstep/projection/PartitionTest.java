@@ -22,7 +22,9 @@ class PartitionTest {
         for (int count = 1; count <= StreamBuckets.COUNT; count *= 2) {
             List<Partition> all = Partition.all(count);
             assertThat(IntStream.range(0, StreamBuckets.COUNT)
-                    .allMatch(b -> all.stream().filter(p -> p.contains(b)).count() == 1)).isTrue();
+                            .allMatch(
+                                    b -> all.stream().filter(p -> p.contains(b)).count() == 1))
+                    .isTrue();
         }
     }
 
@@ -44,8 +46,10 @@ class PartitionTest {
 
     @Test
     void countsThatAreNotPowersOfTwoAreRefusedWithTheFix() {
-        assertThatThrownBy(() -> new Partition(0, 3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("partition count 3").hasMessageContaining("power of two");
+        assertThatThrownBy(() -> new Partition(0, 3))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("partition count 3")
+                .hasMessageContaining("power of two");
         assertThatThrownBy(() -> new Partition(4, 4)).hasMessageContaining("outside 0..3");
         assertThatThrownBy(() -> Partition.all(2048)).hasMessageContaining("2048");
     }

@@ -52,8 +52,17 @@ class PendingStatementsTest {
         projection.apply(batch, new InMemoryTransaction(), pending);
 
         // then
-        assertThat(pending.calls).containsExactly("owner 0", "handle 10", "owner 1", "handle 11", "owner 2",
-                "handle 12", "owner 3", "handle 13", "flush");
+        assertThat(pending.calls)
+                .containsExactly(
+                        "owner 0",
+                        "handle 10",
+                        "owner 1",
+                        "handle 11",
+                        "owner 2",
+                        "handle 12",
+                        "owner 3",
+                        "handle 13",
+                        "flush");
     }
 
     @Test
@@ -62,8 +71,8 @@ class PendingStatementsTest {
         Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder("p")
                 .on(Deposited.class, (e, env, tx) -> {
                     if (env.position() == 13) {
-                        throw new DeferredStatementException("held-back statement failed", 1,
-                                new IllegalStateException("duplicate key"));
+                        throw new DeferredStatementException(
+                                "held-back statement failed", 1, new IllegalStateException("duplicate key"));
                     }
                 })
                 .build();
@@ -74,20 +83,22 @@ class PendingStatementsTest {
                     assertThat(e.index()).isEqualTo(1);
                     assertThat(e.envelope().position()).isEqualTo(11);
                 })
-                .hasMessageContaining("position 11").hasRootCauseMessage("duplicate key");
+                .hasMessageContaining("position 11")
+                .hasRootCauseMessage("duplicate key");
     }
 
     @Test
     void aStatementFailingAtTheLastFlushIsChargedToTheEventThatIssuedIt() {
         // given
         Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder("p")
-                .on(Deposited.class, (e, env, tx) -> { })
+                .on(Deposited.class, (e, env, tx) -> {})
                 .build();
         pending.failAtFlush = new DeferredStatementException("affected 0 rows", 2, new IllegalStateException("0"));
 
         // when / then
         assertThatThrownBy(() -> projection.apply(batch, new InMemoryTransaction(), pending))
-                .isInstanceOfSatisfying(EventApplyException.class, e -> assertThat(e.index()).isEqualTo(2));
+                .isInstanceOfSatisfying(
+                        EventApplyException.class, e -> assertThat(e.index()).isEqualTo(2));
     }
 
     @Test
@@ -96,8 +107,8 @@ class PendingStatementsTest {
         Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder("p")
                 .onBatch((events, tx) -> pending.calls.add("batch of " + events.size()))
                 .build();
-        pending.failAtFlush = new DeferredStatementException("failed", DeferredStatementException.UNKNOWN_EVENT,
-                new IllegalStateException("x"));
+        pending.failAtFlush = new DeferredStatementException(
+                "failed", DeferredStatementException.UNKNOWN_EVENT, new IllegalStateException("x"));
 
         // when / then
         assertThatThrownBy(() -> projection.apply(batch, new InMemoryTransaction(), pending))
@@ -108,6 +119,7 @@ class PendingStatementsTest {
     @Test
     void refusesAnEventIndexBelowUnknown() {
         assertThatThrownBy(() -> new DeferredStatementException("x", -2, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-2");
     }
 }

@@ -31,28 +31,39 @@ class ProjectedWaitTest {
     @Test
     void aStoreThatCannotBeReachedEndsTheWaitAtOnceWithItsFailure() {
         TransientStoreException away = new TransientStoreException("store away", new IllegalStateException("down"));
-        CompletableFuture<Long> waiting = ProjectedWait.await(KEY, () -> {
-            throw away;
-        }, 7, Duration.ofSeconds(30));
+        CompletableFuture<Long> waiting = ProjectedWait.await(
+                KEY,
+                () -> {
+                    throw away;
+                },
+                7,
+                Duration.ofSeconds(30));
         assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class).cause().isSameAs(away);
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isSameAs(away);
     }
 
     @Test
     void timesOutCarryingHowFarTheProjectionGot() {
-        assertThatThrownBy(() -> ProjectedWait.await(KEY, () -> 4, 9, Duration.ofMillis(50)).get(10, TimeUnit.SECONDS))
+        assertThatThrownBy(() -> ProjectedWait.await(KEY, () -> 4, 9, Duration.ofMillis(50))
+                        .get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(CheckpointTimeoutException.class)
+                .cause()
+                .isInstanceOf(CheckpointTimeoutException.class)
                 .hasMessageContaining("'balances' has not reached position 9")
                 .hasMessageContaining("its checkpoint is 4")
-                .satisfies(e -> assertThat(((CheckpointTimeoutException) e).checkpoint()).isEqualTo(4));
+                .satisfies(e -> assertThat(((CheckpointTimeoutException) e).checkpoint())
+                        .isEqualTo(4));
     }
 
     @Test
     void refusesABadPositionOrTimeoutBeforeWaiting() {
         assertThatThrownBy(() -> ProjectedWait.await(KEY, () -> 0, -2, Duration.ofSeconds(1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-2");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-2");
         assertThatThrownBy(() -> ProjectedWait.await(KEY, () -> 0, 1, Duration.ofHours(2)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout");
     }
 }

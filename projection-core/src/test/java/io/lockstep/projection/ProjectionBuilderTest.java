@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class ProjectionBuilderTest {
 
-    private static final EventHandler<Object, InMemoryTransaction> NOTHING = (event, envelope, tx) -> { };
+    private static final EventHandler<Object, InMemoryTransaction> NOTHING = (event, envelope, tx) -> {};
 
     @Nested
     class ProjectionDefinition {
@@ -24,15 +24,17 @@ class ProjectionBuilderTest {
         @Test
         void buildsWithDefaults() {
             // given
-            Projection.Builder<InMemoryTransaction> builder = Projection.<InMemoryTransaction>builder("balances")
-                    .on(Deposited.class, NOTHING);
+            Projection.Builder<InMemoryTransaction> builder =
+                    Projection.<InMemoryTransaction>builder("balances").on(Deposited.class, NOTHING);
 
             // when
             Projection<InMemoryTransaction> projection = builder.build();
 
             // then
             assertThat(projection.name()).isEqualTo("balances");
-            assertThat(projection.version()).isEqualTo(Projection.DEFAULT_VERSION).isEqualTo(1);
+            assertThat(projection.version())
+                    .isEqualTo(Projection.DEFAULT_VERSION)
+                    .isEqualTo(1);
             assertThat(projection.failurePolicy()).isEqualTo(FailurePolicy.stop());
         }
 
@@ -57,11 +59,16 @@ class ProjectionBuilderTest {
             // when / then
             assertThatIllegalArgumentException()
                     .isThrownBy(() -> Projection.builder("n".repeat(CheckpointKey.MAX_LENGTH + 1)))
-                    .withMessageContaining("name").withMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
-            assertThatIllegalArgumentException().isThrownBy(() -> Projection.builder("a\0b"))
+                    .withMessageContaining("name")
+                    .withMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> Projection.builder("a\0b"))
                     .withMessageContaining("U+0000");
             assertThat(Projection.<InMemoryTransaction>builder("n".repeat(CheckpointKey.MAX_LENGTH))
-                    .on(Deposited.class, NOTHING).build().name()).hasSize(CheckpointKey.MAX_LENGTH);
+                            .on(Deposited.class, NOTHING)
+                            .build()
+                            .name())
+                    .hasSize(CheckpointKey.MAX_LENGTH);
         }
 
         @Test
@@ -69,32 +76,42 @@ class ProjectionBuilderTest {
             // given: the build's checkpoint is the name followed by "@v12" (4 characters)
             RebuildStrategy.VersionedTables<InMemoryTransaction> tables = new RebuildStrategy.VersionedTables<>() {
                 @Override
-                public void create(InMemoryTransaction tx, int version) {
-                }
+                public void create(InMemoryTransaction tx, int version) {}
 
                 @Override
-                public void promote(InMemoryTransaction tx, int fromVersion, int toVersion) {
-                }
+                public void promote(InMemoryTransaction tx, int fromVersion, int toVersion) {}
             };
             String fits = "n".repeat(CheckpointKey.MAX_LENGTH - 4);
 
             // when / then
-            assertThat(Projection.<InMemoryTransaction>builder(fits).version(12).on(Deposited.class, NOTHING)
-                    .onReset(tx -> { }).rebuild(RebuildStrategy.sideBySide(tables)).build().name()).isEqualTo(fits);
-            assertThatIllegalArgumentException().isThrownBy(() -> Projection.<InMemoryTransaction>builder(fits + "n")
-                            .version(12).on(Deposited.class, NOTHING).onReset(tx -> { })
-                            .rebuild(RebuildStrategy.sideBySide(tables)).build())
-                    .withMessageContaining("@v12").withMessageContaining("at most " + (CheckpointKey.MAX_LENGTH - 4));
+            assertThat(Projection.<InMemoryTransaction>builder(fits)
+                            .version(12)
+                            .on(Deposited.class, NOTHING)
+                            .onReset(tx -> {})
+                            .rebuild(RebuildStrategy.sideBySide(tables))
+                            .build()
+                            .name())
+                    .isEqualTo(fits);
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> Projection.<InMemoryTransaction>builder(fits + "n")
+                            .version(12)
+                            .on(Deposited.class, NOTHING)
+                            .onReset(tx -> {})
+                            .rebuild(RebuildStrategy.sideBySide(tables))
+                            .build())
+                    .withMessageContaining("@v12")
+                    .withMessageContaining("at most " + (CheckpointKey.MAX_LENGTH - 4));
         }
 
         @Test
         void rejectsASecondHandlerForTheSameType() {
             // given
-            Projection.Builder<InMemoryTransaction> builder = Projection.<InMemoryTransaction>builder("balances")
-                    .on(Deposited.class, NOTHING);
+            Projection.Builder<InMemoryTransaction> builder =
+                    Projection.<InMemoryTransaction>builder("balances").on(Deposited.class, NOTHING);
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.on(Deposited.class, NOTHING))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.on(Deposited.class, NOTHING))
                     .withMessageContaining("balances")
                     .withMessageContaining(Deposited.class.getName());
         }
@@ -126,7 +143,8 @@ class ProjectionBuilderTest {
             Projection.Builder<InMemoryTransaction> builder = Projection.builder("balances");
 
             // when / then
-            assertThatIllegalStateException().isThrownBy(builder::build)
+            assertThatIllegalStateException()
+                    .isThrownBy(builder::build)
                     .withMessageContaining("balances")
                     .withMessageContaining("handles no event");
         }
@@ -136,10 +154,11 @@ class ProjectionBuilderTest {
             // given
             Projection.Builder<InMemoryTransaction> builder = Projection.<InMemoryTransaction>builder("balances")
                     .on(Deposited.class, NOTHING)
-                    .onBatch((batch, tx) -> { });
+                    .onBatch((batch, tx) -> {});
 
             // when / then
-            assertThatIllegalStateException().isThrownBy(builder::build)
+            assertThatIllegalStateException()
+                    .isThrownBy(builder::build)
                     .withMessageContaining("batch handler")
                     .withMessageContaining("Deposited");
         }
@@ -147,8 +166,8 @@ class ProjectionBuilderTest {
         @Test
         void buildsWithABatchHandlerAlone() {
             // given
-            Projection.Builder<InMemoryTransaction> builder = Projection.<InMemoryTransaction>builder("balances")
-                    .onBatch((batch, tx) -> { });
+            Projection.Builder<InMemoryTransaction> builder =
+                    Projection.<InMemoryTransaction>builder("balances").onBatch((batch, tx) -> {});
 
             // when
             Projection<InMemoryTransaction> projection = builder.build();
@@ -163,7 +182,8 @@ class ProjectionBuilderTest {
             Projection.Builder<InMemoryTransaction> builder = Projection.builder("balances");
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.version(0))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.version(0))
                     .withMessageContaining("version 0")
                     .withMessageContaining("default 1");
         }
@@ -174,7 +194,8 @@ class ProjectionBuilderTest {
             Projection.Builder<InMemoryTransaction> builder = Projection.builder("balances");
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.version(-3))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.version(-3))
                     .withMessageContaining("-3");
         }
 
@@ -183,7 +204,9 @@ class ProjectionBuilderTest {
             // given no builder
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> Projection.builder(null)).withMessage("name");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> Projection.builder(null))
+                    .withMessage("name");
             assertThatIllegalArgumentException().isThrownBy(() -> Projection.builder(" "));
         }
 
@@ -193,11 +216,18 @@ class ProjectionBuilderTest {
             Projection.Builder<InMemoryTransaction> builder = Projection.builder("balances");
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> builder.on(null, NOTHING)).withMessage("eventType");
-            assertThatNullPointerException().isThrownBy(() -> builder.on(Deposited.class, null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.on(null, NOTHING))
+                    .withMessage("eventType");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.on(Deposited.class, null))
                     .withMessage("handler");
-            assertThatNullPointerException().isThrownBy(() -> builder.onBatch(null)).withMessage("handler");
-            assertThatNullPointerException().isThrownBy(() -> builder.failurePolicy(null)).withMessage("policy");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.onBatch(null))
+                    .withMessage("handler");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.failurePolicy(null))
+                    .withMessage("policy");
         }
     }
 
@@ -215,7 +245,8 @@ class ProjectionBuilderTest {
             // given a runner builder
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.batchSize(0))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.batchSize(0))
                     .withMessageContaining("batchSize 0")
                     .withMessageContaining("1..10000")
                     .withMessageContaining("default " + ProjectionRunner.DEFAULT_BATCH_SIZE);
@@ -226,7 +257,8 @@ class ProjectionBuilderTest {
             // given a runner builder
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.batchSize(10_001))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.batchSize(10_001))
                     .withMessageContaining("batchSize 10001")
                     .withMessageContaining("default " + ProjectionRunner.DEFAULT_BATCH_SIZE);
         }
@@ -237,7 +269,8 @@ class ProjectionBuilderTest {
 
             // when
             ProjectionRunner smallest = builder.batchSize(1).build();
-            ProjectionRunner largest = builder.batchSize(ProjectionRunner.MAX_BATCH_SIZE).build();
+            ProjectionRunner largest =
+                    builder.batchSize(ProjectionRunner.MAX_BATCH_SIZE).build();
 
             // then
             assertThat(smallest.key()).isEqualTo(CheckpointKey.of("balances"));
@@ -249,11 +282,15 @@ class ProjectionBuilderTest {
             // given a runner builder
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.idleWait(Duration.ZERO))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.idleWait(Duration.ZERO))
                     .withMessageContaining("idleWait");
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.idleWait(Duration.ofMinutes(2)))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.idleWait(Duration.ofMinutes(2)))
                     .withMessageContaining("default");
-            assertThatNullPointerException().isThrownBy(() -> builder.idleWait(null)).withMessage("idleWait");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.idleWait(null))
+                    .withMessage("idleWait");
         }
 
         @Test
@@ -261,11 +298,15 @@ class ProjectionBuilderTest {
             // given a runner builder
 
             // when / then
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.headRefresh(Duration.ofMillis(1)))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.headRefresh(Duration.ofMillis(1)))
                     .withMessage("headRefresh PT0.001S makes no sense; use 10ms..1m (default PT2S)");
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.headRefresh(Duration.ofMinutes(5)))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.headRefresh(Duration.ofMinutes(5)))
                     .withMessageContaining("headRefresh PT5M");
-            assertThatNullPointerException().isThrownBy(() -> builder.headRefresh(null)).withMessage("headRefresh");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.headRefresh(null))
+                    .withMessage("headRefresh");
         }
 
         @Test
@@ -284,7 +325,9 @@ class ProjectionBuilderTest {
 
             // when / then
             assertThatIllegalArgumentException().isThrownBy(() -> builder.tenant(""));
-            assertThatNullPointerException().isThrownBy(() -> builder.tenant(null)).withMessage("tenantId");
+            assertThatNullPointerException()
+                    .isThrownBy(() -> builder.tenant(null))
+                    .withMessage("tenantId");
         }
 
         @Test
@@ -294,11 +337,14 @@ class ProjectionBuilderTest {
             InMemoryEventSource source = new InMemoryEventSource();
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> ProjectionRunner.builder(null, store, source))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> ProjectionRunner.builder(null, store, source))
                     .withMessage("projection");
-            assertThatNullPointerException().isThrownBy(() -> ProjectionRunner.builder(projection, null, source))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> ProjectionRunner.builder(projection, null, source))
                     .withMessage("store");
-            assertThatNullPointerException().isThrownBy(() -> ProjectionRunner.builder(projection, store, null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> ProjectionRunner.builder(projection, store, null))
                     .withMessage("source");
         }
 
@@ -309,8 +355,10 @@ class ProjectionBuilderTest {
             for (int i = 0; i < 12; i++) {
                 source.append("account-1", new Deposited("account-1", 1));
             }
-            ProjectionRunner.Builder<InMemoryTransaction> configured =
-                    ProjectionRunner.builder(projection, ProjectionStore.inMemory(), source).batchSize(5).tenant("a");
+            ProjectionRunner.Builder<InMemoryTransaction> configured = ProjectionRunner.builder(
+                            projection, ProjectionStore.inMemory(), source)
+                    .batchSize(5)
+                    .tenant("a");
             ProjectionRunner runner = configured.build();
 
             // when: the builder is changed after build()
@@ -410,9 +458,11 @@ class ProjectionBuilderTest {
             // given no policy
 
             // when / then
-            assertThatNullPointerException().isThrownBy(() -> new RetryPolicy(3, null, Duration.ZERO))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> new RetryPolicy(3, null, Duration.ZERO))
                     .withMessage("initialBackoff");
-            assertThatNullPointerException().isThrownBy(() -> new RetryPolicy(3, Duration.ZERO, null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> new RetryPolicy(3, Duration.ZERO, null))
                     .withMessage("maxBackoff");
         }
 

@@ -26,14 +26,17 @@ class ProjectionRunnerTest extends RunnerFixture {
         void appliesEveryEventInOrderExactlyOnce() throws Exception {
             // given
             appendDeposits(25);
-            ProjectionRunner runner = runnerFor(counting().build()).batchSize(10).build();
+            ProjectionRunner runner =
+                    runnerFor(counting().build()).batchSize(10).build();
 
             // when
             long reached = runner.catchUp();
 
             // then
             assertThat(reached).isEqualTo(24L);
-            assertThat(readModel.order()).containsExactlyElementsOf(LongStream.rangeClosed(0, 24).boxed().toList());
+            assertThat(readModel.order())
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(0, 24).boxed().toList());
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 24));
             assertThat(storedCheckpoint()).isEqualTo(24L);
         }
@@ -100,9 +103,11 @@ class ProjectionRunnerTest extends RunnerFixture {
             // given
             List<String> calls = new CopyOnWriteArrayList<>();
             Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder(NAME)
-                    .on(AccountEvent.class,
+                    .on(
+                            AccountEvent.class,
                             (event, envelope, tx) -> tx.stage(() -> calls.add("account:" + envelope.position())))
-                    .on(Deposited.class,
+                    .on(
+                            Deposited.class,
                             (event, envelope, tx) -> tx.stage(() -> calls.add("deposit:" + envelope.position())))
                     .build();
             source.append("a", new Deposited("a", 1));
@@ -134,17 +139,24 @@ class ProjectionRunnerTest extends RunnerFixture {
                     oneEvent.append("deep", new Levels.Deep());
 
                     // when
-                    ProjectionRunner.builder(projection, ProjectionStore.inMemory(), oneEvent).build().catchUp();
+                    ProjectionRunner.builder(projection, ProjectionStore.inMemory(), oneEvent)
+                            .build()
+                            .catchUp();
 
                     if (chosen.get() != specificType) {
-                        wrongChoices.add(specificType.getSimpleName() + " over " + generalType.getSimpleName()
-                                + " lost to " + (chosen.get() == null ? "nothing" : chosen.get().getSimpleName()));
+                        wrongChoices.add(
+                                specificType.getSimpleName() + " over " + generalType.getSimpleName() + " lost to "
+                                        + (chosen.get() == null
+                                                ? "nothing"
+                                                : chosen.get().getSimpleName()));
                     }
                 }
             }
 
             // then
-            assertThat(wrongChoices).as("pairs of supertype handlers where the other handler was chosen").isEmpty();
+            assertThat(wrongChoices)
+                    .as("pairs of supertype handlers where the other handler was chosen")
+                    .isEmpty();
         }
 
         @Test
@@ -230,11 +242,12 @@ class ProjectionRunnerTest extends RunnerFixture {
             List<StepResult> results = stepUntilIdle(runner);
 
             // then
-            assertThat(results).containsExactly(
-                    new StepResult.Committed(-1, 2, 3),
-                    new StepResult.Committed(2, 5, 3),
-                    new StepResult.Committed(5, 6, 1),
-                    new StepResult.Idle(6));
+            assertThat(results)
+                    .containsExactly(
+                            new StepResult.Committed(-1, 2, 3),
+                            new StepResult.Committed(2, 5, 3),
+                            new StepResult.Committed(5, 6, 1),
+                            new StepResult.Idle(6));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 6));
         }
 

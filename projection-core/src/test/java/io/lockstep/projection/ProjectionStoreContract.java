@@ -78,7 +78,8 @@ public abstract class ProjectionStoreContract<C> {
             // then
             assertThat(store().readCheckpoint(tenantKey).position()).isEqualTo(7);
             assertThat(stored().position()).isEqualTo(-1);
-            assertThat(store().checkpoints().forTenant("tenant-a").getCheckpoint(key.projection())).isEqualTo(7);
+            assertThat(store().checkpoints().forTenant("tenant-a").getCheckpoint(key.projection()))
+                    .isEqualTo(7);
         }
     }
 
@@ -97,9 +98,10 @@ public abstract class ProjectionStoreContract<C> {
             IllegalStateException failure = new IllegalStateException("handler failed");
             // when
             assertThatThrownBy(() -> inTransaction(tx -> {
-                store().advanceCheckpoint(tx, key, -1, 10);
-                throw failure;
-            })).isSameAs(failure);
+                        store().advanceCheckpoint(tx, key, -1, 10);
+                        throw failure;
+                    }))
+                    .isSameAs(failure);
             // then
             assertThat(stored().position()).isEqualTo(-1);
         }
@@ -113,12 +115,13 @@ public abstract class ProjectionStoreContract<C> {
             });
             // when
             assertThatThrownBy(() -> inTransaction(tx -> {
-                store().advanceCheckpoint(tx, key, 3, 9);
-                return null;
-            })).isInstanceOfSatisfying(CheckpointConflictException.class, conflict -> {
-                assertThat(conflict.expected()).isEqualTo(3);
-                assertThat(conflict.actual()).isEqualTo(5);
-            });
+                        store().advanceCheckpoint(tx, key, 3, 9);
+                        return null;
+                    }))
+                    .isInstanceOfSatisfying(CheckpointConflictException.class, conflict -> {
+                        assertThat(conflict.expected()).isEqualTo(3);
+                        assertThat(conflict.actual()).isEqualTo(5);
+                    });
             // then
             assertThat(stored().position()).isEqualTo(5);
         }
@@ -152,26 +155,31 @@ public abstract class ProjectionStoreContract<C> {
             // given: runner one has advanced inside its transaction and not committed yet
             CountDownLatch oneAdvanced = new CountDownLatch(1);
             CountDownLatch twoStarting = new CountDownLatch(1);
-            CompletableFuture<Void> one = CompletableFuture.runAsync(() -> inTransaction(tx -> {
-                store().advanceCheckpoint(tx, key, -1, 100);
-                oneAdvanced.countDown();
-                assertThat(twoStarting.await(30, TimeUnit.SECONDS)).isTrue();
-                return null;
-            }), threads);
+            CompletableFuture<Void> one = CompletableFuture.runAsync(
+                    () -> inTransaction(tx -> {
+                        store().advanceCheckpoint(tx, key, -1, 100);
+                        oneAdvanced.countDown();
+                        assertThat(twoStarting.await(30, TimeUnit.SECONDS)).isTrue();
+                        return null;
+                    }),
+                    threads);
             assertThat(oneAdvanced.await(30, TimeUnit.SECONDS)).isTrue();
             // when: runner two advances from the same position
-            CompletableFuture<Void> two = CompletableFuture.runAsync(() -> {
-                twoStarting.countDown();
-                inTransaction(tx -> {
-                    store().advanceCheckpoint(tx, key, -1, 200);
-                    return null;
-                });
-            }, threads);
+            CompletableFuture<Void> two = CompletableFuture.runAsync(
+                    () -> {
+                        twoStarting.countDown();
+                        inTransaction(tx -> {
+                            store().advanceCheckpoint(tx, key, -1, 200);
+                            return null;
+                        });
+                    },
+                    threads);
             // then
             Throwable oneFailed = outcome(one);
             Throwable twoFailed = outcome(two);
-            assertThat(oneFailed == null ^ twoFailed == null).as("exactly one of the two commits: %s, %s",
-                    oneFailed, twoFailed).isTrue();
+            assertThat(oneFailed == null ^ twoFailed == null)
+                    .as("exactly one of the two commits: %s, %s", oneFailed, twoFailed)
+                    .isTrue();
             assertThat(oneFailed == null ? twoFailed : oneFailed).isInstanceOf(CheckpointConflictException.class);
             return oneFailed == null ? 100 : 200;
         }
@@ -196,9 +204,10 @@ public abstract class ProjectionStoreContract<C> {
             assertThat(stored().paused()).isTrue();
             // when
             assertThatThrownBy(() -> inTransaction(tx -> {
-                store().advanceCheckpoint(tx, key, -1, 3);
-                return null;
-            })).isInstanceOf(CheckpointConflictException.class);
+                        store().advanceCheckpoint(tx, key, -1, 3);
+                        return null;
+                    }))
+                    .isInstanceOf(CheckpointConflictException.class);
             store().setPaused(key, false);
             inTransaction(tx -> {
                 store().advanceCheckpoint(tx, key, -1, 3);
@@ -267,10 +276,10 @@ public abstract class ProjectionStoreContract<C> {
                 return null;
             });
             // when
-            boolean first = store().inTransaction(StatementMode.IMMEDIATE,
-                    tx -> store().switchVersion(tx, key, 1, 77, 2));
-            boolean again = store().inTransaction(StatementMode.IMMEDIATE,
-                    tx -> store().switchVersion(tx, key, 1, 5, 3));
+            boolean first =
+                    store().inTransaction(StatementMode.IMMEDIATE, tx -> store().switchVersion(tx, key, 1, 77, 2));
+            boolean again =
+                    store().inTransaction(StatementMode.IMMEDIATE, tx -> store().switchVersion(tx, key, 1, 5, 3));
             // then
             assertThat(first).isTrue();
             assertThat(again).isFalse();

@@ -1,7 +1,6 @@
 package io.lockstep.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,13 +45,17 @@ class RacingRunnersTest extends RunnerFixture {
             // then
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 299));
             assertThat(storedCheckpoint()).isEqualTo(299L);
-            assertThat(results).allMatch(r -> r instanceof StepResult.Committed || r instanceof StepResult.Conflict
-                    || r instanceof StepResult.Idle);
+            assertThat(results)
+                    .allMatch(r -> r instanceof StepResult.Committed
+                            || r instanceof StepResult.Conflict
+                            || r instanceof StepResult.Idle);
             int committedEvents = results.stream()
                     .filter(StepResult.Committed.class::isInstance)
                     .mapToInt(r -> ((StepResult.Committed) r).events())
                     .sum();
-            assertThat(committedEvents).as("events committed by both runners together").isEqualTo(300);
+            assertThat(committedEvents)
+                    .as("events committed by both runners together")
+                    .isEqualTo(300);
         }
 
         private List<StepResult> stepAfter(CountDownLatch go, ProjectionRunner runner) {
@@ -80,8 +83,10 @@ class RacingRunnersTest extends RunnerFixture {
             List<StepResult> after = stepUntilIdle(stale);
 
             // then
-            assertThat(conflict).isInstanceOfSatisfying(StepResult.Conflict.class,
-                    c -> assertThat(c.cause().key()).isEqualTo(CheckpointKey.of(NAME)));
+            assertThat(conflict)
+                    .isInstanceOfSatisfying(
+                            StepResult.Conflict.class,
+                            c -> assertThat(c.cause().key()).isEqualTo(CheckpointKey.of(NAME)));
             assertThat(after).containsExactly(new StepResult.Committed(3, 5, 2), new StepResult.Idle(5));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 5));
             assertThat(storedCheckpoint()).isEqualTo(5L);

@@ -33,10 +33,14 @@ class RunnerFailuresTest extends RunnerFixture {
                 assertThat(retrying.failures()).isEqualTo(1);
                 assertThat(retrying.transientFailure()).isFalse();
                 assertThat(retrying.backoff()).isZero();
-                assertThat(retrying.cause()).isInstanceOfSatisfying(EventApplyException.class,
-                        e -> assertThat(e.envelope().position()).isEqualTo(2L));
+                assertThat(retrying.cause())
+                        .isInstanceOfSatisfying(
+                                EventApplyException.class,
+                                e -> assertThat(e.envelope().position()).isEqualTo(2L));
             });
-            assertThat(readModel.size()).as("effects staged before the failing event").isZero();
+            assertThat(readModel.size())
+                    .as("effects staged before the failing event")
+                    .isZero();
             assertThat(storedCheckpoint()).isEqualTo(-1L);
             assertThat(runner.status().checkpoint()).isEqualTo(-1L);
         }
@@ -88,9 +92,14 @@ class RunnerFailuresTest extends RunnerFixture {
             assertThat(results.get(2)).isEqualTo(new StepResult.Committed(-1, 2, 3));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 2));
             assertThat(store.deadLetters()).isEmpty();
-            assertThat(runner.status().lastError()).as("nothing is failing any more").isEmpty();
-            assertThat(runner.status().errorHistory()).as("the failure moved to the history").singleElement()
-                    .satisfies(resolved -> assertThat(resolved.error().message()).contains("flaky"));
+            assertThat(runner.status().lastError())
+                    .as("nothing is failing any more")
+                    .isEmpty();
+            assertThat(runner.status().errorHistory())
+                    .as("the failure moved to the history")
+                    .singleElement()
+                    .satisfies(
+                            resolved -> assertThat(resolved.error().message()).contains("flaky"));
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
         }
     }
@@ -133,7 +142,9 @@ class RunnerFailuresTest extends RunnerFixture {
                 assertThat(error.position()).isEqualTo(5L);
                 assertThat(error.eventType()).isEqualTo("Poison");
                 assertThat(error.streamId()).isEqualTo("account-x");
-                assertThat(error.cause()).isInstanceOf(IllegalStateException.class).hasMessage("boom: bad");
+                assertThat(error.cause())
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessage("boom: bad");
                 assertThat(error.message()).contains("'" + NAME + "'", "position 5", "boom: bad");
             });
         }
@@ -143,7 +154,8 @@ class RunnerFailuresTest extends RunnerFixture {
             // given
             appendDepositsWithPoisonAt(3, 1);
             ProjectionRunner runner = runnerFor(countingWithPoison().build()).build();
-            StepResult failure = stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
+            StepResult failure =
+                    stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
             appendDeposits(2);
 
             // when
@@ -178,11 +190,14 @@ class RunnerFailuresTest extends RunnerFixture {
             ProjectionRunner runner = runnerFor(countingWithPoison().build()).build();
 
             // when
-            StepResult last = stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
+            StepResult last =
+                    stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
 
             // then
-            assertThat(last).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().position()).isZero());
+            assertThat(last)
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().position()).isZero());
             assertThat(readModel.size()).isZero();
             assertThat(storedCheckpoint()).isEqualTo(-1L);
         }
@@ -191,14 +206,18 @@ class RunnerFailuresTest extends RunnerFixture {
         void isolatesThePoisonEventOfALaterBatch() {
             // given
             appendDepositsWithPoisonAt(10, 7);
-            ProjectionRunner runner = runnerFor(countingWithPoison().build()).batchSize(3).build();
+            ProjectionRunner runner =
+                    runnerFor(countingWithPoison().build()).batchSize(3).build();
 
             // when
-            StepResult last = stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
+            StepResult last =
+                    stepUntil(runner, StepResult.Failed.class::isInstance).getLast();
 
             // then
-            assertThat(last).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().position()).isEqualTo(7L));
+            assertThat(last)
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().position()).isEqualTo(7L));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 6));
             assertThat(storedCheckpoint()).isEqualTo(6L);
         }
@@ -227,7 +246,9 @@ class RunnerFailuresTest extends RunnerFixture {
         void recordsADeadLetterAndAppliesEverythingElse() throws Exception {
             // given
             appendDepositsWithPoisonAt(10, 5);
-            ProjectionRunner runner = runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build())
+            ProjectionRunner runner = runnerFor(countingWithPoison()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
                     .build();
 
             // when
@@ -252,14 +273,18 @@ class RunnerFailuresTest extends RunnerFixture {
         void returnsSkippedForThePoisonEvent() {
             // given
             appendDepositsWithPoisonAt(4, 2);
-            ProjectionRunner runner = runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build())
+            ProjectionRunner runner = runnerFor(countingWithPoison()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
                     .build();
 
             // when
             List<StepResult> results = stepUntilIdle(runner);
 
             // then
-            assertThat(results).filteredOn(StepResult.Skipped.class::isInstance).singleElement()
+            assertThat(results)
+                    .filteredOn(StepResult.Skipped.class::isInstance)
+                    .singleElement()
                     .isInstanceOfSatisfying(StepResult.Skipped.class, skipped -> {
                         assertThat(skipped.position()).isEqualTo(2L);
                         assertThat(skipped.error().eventType()).isEqualTo("Poison");
@@ -267,8 +292,10 @@ class RunnerFailuresTest extends RunnerFixture {
             assertThat(results).noneMatch(StepResult.Failed.class::isInstance);
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
             assertThat(runner.status().lastError()).isEmpty();
-            assertThat(runner.status().errorHistory()).first()
-                    .satisfies(resolved -> assertThat(resolved.error().position()).isEqualTo(2L));
+            assertThat(runner.status().errorHistory())
+                    .first()
+                    .satisfies(
+                            resolved -> assertThat(resolved.error().position()).isEqualTo(2L));
         }
 
         @Test
@@ -278,14 +305,18 @@ class RunnerFailuresTest extends RunnerFixture {
             source.append("x", new Poison("first"));
             source.append("x", new Poison("second"));
             appendDeposit();
-            ProjectionRunner runner = runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build())
+            ProjectionRunner runner = runnerFor(countingWithPoison()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
                     .build();
 
             // when
             runner.catchUp();
 
             // then
-            assertThat(store.deadLetters()).extracting(letter -> letter.envelope().position()).containsExactly(1L, 2L);
+            assertThat(store.deadLetters())
+                    .extracting(letter -> letter.envelope().position())
+                    .containsExactly(1L, 2L);
             assertThat(readModel.applications()).isEqualTo(onceEach(LongStream.of(0, 3)));
             assertThat(storedCheckpoint()).isEqualTo(3L);
         }
@@ -308,12 +339,14 @@ class RunnerFailuresTest extends RunnerFixture {
 
             // then
             assertThat(results).hasSize(5);
-            assertThat(results.subList(0, 3)).allSatisfy(result ->
-                    assertThat(result).isInstanceOfSatisfying(StepResult.Retrying.class, retrying -> {
-                        assertThat(retrying.transientFailure()).isTrue();
-                        assertThat(retrying.cause()).isInstanceOf(TransientStoreException.class);
-                    }));
-            assertThat(results.subList(0, 3)).extracting(r -> ((StepResult.Retrying) r).failures())
+            assertThat(results.subList(0, 3))
+                    .allSatisfy(result -> assertThat(result)
+                            .isInstanceOfSatisfying(StepResult.Retrying.class, retrying -> {
+                                assertThat(retrying.transientFailure()).isTrue();
+                                assertThat(retrying.cause()).isInstanceOf(TransientStoreException.class);
+                            }));
+            assertThat(results.subList(0, 3))
+                    .extracting(r -> ((StepResult.Retrying) r).failures())
                     .containsExactly(1, 2, 3);
             assertThat(results.get(3)).isEqualTo(new StepResult.Committed(-1, 4, 5));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 4));
@@ -325,7 +358,9 @@ class RunnerFailuresTest extends RunnerFixture {
         void duringIsolationDoNotMakeAnyOtherEventPoison() throws Exception {
             // given
             appendDepositsWithPoisonAt(8, 3);
-            ProjectionRunner runner = runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build())
+            ProjectionRunner runner = runnerFor(countingWithPoison()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
                     .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
                     .build();
             // the first commits that get past the handlers are the isolation's commits of the events before the poison
@@ -336,7 +371,9 @@ class RunnerFailuresTest extends RunnerFixture {
 
             // then
             assertThat(reached).isEqualTo(7L);
-            assertThat(store.deadLetters()).extracting(letter -> letter.envelope().position()).containsExactly(3L);
+            assertThat(store.deadLetters())
+                    .extracting(letter -> letter.envelope().position())
+                    .containsExactly(3L);
             assertThat(readModel.applications())
                     .isEqualTo(onceEach(LongStream.rangeClosed(0, 7).filter(p -> p != 3)));
         }

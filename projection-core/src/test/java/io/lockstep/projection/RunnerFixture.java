@@ -1,6 +1,5 @@
 package io.lockstep.projection;
 
-
 import io.lockstep.projection.TestEvents.Deposited;
 import io.lockstep.projection.TestEvents.Poison;
 import io.lockstep.projection.TestEvents.Withdrawn;

@@ -2,8 +2,8 @@ package io.lockstep.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.lockstep.projection.TestEvents.Blocking;
 import java.time.Duration;
@@ -94,7 +94,9 @@ class RunnerLoopTest extends RunnerFixture {
         @Test
         void stopInterruptsTheWaitForNewEvents() {
             // given
-            ProjectionRunner runner = tracked(runnerFor(counting().build()).idleWait(Duration.ofMinutes(1)).build());
+            ProjectionRunner runner = tracked(runnerFor(counting().build())
+                    .idleWait(Duration.ofMinutes(1))
+                    .build());
             runner.start();
             await().atMost(PATIENCE).until(() -> runner.status().state() == ProjectionState.LIVE);
 
@@ -135,8 +137,8 @@ class RunnerLoopTest extends RunnerFixture {
             appendDeposits(1);
 
             // then
-            await().atMost(PATIENCE).untilAsserted(() -> assertThat(readModel.applications())
-                    .isEqualTo(onceEach(0, 0)));
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertThat(readModel.applications()).isEqualTo(onceEach(0, 0)));
             assertThat(runner.status().state()).isNotEqualTo(ProjectionState.STOPPED);
         }
 
@@ -167,7 +169,8 @@ class RunnerLoopTest extends RunnerFixture {
             AtomicReference<Thread> loopThread = new AtomicReference<>();
             ProjectionRunner runner = tracked(runnerFor(counting().build())
                     .threadFactory(task -> {
-                        Thread thread = Thread.ofPlatform().name("loop-under-test").unstarted(task);
+                        Thread thread =
+                                Thread.ofPlatform().name("loop-under-test").unstarted(task);
                         loopThread.set(thread);
                         return thread;
                     })
@@ -213,7 +216,8 @@ class RunnerLoopTest extends RunnerFixture {
         @Test
         void endsInStateFailedOnAPoisonEventUnderStop() {
             // given
-            ProjectionRunner runner = tracked(runnerFor(countingWithPoison().build()).build());
+            ProjectionRunner runner =
+                    tracked(runnerFor(countingWithPoison().build()).build());
             runner.start();
 
             // when
@@ -223,7 +227,8 @@ class RunnerLoopTest extends RunnerFixture {
             await().atMost(PATIENCE).until(() -> runner.status().state() == ProjectionState.FAILED);
             runner.stop();
             assertThat(runner.status().state()).isEqualTo(ProjectionState.FAILED);
-            assertThat(runner.status().lastError()).hasValueSatisfying(e -> assertThat(e.position()).isEqualTo(1L));
+            assertThat(runner.status().lastError())
+                    .hasValueSatisfying(e -> assertThat(e.position()).isEqualTo(1L));
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 0));
             assertThat(storedCheckpoint()).isZero();
         }
@@ -231,8 +236,10 @@ class RunnerLoopTest extends RunnerFixture {
         @Test
         void goesOnPastAPoisonEventUnderSkip() {
             // given
-            ProjectionRunner runner = tracked(
-                    runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build()).build());
+            ProjectionRunner runner = tracked(runnerFor(countingWithPoison()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
+                    .build());
             runner.start();
 
             // when
@@ -282,7 +289,8 @@ class RunnerLoopTest extends RunnerFixture {
             AtomicReference<Thread> loopThread = new AtomicReference<>();
             ProjectionRunner runner = tracked(runnerFor(projection)
                     .threadFactory(task -> {
-                        Thread thread = Thread.ofPlatform().name("loop-under-test").unstarted(task);
+                        Thread thread =
+                                Thread.ofPlatform().name("loop-under-test").unstarted(task);
                         loopThread.set(thread);
                         return thread;
                     })
@@ -313,15 +321,24 @@ class RunnerLoopTest extends RunnerFixture {
             release.countDown();
 
             // then
-            assertThat(stopReturned.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).isTrue();
-            assertThat(returnedWhileHandlerBlocked).as("stop returned while the handler was blocked").isFalse();
-            assertThat(handlerDoneAtStopReturn).as("handler finished when stop returned").isTrue();
-            assertThat(loopAliveAtStopReturn).as("loop thread alive when stop returned").isFalse();
-            assertThat(readModelAtStopReturn.get()).as("the batch commits whole or not at all")
+            assertThat(stopReturned.await(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
+            assertThat(returnedWhileHandlerBlocked)
+                    .as("stop returned while the handler was blocked")
+                    .isFalse();
+            assertThat(handlerDoneAtStopReturn)
+                    .as("handler finished when stop returned")
+                    .isTrue();
+            assertThat(loopAliveAtStopReturn)
+                    .as("loop thread alive when stop returned")
+                    .isFalse();
+            assertThat(readModelAtStopReturn.get())
+                    .as("the batch commits whole or not at all")
                     .satisfiesAnyOf(
                             applied -> assertThat(applied).isEmpty(),
                             applied -> assertThat(applied).isEqualTo(onceEach(0, 3)));
-            assertThat(checkpointAtStopReturn.get()).isEqualTo(readModelAtStopReturn.get().isEmpty() ? -1L : 3L);
+            assertThat(checkpointAtStopReturn.get())
+                    .isEqualTo(readModelAtStopReturn.get().isEmpty() ? -1L : 3L);
             assertThat(runner.status().state()).isEqualTo(ProjectionState.STOPPED);
         }
     }

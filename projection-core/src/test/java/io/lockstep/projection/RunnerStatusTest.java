@@ -107,15 +107,18 @@ class RunnerStatusTest extends RunnerFixture {
         void storesTheCheckpointUnderItsTenantOnly() throws Exception {
             // given
             appendDeposits(3);
-            ProjectionRunner runner = runnerFor(counting().build()).tenant("acme").build();
+            ProjectionRunner runner =
+                    runnerFor(counting().build()).tenant("acme").build();
 
             // when
             runner.catchUp();
 
             // then
-            assertThat(store.checkpoints().forTenant("acme").getCheckpoint(NAME)).isEqualTo(2L);
+            assertThat(store.checkpoints().forTenant("acme").getCheckpoint(NAME))
+                    .isEqualTo(2L);
             assertThat(store.checkpoints().getCheckpoint(NAME)).isEqualTo(-1L);
-            assertThat(store.checkpoints().forTenant("globex").getCheckpoint(NAME)).isEqualTo(-1L);
+            assertThat(store.checkpoints().forTenant("globex").getCheckpoint(NAME))
+                    .isEqualTo(-1L);
             assertThat(runner.key()).isEqualTo(new CheckpointKey("acme", NAME));
             assertThat(runner.status().tenantId()).isEqualTo("acme");
         }
@@ -126,7 +129,8 @@ class RunnerStatusTest extends RunnerFixture {
             appendDeposits(5);
             store.checkpoints().forTenant("acme").storeCheckpoint(NAME, 2);
             store.checkpoints().storeCheckpoint(NAME, 4);
-            ProjectionRunner runner = runnerFor(counting().build()).tenant("acme").build();
+            ProjectionRunner runner =
+                    runnerFor(counting().build()).tenant("acme").build();
 
             // when
             StepResult result = runner.step();
@@ -145,7 +149,8 @@ class RunnerStatusTest extends RunnerFixture {
                     .on(Deposited.class, (event, envelope, tx) -> globexModel.stage(envelope, tx))
                     .build();
             ProjectionRunner acme = runnerFor(counting().build()).tenant("acme").build();
-            ProjectionRunner globex = runnerFor(globexProjection).tenant("globex").build();
+            ProjectionRunner globex =
+                    runnerFor(globexProjection).tenant("globex").build();
 
             // when
             acme.catchUp();
@@ -154,15 +159,19 @@ class RunnerStatusTest extends RunnerFixture {
             // then
             assertThat(readModel.applications()).isEqualTo(onceEach(0, 2));
             assertThat(globexModel.applications()).isEqualTo(onceEach(0, 2));
-            assertThat(store.checkpoints().forTenant("acme").getCheckpoint(NAME)).isEqualTo(2L);
-            assertThat(store.checkpoints().forTenant("globex").getCheckpoint(NAME)).isEqualTo(2L);
+            assertThat(store.checkpoints().forTenant("acme").getCheckpoint(NAME))
+                    .isEqualTo(2L);
+            assertThat(store.checkpoints().forTenant("globex").getCheckpoint(NAME))
+                    .isEqualTo(2L);
         }
 
         @Test
         void deadLettersNameTheTenant() throws Exception {
             // given
             appendDepositsWithPoisonAt(3, 1);
-            ProjectionRunner runner = runnerFor(countingWithPoison().failurePolicy(FailurePolicy.skip()).build())
+            ProjectionRunner runner = runnerFor(countingWithPoison()
+                            .failurePolicy(FailurePolicy.skip())
+                            .build())
                     .tenant("acme")
                     .build();
 
@@ -170,7 +179,8 @@ class RunnerStatusTest extends RunnerFixture {
             runner.catchUp();
 
             // then
-            assertThat(store.deadLetters()).singleElement()
+            assertThat(store.deadLetters())
+                    .singleElement()
                     .satisfies(letter -> assertThat(letter.key()).isEqualTo(new CheckpointKey("acme", NAME)));
         }
     }

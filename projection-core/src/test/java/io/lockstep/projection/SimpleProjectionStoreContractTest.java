@@ -33,8 +33,9 @@ class SimpleProjectionStoreContractTest extends ProjectionStoreContract<InMemory
         }
         Map<Long, Integer> applied = new ConcurrentHashMap<>();
         Projection<InMemoryTransaction> projection = Projection.<InMemoryTransaction>builder(key.projection())
-                .on(Deposited.class, (event, envelope, tx) ->
-                        tx.stage(() -> applied.merge(envelope.position(), 1, Integer::sum)))
+                .on(
+                        Deposited.class,
+                        (event, envelope, tx) -> tx.stage(() -> applied.merge(envelope.position(), 1, Integer::sum)))
                 .build();
 
         // when
@@ -45,13 +46,18 @@ class SimpleProjectionStoreContractTest extends ProjectionStoreContract<InMemory
         }
 
         // then
-        assertThat(applied).hasSize(500).allSatisfy((position, times) -> assertThat(times).isOne());
+        assertThat(applied)
+                .hasSize(500)
+                .allSatisfy((position, times) -> assertThat(times).isOne());
         assertThat(STORE.readCheckpoint(key).position()).isEqualTo(499);
     }
 
     private static long catchUp(Projection<InMemoryTransaction> projection, EventSource source, int batchSize) {
         try {
-            return ProjectionRunner.builder(projection, STORE, source).batchSize(batchSize).build().catchUp();
+            return ProjectionRunner.builder(projection, STORE, source)
+                    .batchSize(batchSize)
+                    .build()
+                    .catchUp();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

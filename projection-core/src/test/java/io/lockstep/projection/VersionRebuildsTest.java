@@ -39,7 +39,8 @@ class VersionRebuildsTest extends OperatorFixture {
             runnerFor(resettable().version(1).build()).build().catchUp();
 
             // when
-            ProjectionRunner upgraded = runnerFor(resettable().version(2).build()).build();
+            ProjectionRunner upgraded =
+                    runnerFor(resettable().version(2).build()).build();
             List<StepResult> results = stepUntilIdle(upgraded);
 
             // then
@@ -58,7 +59,8 @@ class VersionRebuildsTest extends OperatorFixture {
             runnerFor(resettable().version(2).build()).build().catchUp();
 
             // when
-            ProjectionRunner restarted = runnerFor(resettable().version(2).build()).build();
+            ProjectionRunner restarted =
+                    runnerFor(resettable().version(2).build()).build();
             List<StepResult> results = stepUntilIdle(restarted);
 
             // then
@@ -76,12 +78,15 @@ class VersionRebuildsTest extends OperatorFixture {
             appendDeposits(2);
 
             // when
-            ProjectionRunner downgraded = runnerFor(resettable().version(1).build()).build();
+            ProjectionRunner downgraded =
+                    runnerFor(resettable().version(1).build()).build();
             StepResult result = downgraded.step();
 
             // then
-            assertThat(result).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().message()).contains("built by version 2"));
+            assertThat(result)
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().message()).contains("built by version 2"));
             assertThat(downgraded.status().state()).isEqualTo(ProjectionState.FAILED);
             assertThat(stored()).isEqualTo(new StoredCheckpoint(2, false, 2));
             assertThat(history.applications()).isEqualTo(onceEach(0, 2));
@@ -93,14 +98,18 @@ class VersionRebuildsTest extends OperatorFixture {
             // given: the error says "... or replay to rebuild it with this one"
             appendDeposits(3);
             runnerFor(resettable().version(2).build()).build().catchUp();
-            ProjectionRunner downgraded = runnerFor(resettable().version(1).build()).build();
-            assertThat(downgraded.step()).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().message()).contains("replay to rebuild it with this one"));
+            ProjectionRunner downgraded =
+                    runnerFor(resettable().version(1).build()).build();
+            assertThat(downgraded.step())
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().message())
+                                    .contains("replay to rebuild it with this one"));
 
             // when
             downgraded.replay();
-            List<StepResult> results = stepUntil(downgraded,
-                    r -> r instanceof StepResult.Idle || r instanceof StepResult.Failed);
+            List<StepResult> results =
+                    stepUntil(downgraded, r -> r instanceof StepResult.Idle || r instanceof StepResult.Failed);
 
             // then
             assertThat(results).last().isEqualTo(new StepResult.Idle(2));
@@ -119,8 +128,10 @@ class VersionRebuildsTest extends OperatorFixture {
             StepResult result = upgraded.step();
 
             // then
-            assertThat(result).isInstanceOfSatisfying(StepResult.Failed.class,
-                    failed -> assertThat(failed.error().message()).contains("onReset"));
+            assertThat(result)
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().message()).contains("onReset"));
             assertThat(upgraded.status().state()).isEqualTo(ProjectionState.FAILED);
             assertThat(stored()).isEqualTo(new StoredCheckpoint(2, false, 1));
             assertThat(history.applications()).isEqualTo(onceEach(0, 2));
@@ -137,7 +148,9 @@ class VersionRebuildsTest extends OperatorFixture {
         private Projection<InMemoryTransaction> versioned(int version) {
             return Projection.<InMemoryTransaction>builder(NAME)
                     .version(version)
-                    .on(Deposited.class, (event, envelope, tx) -> tableOf(version).stage(envelope, tx))
+                    .on(
+                            Deposited.class,
+                            (event, envelope, tx) -> tableOf(version).stage(envelope, tx))
                     .onReset(tx -> resets.incrementAndGet())
                     .rebuild(RebuildStrategy.sideBySide(tables))
                     .build();
@@ -196,7 +209,9 @@ class VersionRebuildsTest extends OperatorFixture {
             assertThat(tables.created).containsExactly(2);
             assertThat(tables.promoted).containsExactly(List.of(1, 2));
             assertThat(stored()).isEqualTo(new StoredCheckpoint(9, false, 2));
-            assertThat(store.readCheckpoint(BUILD_V2).paused()).as("build retired").isTrue();
+            assertThat(store.readCheckpoint(BUILD_V2).paused())
+                    .as("build retired")
+                    .isTrue();
             assertThat(tableOf(2).applications()).isEqualTo(onceEach(0, 9));
             assertThat(resets).hasValue(0);
         }
@@ -247,8 +262,8 @@ class VersionRebuildsTest extends OperatorFixture {
             assertThat(stored()).isEqualTo(new StoredCheckpoint(9, false, 1));
 
             // when
-            List<StepResult> results = stepUntil(v2,
-                    r -> r instanceof StepResult.Idle || r instanceof StepResult.Failed);
+            List<StepResult> results =
+                    stepUntil(v2, r -> r instanceof StepResult.Idle || r instanceof StepResult.Failed);
 
             // then
             assertThat(results).last().isEqualTo(new StepResult.Idle(9));

@@ -5,9 +5,19 @@ package io.lockstep.postgres;
  * {@code LockstepMigrations.requireSchema} validated and that is quoted here; every value is a bound
  * parameter.
  */
-record CheckpointSql(String select, String store, String reset, String claimFirst, String claim, String deadLetter,
-                     String readState, String resetInTransaction, String pause, String switchVersion,
-                     String adoptVersion, String retire) {
+record CheckpointSql(
+        String select,
+        String store,
+        String reset,
+        String claimFirst,
+        String claim,
+        String deadLetter,
+        String readState,
+        String resetInTransaction,
+        String pause,
+        String switchVersion,
+        String adoptVersion,
+        String retire) {
 
     static CheckpointSql forSchema(String schema) {
         String checkpoints = "\"" + schema + "\".checkpoints";

@@ -11,12 +11,11 @@ import java.sql.Statement;
  */
 final class FlushingStatements {
 
-    private FlushingStatements() {
-    }
+    private FlushingStatements() {}
 
     static <S extends Statement> S wrap(S statement, Class<S> type, PipelinedConnection connection) {
-        return type.cast(Proxy.newProxyInstance(FlushingStatements.class.getClassLoader(), new Class<?>[] {type},
-                (proxy, method, args) -> {
+        return type.cast(Proxy.newProxyInstance(
+                FlushingStatements.class.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
                     String name = method.getName();
                     if (name.startsWith("execute") || name.equals("unwrap")) {
                         connection.flush();

@@ -14,8 +14,8 @@ import java.util.Set;
  */
 final class GuardedConnection implements InvocationHandler {
 
-    private static final Set<String> FORBIDDEN = Set.of("commit", "close", "abort", "setAutoCommit",
-            "setTransactionIsolation", "setReadOnly");
+    private static final Set<String> FORBIDDEN =
+            Set.of("commit", "close", "abort", "setAutoCommit", "setTransactionIsolation", "setReadOnly");
 
     private final Connection delegate;
 
@@ -24,8 +24,10 @@ final class GuardedConnection implements InvocationHandler {
     }
 
     static Connection wrap(Connection connection) {
-        return (Connection) Proxy.newProxyInstance(GuardedConnection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, new GuardedConnection(connection));
+        return (Connection) Proxy.newProxyInstance(
+                GuardedConnection.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                new GuardedConnection(connection));
     }
 
     /** @return the failure of a handler's call of {@code method}, one that would end Lockstep's transaction */

@@ -73,7 +73,8 @@ final class JdbcTransactions {
      * @return {@code failure}, or a {@link TransientStoreException} around it when the connection failed the probe
      */
     private Throwable probed(Connection connection, Throwable failure) {
-        if (failure instanceof Error || failure instanceof CheckpointConflictException
+        if (failure instanceof Error
+                || failure instanceof CheckpointConflictException
                 || SqlFailures.isTransient(failure)) {
             return failure;
         }
@@ -84,13 +85,17 @@ final class JdbcTransactions {
             failure.addSuppressed(e);
             valid = false;
         }
-        return valid ? failure : new TransientStoreException(storeName + ": the transaction failed (" + failure
-                + ") and its connection failed a probe statement right after, so the database is unavailable,"
-                + " which is no event's fault; retried until it is back", failure);
+        return valid
+                ? failure
+                : new TransientStoreException(
+                        storeName + ": the transaction failed (" + failure
+                                + ") and its connection failed a probe statement right after, so the database is unavailable,"
+                                + " which is no event's fault; retried until it is back",
+                        failure);
     }
 
-    private <R> R runAndCommit(Connection connection, StatementMode mode,
-                               TransactionWork<PostgresTransaction, R> work) throws Throwable {
+    private <R> R runAndCommit(Connection connection, StatementMode mode, TransactionWork<PostgresTransaction, R> work)
+            throws Throwable {
         PipelinedConnection pipelined = mode == StatementMode.BATCHED ? PipelinedConnection.open(connection) : null;
         try {
             if (setUp != null) {
@@ -120,7 +125,10 @@ final class JdbcTransactions {
     }
 
     private static DSLContext dsl(Connection connection) {
-        return DSL.using(new DefaultConfiguration().set(connection).set(SQLDialect.POSTGRES).set(SETTINGS)
+        return DSL.using(new DefaultConfiguration()
+                .set(connection)
+                .set(SQLDialect.POSTGRES)
+                .set(SETTINGS)
                 .set(SavepointTransactions.INSTANCE));
     }
 

@@ -83,8 +83,8 @@ final class LeaseFencedStore implements ProjectionStore<PostgresTransaction> {
     }
 
     @Override
-    public boolean switchVersion(PostgresTransaction tx, CheckpointKey key, int fromVersion, long position,
-                                 int toVersion) {
+    public boolean switchVersion(
+            PostgresTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
         return delegate.switchVersion(tx, key, fromVersion, position, toVersion);
     }
 
@@ -101,7 +101,8 @@ final class LeaseFencedStore implements ProjectionStore<PostgresTransaction> {
         try {
             held = leases.hold(tx.unbatched(), lease);
         } catch (SQLException e) {
-            throw SqlFailures.translate("PostgreSQL store '" + delegate.schema() + "'", "checking the lease of " + key, e);
+            throw SqlFailures.translate(
+                    "PostgreSQL store '" + delegate.schema() + "'", "checking the lease of " + key, e);
         }
         if (!held) {
             throw lost(expected);
@@ -110,8 +111,12 @@ final class LeaseFencedStore implements ProjectionStore<PostgresTransaction> {
 
     private CheckpointConflictException lost(long expected) {
         onLost.run();
-        return new CheckpointConflictException(lease.key(), expected, expected, "node '" + leases.nodeId()
-                + "' no longer holds the lease of " + lease.key() + " (epoch " + lease.epoch()
-                + "); the batch rolled back and another node takes the partition over");
+        return new CheckpointConflictException(
+                lease.key(),
+                expected,
+                expected,
+                "node '" + leases.nodeId()
+                        + "' no longer holds the lease of " + lease.key() + " (epoch " + lease.epoch()
+                        + "); the batch rolled back and another node takes the partition over");
     }
 }

@@ -35,8 +35,7 @@ final class LeaseKeeper {
         ProjectionRunner create(ProjectionNode.Declared declared, Partition partition, Lease lease, Runnable onLost);
     }
 
-    private record Running(Lease lease, ProjectionRunner runner) {
-    }
+    private record Running(Lease lease, ProjectionRunner runner) {}
 
     private final NodeLeases leases;
     private final Map<String, ProjectionNode.Declared> declared;
@@ -46,10 +45,15 @@ final class LeaseKeeper {
     private final PartitionHandover handover;
     /** Projections whose partitions have this node's count: re-partitioned if needed, version reconciled. */
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
+
     private ScheduledExecutorService scheduler;
 
-    LeaseKeeper(NodeLeases leases, PartitionHandover handover, Map<String, ProjectionNode.Declared> declared,
-                RunnerFactory factory, Duration heartbeat) {
+    LeaseKeeper(
+            NodeLeases leases,
+            PartitionHandover handover,
+            Map<String, ProjectionNode.Declared> declared,
+            RunnerFactory factory,
+            Duration heartbeat) {
         this.leases = leases;
         this.handover = handover;
         this.declared = declared;
@@ -84,8 +88,10 @@ final class LeaseKeeper {
         try {
             leases.leave();
         } catch (RuntimeException e) {
-            LOG.warn("node '{}' could not give up its leases ({}); they expire after a lease period",
-                    leases.nodeId(), e.toString());
+            LOG.warn(
+                    "node '{}' could not give up its leases ({}); they expire after a lease period",
+                    leases.nodeId(),
+                    e.toString());
         }
     }
 
@@ -151,9 +157,12 @@ final class LeaseKeeper {
         if (ready.contains(name)) {
             return true;
         }
-        if (!handover.handOver(CheckpointKey.NO_TENANT, name, d.set().partitions().size())) {
-            LOG.info("node '{}' waits for the nodes running another partition count of '{}' to stop",
-                    leases.nodeId(), name);
+        if (!handover.handOver(
+                CheckpointKey.NO_TENANT, name, d.set().partitions().size())) {
+            LOG.info(
+                    "node '{}' waits for the nodes running another partition count of '{}' to stop",
+                    leases.nodeId(),
+                    name);
             return false;
         }
         leases.declare(CheckpointKey.NO_TENANT, name, d.set().partitions());
@@ -165,7 +174,10 @@ final class LeaseKeeper {
     private void stopLost(Map<CheckpointKey, Lease> held) {
         for (Running r : new ArrayList<>(running.values())) {
             if (!r.lease().equals(held.get(r.lease().key()))) {
-                LOG.info("node '{}' lost the lease of {}; stopping its runner", leases.nodeId(), r.lease().key());
+                LOG.info(
+                        "node '{}' lost the lease of {}; stopping its runner",
+                        leases.nodeId(),
+                        r.lease().key());
                 r.runner().stop();
                 running.remove(r.lease().key());
             }
@@ -173,8 +185,8 @@ final class LeaseKeeper {
     }
 
     /** Keeps this node's share of {@code d}'s partitions; @return the keys it holds after */
-    private Set<CheckpointKey> balance(ProjectionNode.Declared d, java.util.SortedMap<String, List<String>> live,
-                                       Map<CheckpointKey, Lease> held) {
+    private Set<CheckpointKey> balance(
+            ProjectionNode.Declared d, java.util.SortedMap<String, List<String>> live, Map<CheckpointKey, Lease> held) {
         String name = d.set().projection().name();
         List<Partition> partitions = d.set().partitions();
         List<Lease> mine = new ArrayList<>();
@@ -195,8 +207,10 @@ final class LeaseKeeper {
         for (Lease lease : mine) {
             keys.add(lease.key());
             if (!running.containsKey(lease.key())) {
-                Partition partition = partitions.stream().filter(p -> d.set().key(p).equals(lease.key()))
-                        .findFirst().orElseThrow();
+                Partition partition = partitions.stream()
+                        .filter(p -> d.set().key(p).equals(lease.key()))
+                        .findFirst()
+                        .orElseThrow();
                 ProjectionRunner runner = factory.create(d, partition, lease, this::tickSoon);
                 running.put(lease.key(), new Running(lease, runner));
                 runner.start();
@@ -211,8 +225,10 @@ final class LeaseKeeper {
      * or ceil; which nodes take the ceil rotates with the projection's name, so several projections spread too.
      */
     private int share(String projection, int partitions, java.util.SortedMap<String, List<String>> all) {
-        List<String> live = all.entrySet().stream().filter(e -> e.getValue().contains(projection))
-                .map(Map.Entry::getKey).toList();
+        List<String> live = all.entrySet().stream()
+                .filter(e -> e.getValue().contains(projection))
+                .map(Map.Entry::getKey)
+                .toList();
         int nodes = live.size();
         int index = live.indexOf(leases.nodeId());
         if (nodes == 0 || index < 0) {

@@ -5,8 +5,18 @@ package io.lockstep.postgres;
  * parameter. Times are the database's {@code clock_timestamp()}, so the nodes' clocks never matter; durations
  * are bound in milliseconds.
  */
-record LeaseSql(String heartbeat, String liveNodes, String leave, String declare, String renew, String claim,
-                String release, String releaseAll, String hold, String stillHeld, String owners) {
+record LeaseSql(
+        String heartbeat,
+        String liveNodes,
+        String leave,
+        String declare,
+        String renew,
+        String claim,
+        String release,
+        String releaseAll,
+        String hold,
+        String stillHeld,
+        String owners) {
 
     static LeaseSql forSchema(String schema) {
         String nodes = "\"" + schema + "\".nodes";

@@ -52,9 +52,10 @@ final class NodeLeases {
             }
             java.util.SortedMap<String, List<String>> live = new java.util.TreeMap<>();
             try (PreparedStatement nodes = connection.prepareStatement(sql.liveNodes());
-                 ResultSet rows = nodes.executeQuery()) {
+                    ResultSet rows = nodes.executeQuery()) {
                 while (rows.next()) {
-                    live.put(rows.getString(1), List.of((String[]) rows.getArray(2).getArray()));
+                    live.put(rows.getString(1), List.of((String[])
+                            rows.getArray(2).getArray()));
                 }
             }
             return live;
@@ -119,7 +120,7 @@ final class NodeLeases {
     void leave() {
         jdbc.withConnection("node " + nodeId + " leaving", connection -> {
             try (PreparedStatement release = connection.prepareStatement(sql.releaseAll());
-                 PreparedStatement leave = connection.prepareStatement(sql.leave())) {
+                    PreparedStatement leave = connection.prepareStatement(sql.leave())) {
                 release.setString(1, nodeId);
                 release.executeUpdate();
                 leave.setString(1, nodeId);

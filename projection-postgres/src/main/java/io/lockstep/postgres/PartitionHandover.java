@@ -71,7 +71,9 @@ final class PartitionHandover {
                     }
                 }
             }
-            if (old == null && count > 1 && unpartitionedExists(c, tenantId, projection)
+            if (old == null
+                    && count > 1
+                    && unpartitionedExists(c, tenantId, projection)
                     && !exists(c, tenantId, new Partition(0, count).checkpointName(projection))) {
                 old = 1;
             }
@@ -82,33 +84,35 @@ final class PartitionHandover {
         });
     }
 
-    private record Old(Partition partition, long position, boolean paused, int version, List<PartitionSkip> skips) {
-    }
+    private record Old(Partition partition, long position, boolean paused, int version, List<PartitionSkip> skips) {}
 
     private void move(Connection c, String tenantId, String projection, int from, int to) throws SQLException {
         List<Partition> oldParts = Partition.all(from);
-        String[] oldNames = oldParts.stream().map(p -> p.checkpointName(projection)).toArray(String[]::new);
+        String[] oldNames =
+                oldParts.stream().map(p -> p.checkpointName(projection)).toArray(String[]::new);
         Map<String, Old> old = lockOld(c, tenantId, projection, oldParts, oldNames);
         List<String> newNames = new ArrayList<>();
         try (PreparedStatement upsert = c.prepareStatement("INSERT INTO " + checkpoints + " AS c (tenant_id,"
-                + " projection, position, paused, version) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, projection)"
-                + " DO UPDATE SET position = EXCLUDED.position, paused = EXCLUDED.paused, version = EXCLUDED.version,"
-                + " updated_at = now()");
-             PreparedStatement retire = c.prepareStatement("UPDATE " + checkpoints + " SET paused = true,"
-                     + " updated_at = now() WHERE tenant_id = ? AND projection = ANY(?)");
-             PreparedStatement dropSkips = c.prepareStatement("DELETE FROM " + skips
-                     + " WHERE tenant_id = ? AND checkpoint = ANY(?)");
-             PreparedStatement addSkip = c.prepareStatement("INSERT INTO " + skips + " (tenant_id, checkpoint,"
-                     + " first_bucket, end_bucket, applied_to) VALUES (?, ?, ?, ?, ?)");
-             PreparedStatement dropLeases = c.prepareStatement("DELETE FROM " + leases
-                     + " WHERE tenant_id = ? AND projection = ? AND partition_count <> ?")) {
+                        + " projection, position, paused, version) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, projection)"
+                        + " DO UPDATE SET position = EXCLUDED.position, paused = EXCLUDED.paused, version = EXCLUDED.version,"
+                        + " updated_at = now()");
+                PreparedStatement retire = c.prepareStatement("UPDATE " + checkpoints + " SET paused = true,"
+                        + " updated_at = now() WHERE tenant_id = ? AND projection = ANY(?)");
+                PreparedStatement dropSkips =
+                        c.prepareStatement("DELETE FROM " + skips + " WHERE tenant_id = ? AND checkpoint = ANY(?)");
+                PreparedStatement addSkip = c.prepareStatement("INSERT INTO " + skips + " (tenant_id, checkpoint,"
+                        + " first_bucket, end_bucket, applied_to) VALUES (?, ?, ?, ?, ?)");
+                PreparedStatement dropLeases = c.prepareStatement(
+                        "DELETE FROM " + leases + " WHERE tenant_id = ? AND projection = ? AND partition_count <> ?")) {
             retire.setString(1, tenantId);
             retire.setArray(2, c.createArrayOf("text", oldNames));
             retire.executeUpdate();
             for (Partition target : Partition.all(to)) {
                 String name = target.checkpointName(projection);
                 newNames.add(name);
-                List<Old> sources = old.values().stream().filter(o -> overlaps(o.partition(), target)).toList();
+                List<Old> sources = old.values().stream()
+                        .filter(o -> overlaps(o.partition(), target))
+                        .toList();
                 long start = sources.stream().mapToLong(Old::position).min().orElse(-1);
                 upsert.setString(1, tenantId);
                 upsert.setString(2, name);
@@ -144,8 +148,11 @@ final class PartitionHandover {
         List<PartitionSkip> result = new ArrayList<>();
         for (Old source : sources) {
             if (source.position() > start) {
-                result.add(new PartitionSkip(source.partition().firstBucket(), source.partition().endBucket(),
-                        source.position()).clip(target.firstBucket(), target.endBucket()));
+                result.add(new PartitionSkip(
+                                source.partition().firstBucket(),
+                                source.partition().endBucket(),
+                                source.position())
+                        .clip(target.firstBucket(), target.endBucket()));
             }
             for (PartitionSkip inherited : source.skips()) {
                 PartitionSkip clipped = inherited.clip(target.firstBucket(), target.endBucket());
@@ -157,8 +164,9 @@ final class PartitionHandover {
         return result;
     }
 
-    private Map<String, Old> lockOld(Connection c, String tenantId, String projection, List<Partition> parts,
-                                     String[] names) throws SQLException {
+    private Map<String, Old> lockOld(
+            Connection c, String tenantId, String projection, List<Partition> parts, String[] names)
+            throws SQLException {
         Map<String, long[]> rows = new HashMap<>();
         Map<String, Boolean> paused = new HashMap<>();
         try (PreparedStatement lock = c.prepareStatement("SELECT projection, position, paused, version FROM "
@@ -180,7 +188,8 @@ final class PartitionHandover {
             read.setArray(2, array);
             try (ResultSet r = read.executeQuery()) {
                 while (r.next()) {
-                    skipsByName.computeIfAbsent(r.getString(1), k -> new ArrayList<>())
+                    skipsByName
+                            .computeIfAbsent(r.getString(1), k -> new ArrayList<>())
                             .add(new PartitionSkip(r.getInt(2), r.getInt(3), r.getLong(4)));
                 }
             }
@@ -189,8 +198,14 @@ final class PartitionHandover {
         for (Partition p : parts) {
             String name = p.checkpointName(projection);
             long[] row = rows.getOrDefault(name, new long[] {-1, 0});
-            old.put(name, new Old(p, row[0], paused.getOrDefault(name, false), (int) row[1],
-                    skipsByName.getOrDefault(name, List.of())));
+            old.put(
+                    name,
+                    new Old(
+                            p,
+                            row[0],
+                            paused.getOrDefault(name, false),
+                            (int) row[1],
+                            skipsByName.getOrDefault(name, List.of())));
         }
         return old;
     }
@@ -198,8 +213,9 @@ final class PartitionHandover {
     /** @return the skips of the partition whose checkpoint is {@code checkpoint} */
     List<PartitionSkip> skips(String tenantId, String checkpoint) {
         return store.inTransaction(StatementMode.IMMEDIATE, tx -> {
-            try (PreparedStatement read = tx.unbatched().prepareStatement("SELECT first_bucket, end_bucket,"
-                    + " applied_to FROM " + skips + " WHERE tenant_id = ? AND checkpoint = ?")) {
+            try (PreparedStatement read = tx.unbatched()
+                    .prepareStatement("SELECT first_bucket, end_bucket," + " applied_to FROM " + skips
+                            + " WHERE tenant_id = ? AND checkpoint = ?")) {
                 read.setString(1, tenantId);
                 read.setString(2, checkpoint);
                 List<PartitionSkip> result = new ArrayList<>();
@@ -215,8 +231,8 @@ final class PartitionHandover {
 
     /** Deletes every skip of {@code projection}'s partitions, inside a replay's transaction. */
     void forget(PostgresTransaction tx, String tenantId, List<String> checkpointNames) throws SQLException {
-        try (PreparedStatement delete = tx.unbatched().prepareStatement("DELETE FROM " + skips
-                + " WHERE tenant_id = ? AND checkpoint = ANY(?)")) {
+        try (PreparedStatement delete = tx.unbatched()
+                .prepareStatement("DELETE FROM " + skips + " WHERE tenant_id = ? AND checkpoint = ANY(?)")) {
             delete.setString(1, tenantId);
             delete.setArray(2, tx.unbatched().createArrayOf("text", checkpointNames.toArray()));
             delete.executeUpdate();
@@ -232,8 +248,8 @@ final class PartitionHandover {
     }
 
     private boolean exists(Connection c, String tenantId, String name) throws SQLException {
-        try (PreparedStatement read = c.prepareStatement("SELECT 1 FROM " + checkpoints
-                + " WHERE tenant_id = ? AND projection = ?")) {
+        try (PreparedStatement read =
+                c.prepareStatement("SELECT 1 FROM " + checkpoints + " WHERE tenant_id = ? AND projection = ?")) {
             read.setString(1, tenantId);
             read.setString(2, name);
             try (ResultSet r = read.executeQuery()) {

@@ -31,12 +31,10 @@ final class PgjdbcPipelining {
 
     private static final Members MEMBERS = Members.find();
 
-    private PgjdbcPipelining() {
-    }
+    private PgjdbcPipelining() {}
 
     /** The reflected members; null fields when not found. */
-    private record Members(Field query, Field parameters, Constructor<BatchResultHandler> handler,
-                           Field resultIndex) {
+    private record Members(Field query, Field parameters, Constructor<BatchResultHandler> handler, Field resultIndex) {
 
         static Members find() {
             try {
@@ -52,8 +50,10 @@ final class PgjdbcPipelining {
                 resultIndex.setAccessible(true);
                 return new Members(query, parameters, handler, resultIndex);
             } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                LOG.warn("Lockstep cannot pipeline statements with this PostgreSQL driver ({}); handlers' statements"
-                        + " of a batch will run one by one, which is slower", e.toString());
+                LOG.warn(
+                        "Lockstep cannot pipeline statements with this PostgreSQL driver ({}); handlers' statements"
+                                + " of a batch will run one by one, which is slower",
+                        e.toString());
                 return null;
             }
         }
@@ -68,7 +68,8 @@ final class PgjdbcPipelining {
     static BaseConnection unwrap(Connection connection) {
         try {
             return MEMBERS != null && connection.isWrapperFor(BaseConnection.class)
-                    ? connection.unwrap(BaseConnection.class) : null;
+                    ? connection.unwrap(BaseConnection.class)
+                    : null;
         } catch (SQLException e) {
             return null;
         }

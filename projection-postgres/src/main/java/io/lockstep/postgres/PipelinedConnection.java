@@ -129,8 +129,8 @@ final class PipelinedConnection extends DefaultConnection implements PendingStat
     @Override
     public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability)
             throws SQLException {
-        return FlushingStatements.wrap(super.prepareStatement(sql, type, concurrency, holdability),
-                PreparedStatement.class, this);
+        return FlushingStatements.wrap(
+                super.prepareStatement(sql, type, concurrency, holdability), PreparedStatement.class, this);
     }
 
     @Override
@@ -159,10 +159,9 @@ final class PipelinedConnection extends DefaultConnection implements PendingStat
     }
 
     @Override
-    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability)
-            throws SQLException {
-        return FlushingStatements.wrap(super.prepareCall(sql, type, concurrency, holdability),
-                CallableStatement.class, this);
+    public CallableStatement prepareCall(String sql, int type, int concurrency, int holdability) throws SQLException {
+        return FlushingStatements.wrap(
+                super.prepareCall(sql, type, concurrency, holdability), CallableStatement.class, this);
     }
 
     @Override

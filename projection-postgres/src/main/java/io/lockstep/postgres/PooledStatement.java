@@ -35,7 +35,9 @@ record PooledStatement(PreparedStatement statement, Query query, ParameterList p
 
     private static boolean deferrable(Query query) {
         SqlCommand command = query.getSqlCommand();
-        if (query.getSubqueries() != null || command == null || command.isReturningKeywordPresent()
+        if (query.getSubqueries() != null
+                || command == null
+                || command.isReturningKeywordPresent()
                 || query instanceof BatchedQuery) {
             return false;
         }
@@ -53,7 +55,9 @@ record PooledStatement(PreparedStatement statement, Query query, ParameterList p
             return true;
         }
         for (Object value : values) {
-            if (value instanceof StreamWrapper || value instanceof ByteStreamWriter || value instanceof InputStream
+            if (value instanceof StreamWrapper
+                    || value instanceof ByteStreamWriter
+                    || value instanceof InputStream
                     || value instanceof Reader) {
                 return false;
             }

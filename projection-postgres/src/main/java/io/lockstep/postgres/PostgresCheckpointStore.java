@@ -66,7 +66,8 @@ final class PostgresCheckpointStore implements CheckpointStore {
 
     @Override
     public CheckpointStore forTenant(String tenantId) {
-        return new PostgresCheckpointStore(jdbc, sql, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
+        return new PostgresCheckpointStore(
+                jdbc, sql, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
     }
 
     /** Reads the checkpoint of {@code key} on {@code connection}, -1 when there is none. */

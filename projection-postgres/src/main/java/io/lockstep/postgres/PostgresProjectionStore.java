@@ -52,6 +52,7 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(10);
     /** Default of {@link Builder#statementTimeout(Duration)}. */
     public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofMinutes(2);
+
     private static final Duration LONGEST_TIMEOUT = Duration.ofHours(24);
     private static final int PROBE_SECONDS = 5;
 
@@ -62,7 +63,9 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
 
     private PostgresProjectionStore(Builder builder) {
         this.schema = builder.schema;
-        this.jdbc = new JdbcTransactions(builder.dataSource, "PostgreSQL store '" + schema + "'",
+        this.jdbc = new JdbcTransactions(
+                builder.dataSource,
+                "PostgreSQL store '" + schema + "'",
                 timeouts(builder.lockTimeout, builder.statementTimeout));
         this.sql = CheckpointSql.forSchema(schema);
         this.checkpoints = new PostgresCheckpointStore(jdbc, sql, CheckpointKey.NO_TENANT);
@@ -147,7 +150,8 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
             statement.setString(1, key.tenantId());
             statement.setString(2, key.projection());
             try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() ? new StoredCheckpoint(rows.getLong(1), rows.getBoolean(2), rows.getInt(3))
+                return rows.next()
+                        ? new StoredCheckpoint(rows.getLong(1), rows.getBoolean(2), rows.getInt(3))
                         : StoredCheckpoint.NONE;
             }
         }
@@ -192,8 +196,8 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     }
 
     @Override
-    public boolean switchVersion(PostgresTransaction tx, CheckpointKey key, int fromVersion, long position,
-                                 int toVersion) {
+    public boolean switchVersion(
+            PostgresTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
         Arguments.requirePosition(position, "position");
         try (PreparedStatement statement = tx.unbatched().prepareStatement(sql.switchVersion())) {
             statement.setLong(1, position);
@@ -251,8 +255,8 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
             statement.setString(12, letter.stackTrace());
             statement.executeUpdate();
         } catch (SQLException e) {
-            throw SqlFailures.translate("PostgreSQL store '" + schema + "'", "recording dead letter of "
-                    + event.describe(), e);
+            throw SqlFailures.translate(
+                    "PostgreSQL store '" + schema + "'", "recording dead letter of " + event.describe(), e);
         }
     }
 
@@ -263,7 +267,8 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
             sql.append("SET LOCAL lock_timeout = ").append(lockTimeout.toMillis());
         }
         if (!statementTimeout.isZero()) {
-            sql.append(sql.isEmpty() ? "" : "; ").append("SET LOCAL statement_timeout = ")
+            sql.append(sql.isEmpty() ? "" : "; ")
+                    .append("SET LOCAL statement_timeout = ")
                     .append(statementTimeout.toMillis());
         }
         return sql.isEmpty() ? null : sql.toString();
@@ -314,9 +319,10 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
 
         private static Duration requireTimeout(String setting, Duration value, Duration defaultValue) {
             Objects.requireNonNull(value, setting);
-            if (!value.isZero() && (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(LONGEST_TIMEOUT) > 0)) {
-                throw new IllegalArgumentException(setting + " " + value + " makes no sense; use 1ms.." + LONGEST_TIMEOUT
-                        + ", or Duration.ZERO for no limit (default " + defaultValue + ")");
+            if (!value.isZero()
+                    && (value.compareTo(Duration.ofMillis(1)) < 0 || value.compareTo(LONGEST_TIMEOUT) > 0)) {
+                throw new IllegalArgumentException(setting + " " + value + " makes no sense; use 1ms.."
+                        + LONGEST_TIMEOUT + ", or Duration.ZERO for no limit (default " + defaultValue + ")");
             }
             return value;
         }

@@ -171,8 +171,7 @@ public final class PostgresTransaction {
         return new DataAccessException("SQL [" + template.sql() + "]; " + e.getMessage(), e);
     }
 
-    private int executeChecked(ExpectedRows expected, StatementTemplate template, Object[] values)
-            throws SQLException {
+    private int executeChecked(ExpectedRows expected, StatementTemplate template, Object[] values) throws SQLException {
         if (pipelined != null) {
             PooledStatement pooled = pipelined.pool().take(template.sql());
             try {
@@ -197,7 +196,8 @@ public final class PostgresTransaction {
 
     /** @return the statement's SQL with its values, as the driver shows it */
     private static String describe(PreparedStatement statement) throws SQLException {
-        return statement.isWrapperFor(PgStatement.class) ? statement.unwrap(PgStatement.class).toString()
+        return statement.isWrapperFor(PgStatement.class)
+                ? statement.unwrap(PgStatement.class).toString()
                 : statement.toString();
     }
 

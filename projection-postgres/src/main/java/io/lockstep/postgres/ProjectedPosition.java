@@ -47,7 +47,8 @@ final class ProjectedPosition {
             if (checkpoint >= through) {
                 continue;
             }
-            List<Envelope> next = sources.computeIfAbsent(key, k -> sourceOf(k, partition)).read(checkpoint, PROBE);
+            List<Envelope> next =
+                    sources.computeIfAbsent(key, k -> sourceOf(k, partition)).read(checkpoint, PROBE);
             if (!next.isEmpty()) {
                 through = Math.min(through, next.getFirst().position() - 1);
             }

@@ -5,13 +5,12 @@ import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.Partition;
 import io.lockstep.projection.PartitionSet;
 import io.lockstep.projection.PartitionStatus;
-import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.PartitionedEventSource;
 import io.lockstep.projection.Projection;
+import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.StoredCheckpoint;
 import io.lockstep.projection.internal.Arguments;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -56,15 +55,18 @@ public final class ProjectionNode implements ProjectionHost {
     private final ProjectedPosition projected;
 
     /** A projection this node runs partitions of, and how to build their runners. */
-    record Declared(PartitionSet<PostgresTransaction> set, Consumer<ProjectionRunner.Builder<PostgresTransaction>> options) {
-    }
+    record Declared(
+            PartitionSet<PostgresTransaction> set, Consumer<ProjectionRunner.Builder<PostgresTransaction>> options) {}
 
     private ProjectionNode(Builder builder) {
         this.nodeId = builder.nodeId;
         this.store = builder.store;
         this.source = builder.source;
-        this.leases = new NodeLeases(new JdbcConnections(builder.dataSource, "PostgreSQL leases '" + store.schema() + "'"),
-                LeaseSql.forSchema(store.schema()), nodeId, builder.lease);
+        this.leases = new NodeLeases(
+                new JdbcConnections(builder.dataSource, "PostgreSQL leases '" + store.schema() + "'"),
+                LeaseSql.forSchema(store.schema()),
+                nodeId,
+                builder.lease);
         this.declared = Map.copyOf(builder.declared);
         this.handover = new PartitionHandover(store);
         this.projected = new ProjectedPosition(store, source, handover);
@@ -131,8 +133,14 @@ public final class ProjectionNode implements ProjectionHost {
         List<PartitionStatus> result = new ArrayList<>();
         for (Partition p : partitions) {
             StoredCheckpoint stored = store.readCheckpoint(d.set().key(p));
-            result.add(new PartitionStatus(projection, p, Optional.ofNullable(owners.get(p.index())),
-                    stored.position(), head, stored.paused(), keeper.localStatus(d.set().key(p))));
+            result.add(new PartitionStatus(
+                    projection,
+                    p,
+                    Optional.ofNullable(owners.get(p.index())),
+                    stored.position(),
+                    head,
+                    stored.paused(),
+                    keeper.localStatus(d.set().key(p))));
         }
         return result;
     }
@@ -178,7 +186,8 @@ public final class ProjectionNode implements ProjectionHost {
     @Override
     public void replay(String projection) {
         PartitionSet<PostgresTransaction> set = declaredOrFail(projection).set();
-        List<String> names = set.partitions().stream().map(p -> set.key(p).projection()).toList();
+        List<String> names =
+                set.partitions().stream().map(p -> set.key(p).projection()).toList();
         set.replay(tx -> handover.forget(tx, CheckpointKey.NO_TENANT, names));
     }
 
@@ -200,8 +209,8 @@ public final class ProjectionNode implements ProjectionHost {
     private ProjectionRunner fencedRunner(Declared d, Partition partition, Lease lease, Runnable onLost) {
         LeaseFencedStore fenced = new LeaseFencedStore(store, leases, lease, onLost);
         String checkpoint = lease.key().projection();
-        SkippingSource partitionSource = new SkippingSource(source.partition(partition),
-                () -> handover.skips(lease.key().tenantId(), checkpoint));
+        SkippingSource partitionSource = new SkippingSource(
+                source.partition(partition), () -> handover.skips(lease.key().tenantId(), checkpoint));
         ProjectionRunner.Builder<PostgresTransaction> builder = d.set().runner(partition, fenced, partitionSource);
         d.options().accept(builder);
         return builder.build();
@@ -254,14 +263,14 @@ public final class ProjectionNode implements ProjectionHost {
          *                  most a third of the lease, checked by {@link #build()}
          */
         public Builder heartbeat(Duration heartbeat) {
-            this.heartbeat = range("heartbeat", heartbeat, Duration.ofMillis(100), Duration.ofMinutes(1),
-                    DEFAULT_HEARTBEAT);
+            this.heartbeat =
+                    range("heartbeat", heartbeat, Duration.ofMillis(100), Duration.ofMinutes(1), DEFAULT_HEARTBEAT);
             return this;
         }
 
         /** Runs {@code projection} in {@code partitions} partitions with the runners' default options. */
         public Builder projection(Projection<PostgresTransaction> projection, int partitions) {
-            return projection(projection, partitions, runner -> { });
+            return projection(projection, partitions, runner -> {});
         }
 
         /**
@@ -270,14 +279,17 @@ public final class ProjectionNode implements ProjectionHost {
          * @param options sets each partition runner's options (batch size, listener, ...); called once per
          *                runner built, also after a takeover
          */
-        public Builder projection(Projection<PostgresTransaction> projection, int partitions,
-                                  Consumer<ProjectionRunner.Builder<PostgresTransaction>> options) {
+        public Builder projection(
+                Projection<PostgresTransaction> projection,
+                int partitions,
+                Consumer<ProjectionRunner.Builder<PostgresTransaction>> options) {
             Objects.requireNonNull(options, "options");
             if (declared.containsKey(projection.name())) {
                 throw new IllegalArgumentException("projection '" + projection.name() + "' is declared twice");
             }
-            declared.put(projection.name(), new Declared(PartitionSet.of(projection, store, CheckpointKey.NO_TENANT,
-                    partitions), options));
+            declared.put(
+                    projection.name(),
+                    new Declared(PartitionSet.of(projection, store, CheckpointKey.NO_TENANT, partitions), options));
             return this;
         }
 
@@ -287,8 +299,8 @@ public final class ProjectionNode implements ProjectionHost {
                 throw new IllegalStateException("node '" + nodeId + "' declares no projection; add .projection(...)");
             }
             if (heartbeat.multipliedBy(3).compareTo(lease) > 0) {
-                throw new IllegalStateException("heartbeat " + heartbeat + " is more than a third of the lease "
-                        + lease + ": leases could expire between renewals; shorten the heartbeat or lengthen the lease");
+                throw new IllegalStateException("heartbeat " + heartbeat + " is more than a third of the lease " + lease
+                        + ": leases could expire between renewals; shorten the heartbeat or lengthen the lease");
             }
             return new ProjectionNode(this);
         }
@@ -296,8 +308,8 @@ public final class ProjectionNode implements ProjectionHost {
         private static Duration range(String name, Duration value, Duration min, Duration max, Duration dflt) {
             Objects.requireNonNull(value, name);
             if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-                throw new IllegalArgumentException(name + " " + value + " makes no sense; use " + min + ".." + max
-                        + " (default " + dflt + ")");
+                throw new IllegalArgumentException(
+                        name + " " + value + " makes no sense; use " + min + ".." + max + " (default " + dflt + ")");
             }
             return value;
         }

@@ -16,12 +16,10 @@ final class SavepointTransactions implements TransactionProvider {
 
     static final SavepointTransactions INSTANCE = new SavepointTransactions();
 
-    private SavepointTransactions() {
-    }
+    private SavepointTransactions() {}
 
     /** The savepoint of one nested jOOQ transaction. */
-    private record Nested(Savepoint savepoint) implements Transaction {
-    }
+    private record Nested(Savepoint savepoint) implements Transaction {}
 
     @Override
     public void begin(TransactionContext ctx) {

@@ -21,6 +21,7 @@ final class SkippingSource implements EventSource {
     private long lastAfter = Long.MAX_VALUE;
     /** After checkpoint {@code skippedAfter}, every event up to {@code skippedTo} is skipped. */
     private long skippedAfter = Long.MIN_VALUE;
+
     private long skippedTo = -1;
 
     SkippingSource(EventSource partition, Supplier<List<PartitionSkip>> load) {

@@ -113,9 +113,11 @@ final class StatementPipeline {
         for (int i = 0; i < sent.length; i++) {
             if (sentExpected[i] != null && !sentExpected[i].matches(counts[i])) {
                 String statement = sent[i].toString(values[i]);
-                throw new DeferredStatementException("statement held back to be sent with others affected an"
-                        + " unexpected number of rows: " + UnexpectedRowCountException.describe(statement,
-                        sentExpected[i], counts[i]), sentOwners[i],
+                throw new DeferredStatementException(
+                        "statement held back to be sent with others affected an"
+                                + " unexpected number of rows: "
+                                + UnexpectedRowCountException.describe(statement, sentExpected[i], counts[i]),
+                        sentOwners[i],
                         new UnexpectedRowCountException(statement, sentExpected[i], counts[i]));
             }
         }
@@ -150,12 +152,13 @@ final class StatementPipeline {
     }
 
     /** @return the failure of the statement at {@code index} (-1 or beyond: unknown), naming its event */
-    private static DeferredStatementException failed(Query[] sent, ParameterList[] values, int[] sentOwners,
-                                                     int index, SQLException cause) {
+    private static DeferredStatementException failed(
+            Query[] sent, ParameterList[] values, int[] sentOwners, int index, SQLException cause) {
         boolean known = index >= 0 && index < sent.length;
         String statement = known ? sent[index].toString(values[index]) : "one of " + sent.length + " statements";
-        return new DeferredStatementException("statement held back to be sent with others failed: " + statement
-                + ": " + cause.getMessage(), known ? sentOwners[index] : DeferredStatementException.UNKNOWN_EVENT,
+        return new DeferredStatementException(
+                "statement held back to be sent with others failed: " + statement + ": " + cause.getMessage(),
+                known ? sentOwners[index] : DeferredStatementException.UNKNOWN_EVENT,
                 cause);
     }
 }

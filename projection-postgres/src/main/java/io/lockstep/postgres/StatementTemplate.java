@@ -69,8 +69,13 @@ public final class StatementTemplate {
             throw new IllegalArgumentException("statement has " + placeholders + " bind values but " + names.size()
                     + " distinct parameters " + names + "; give every parameter its own name: " + query);
         }
-        String sql = DSL.using(SQLDialect.POSTGRES).renderContext().paramType(ParamType.INDEXED).render(query);
-        List<Class<?>> types = params.stream().<Class<?>>map(entry -> entry.getValue().getType()).toList();
+        String sql = DSL.using(SQLDialect.POSTGRES)
+                .renderContext()
+                .paramType(ParamType.INDEXED)
+                .render(query);
+        List<Class<?>> types = params.stream()
+                .<Class<?>>map(entry -> entry.getValue().getType())
+                .toList();
         return new StatementTemplate(sql, names, types);
     }
 

@@ -46,11 +46,14 @@ class ConcurrentRunnersTest {
     @Test
     void runnersOfTheSameProjectionStartedTogetherApplyEveryEventExactlyOnce() {
         // given
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
         TableEventSource source = new TableEventSource(db.dataSource(), AccountsWorkload.TYPES);
         List<ProjectionRunner> runners = IntStream.range(0, RUNNERS)
                 .mapToObj(i -> ProjectionRunner.builder(recordingProjection(), store, source)
-                        .batchSize(200).idleWait(Duration.ofMillis(20)).build())
+                        .batchSize(200)
+                        .idleWait(Duration.ofMillis(20))
+                        .build())
                 .toList();
 
         // when
@@ -68,7 +71,8 @@ class ConcurrentRunnersTest {
         assertThat(db.queryLong("SELECT count(*) FROM applied")).isEqualTo(EVENTS);
         assertThat(db.queryLong("SELECT count(DISTINCT position) FROM applied")).isEqualTo(EVENTS);
         assertThat(runners.stream().mapToLong(r -> r.status().eventsProcessed()).sum())
-                .as("events committed, summed over the runners").isEqualTo(EVENTS);
+                .as("events committed, summed over the runners")
+                .isEqualTo(EVENTS);
         assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
         assertThat(store.checkpoints().getCheckpoint("racing-balances")).isEqualTo(EVENTS - 1);
     }
@@ -91,6 +95,9 @@ class ConcurrentRunnersTest {
     }
 
     private static void record(Envelope envelope, PostgresTransaction tx) {
-        tx.dsl().insertInto(table(name("applied")), field(name("position"))).values(envelope.position()).execute();
+        tx.dsl()
+                .insertInto(table(name("applied")), field(name("position")))
+                .values(envelope.position())
+                .execute();
     }
 }

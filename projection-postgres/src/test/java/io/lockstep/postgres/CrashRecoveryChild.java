@@ -13,15 +13,15 @@ import io.lockstep.projection.ProjectionRunner;
  */
 public final class CrashRecoveryChild {
 
-    private CrashRecoveryChild() {
-    }
+    private CrashRecoveryChild() {}
 
     public static void main(String[] args) throws InterruptedException {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(args[0]);
         config.setMaximumPoolSize(4);
         HikariDataSource dataSource = new HikariDataSource(config);
-        ProjectionRunner runner = ProjectionRunner.builder(AccountsProjection.perEvent(args[1]),
+        ProjectionRunner runner = ProjectionRunner.builder(
+                        AccountsProjection.perEvent(args[1]),
                         PostgresProjectionStore.builder(dataSource).build(),
                         new TableEventSource(dataSource, AccountsWorkload.TYPES))
                 .batchSize(Integer.parseInt(args[2]))

@@ -54,7 +54,8 @@ class CrashRecoveryTest {
             Process child = startChild("kill-" + kill);
             try {
                 long reached = target;
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(5))
                         .until(() -> checkpoint() >= reached);
             } finally {
                 child.destroyForcibly();
@@ -62,12 +63,17 @@ class CrashRecoveryTest {
             }
             previous = checkpoint();
             killedAt.add(previous);
-            LOG.info("kill {}: SIGKILL at checkpoint {} (target {}, exit {})", kill + 1, previous, target,
+            LOG.info(
+                    "kill {}: SIGKILL at checkpoint {} (target {}, exit {})",
+                    kill + 1,
+                    previous,
+                    target,
                     child.exitValue());
         }
         Process last = startChild("final");
         try {
-            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> checkpoint() == EVENTS - 1);
         } finally {
             last.destroyForcibly();
@@ -83,15 +89,22 @@ class CrashRecoveryTest {
     }
 
     private static long checkpoint() {
-        return db.queryLong("SELECT coalesce(max(position), -1) FROM lockstep.checkpoints WHERE projection = '"
-                + PROJECTION + "'");
+        return db.queryLong(
+                "SELECT coalesce(max(position), -1) FROM lockstep.checkpoints WHERE projection = '" + PROJECTION + "'");
     }
 
     private static Process startChild(String label) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = Path.of("target", "crash-child-" + label + ".log");
-        return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                CrashRecoveryChild.class.getName(), db.jdbcUrl(), PROJECTION, "500")
+        return new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashRecoveryChild.class.getName(),
+                        db.jdbcUrl(),
+                        PROJECTION,
+                        "500")
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .directory(new File(System.getProperty("user.dir")))

@@ -41,16 +41,17 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ExpectedRowsTest {
 
-    record Opened(String id) {
-    }
+    record Opened(String id) {}
 
-    record Credited(String id, long amount) {
-    }
+    record Credited(String id, long amount) {}
 
-    record Peeked(String id) {
-    }
+    record Peeked(String id) {}
 
-    enum Api { TEMPLATE, DSL, JDBC }
+    enum Api {
+        TEMPLATE,
+        DSL,
+        JDBC
+    }
 
     private static final Table<Record> BALANCES = table(name("balances"));
     private static final Field<String> ID = field(name("id"), String.class);
@@ -59,15 +60,16 @@ class ExpectedRowsTest {
     private static final StatementTemplate CREDIT = StatementTemplate.of(DSL.update(BALANCES)
             .set(AMOUNT, AMOUNT.plus(DSL.param("amount", Long.class)))
             .where(ID.eq(DSL.param("id", String.class))));
-    private static final StatementTemplate OPEN = StatementTemplate.of(DSL.insertInto(BALANCES, ID, AMOUNT)
-            .values(DSL.param("id", String.class), DSL.inline(0L)));
-    private static final StatementTemplate PEEK = StatementTemplate.of(DSL.select(AMOUNT).from(BALANCES)
-            .where(ID.eq(DSL.param("id", String.class))));
+    private static final StatementTemplate OPEN = StatementTemplate.of(
+            DSL.insertInto(BALANCES, ID, AMOUNT).values(DSL.param("id", String.class), DSL.inline(0L)));
+    private static final StatementTemplate PEEK =
+            StatementTemplate.of(DSL.select(AMOUNT).from(BALANCES).where(ID.eq(DSL.param("id", String.class))));
     /** The events: four accounts, credits and reads; the credit at {@link #GHOST} names no account. */
     private static final int GHOST = 9;
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass();
+
     static PostgresProjectionStore store;
     InMemoryEventSource source;
 
@@ -94,8 +96,8 @@ class ExpectedRowsTest {
         }
     }
 
-    private static Projection<PostgresTransaction> credits(String name, StatementMode mode, Api api,
-                                                           ExpectedRows expected) {
+    private static Projection<PostgresTransaction> credits(
+            String name, StatementMode mode, Api api, ExpectedRows expected) {
         return Projection.<PostgresTransaction>builder(name)
                 .on(Opened.class, (e, env, tx) -> tx.execute(OPEN, e.id()))
                 .on(Credited.class, (e, env, tx) -> credit(tx, api, expected, e))
@@ -105,12 +107,16 @@ class ExpectedRowsTest {
     }
 
     /** @return the row count the execution returned */
-    private static int credit(PostgresTransaction tx, Api api, ExpectedRows expected, Credited e)
-            throws SQLException {
+    private static int credit(PostgresTransaction tx, Api api, ExpectedRows expected, Credited e) throws SQLException {
         return switch (api) {
             case TEMPLATE -> tx.execute(expected, CREDIT, e.amount(), e.id());
-            case DSL -> tx.execute(expected, tx.dsl().update(BALANCES).set(AMOUNT, AMOUNT.plus(e.amount()))
-                    .where(ID.eq(e.id())));
+            case DSL ->
+                tx.execute(
+                        expected,
+                        tx.dsl()
+                                .update(BALANCES)
+                                .set(AMOUNT, AMOUNT.plus(e.amount()))
+                                .where(ID.eq(e.id())));
             case JDBC -> {
                 try (PreparedStatement statement = tx.connection().prepareStatement(CREDIT_SQL)) {
                     statement.setLong(1, e.amount());
@@ -122,8 +128,10 @@ class ExpectedRowsTest {
     }
 
     private ProjectionRunner runner(Projection<PostgresTransaction> projection) {
-        return ProjectionRunner.builder(projection, store, source).batchSize(100)
-                .retryPolicy(new RetryPolicy(2, Duration.ZERO, Duration.ZERO)).build();
+        return ProjectionRunner.builder(projection, store, source)
+                .batchSize(100)
+                .retryPolicy(new RetryPolicy(2, Duration.ZERO, Duration.ZERO))
+                .build();
     }
 
     @Nested
@@ -142,9 +150,11 @@ class ExpectedRowsTest {
 
         @Test
         void refusesARangeThatMakesNoSenseNamingTheValues() {
-            assertThatThrownBy(() -> ExpectedRows.exactly(-1)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> ExpectedRows.exactly(-1))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("-1..-1");
-            assertThatThrownBy(() -> new ExpectedRows(3, 2)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> new ExpectedRows(3, 2))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("3..2");
         }
     }
@@ -156,8 +166,8 @@ class ExpectedRowsTest {
         @EnumSource(Api.class)
         void theBatchedModeChargesTheEventThatIssuedTheStatementThoughALaterReadSentIt(Api api) {
             // given
-            ProjectionRunner runner = runner(credits("batched-" + api, StatementMode.BATCHED, api,
-                    ExpectedRows.exactly(1)));
+            ProjectionRunner runner =
+                    runner(credits("batched-" + api, StatementMode.BATCHED, api, ExpectedRows.exactly(1)));
 
             // when: the first attempt of the batch, before any isolation
             StepResult first = runner.step();
@@ -167,9 +177,11 @@ class ExpectedRowsTest {
             Throwable failure = ((StepResult.Retrying) first).cause();
             assertThat(failure).isInstanceOf(EventApplyException.class);
             assertThat(((EventApplyException) failure).envelope().position()).isEqualTo(GHOST);
-            assertThat(failure).hasCauseInstanceOf(DeferredStatementException.class)
+            assertThat(failure)
+                    .hasCauseInstanceOf(DeferredStatementException.class)
                     .hasRootCauseInstanceOf(UnexpectedRowCountException.class);
-            assertThat(failure.getCause().getCause()).hasMessageContaining("affected 0 rows, expected exactly 1 row")
+            assertThat(failure.getCause().getCause())
+                    .hasMessageContaining("affected 0 rows, expected exactly 1 row")
                     .hasMessageContaining("ghost");
             assertThat(db.queryLong("SELECT count(*) FROM balances")).isZero();
         }
@@ -242,8 +254,11 @@ class ExpectedRowsTest {
             // event's read sends it
             Projection<PostgresTransaction> duplicate = Projection.<PostgresTransaction>builder("duplicate")
                     .on(Opened.class, (e, env, tx) -> tx.execute(OPEN, e.id()))
-                    .on(Credited.class, (e, env, tx) -> tx.execute(e.id().equals("ghost") ? OPEN : CREDIT,
-                            e.id().equals("ghost") ? new Object[] {"a"} : new Object[] {e.amount(), e.id()}))
+                    .on(
+                            Credited.class,
+                            (e, env, tx) -> tx.execute(
+                                    e.id().equals("ghost") ? OPEN : CREDIT,
+                                    e.id().equals("ghost") ? new Object[] {"a"} : new Object[] {e.amount(), e.id()}))
                     .on(Peeked.class, (e, env, tx) -> tx.fetch(PEEK, e.id()))
                     .build();
             ProjectionRunner runner = runner(duplicate);
@@ -254,9 +269,12 @@ class ExpectedRowsTest {
             // then
             Throwable failure = ((StepResult.Retrying) first).cause();
             assertThat(((EventApplyException) failure).envelope().position()).isEqualTo(GHOST);
-            assertThat(failure.getCause()).isInstanceOf(DeferredStatementException.class)
-                    .hasMessageContaining("insert into").hasMessageContaining("'a'");
-            assertThat(((SQLException) failure.getCause().getCause()).getSQLState()).isEqualTo("23505");
+            assertThat(failure.getCause())
+                    .isInstanceOf(DeferredStatementException.class)
+                    .hasMessageContaining("insert into")
+                    .hasMessageContaining("'a'");
+            assertThat(((SQLException) failure.getCause().getCause()).getSQLState())
+                    .isEqualTo("23505");
         }
     }
 }

@@ -52,6 +52,7 @@ class FailureClassificationTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(6);
+
     static TableEventSource source;
     final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
 
@@ -72,8 +73,8 @@ class FailureClassificationTest {
     }
 
     /** The accounts projection whose deposit handler runs {@code atFailing} first at position {@link #FAILING}. */
-    private static Projection<PostgresTransaction> accounts(String name, EventHandler<FundsDeposited, PostgresTransaction>
-            atFailing) {
+    private static Projection<PostgresTransaction> accounts(
+            String name, EventHandler<FundsDeposited, PostgresTransaction> atFailing) {
         return Projection.<PostgresTransaction>builder(name)
                 .on(AccountOpened.class, (e, env, tx) -> AccountsProjection.open(e, tx))
                 .on(FundsDeposited.class, (e, env, tx) -> {
@@ -88,8 +89,12 @@ class FailureClassificationTest {
     }
 
     private ProjectionRunner runner(Projection<PostgresTransaction> projection, PostgresProjectionStore store) {
-        ProjectionRunner runner = ProjectionRunner.builder(projection, store, source).batchSize(200)
-                .retryPolicy(ONE_ATTEMPT).idleWait(Duration.ofMillis(50)).headRefresh(Duration.ofMillis(100)).build();
+        ProjectionRunner runner = ProjectionRunner.builder(projection, store, source)
+                .batchSize(200)
+                .retryPolicy(ONE_ATTEMPT)
+                .idleWait(Duration.ofMillis(50))
+                .headRefresh(Duration.ofMillis(100))
+                .build();
         runners.add(runner);
         return runner;
     }
@@ -106,16 +111,21 @@ class FailureClassificationTest {
     class SqlStates {
 
         @ParameterizedTest(name = "SQLState {0}")
-        @ValueSource(strings = {"08006", "25006", "28000", "3D000", "40001", "40P01", "42501", "42P01", "42703",
-                "53100", "53200", "53300", "55P03", "57014", "57P01", "58030", "XX000", "XX001"})
+        @ValueSource(
+                strings = {
+                    "08006", "25006", "28000", "3D000", "40001", "40P01", "42501", "42P01", "42703", "53100", "53200",
+                    "53300", "55P03", "57014", "57P01", "58030", "XX000", "XX001"
+                })
         void ofTheEnvironmentAreRetriedAndNeverDeadLettered(String sqlState) throws Exception {
             // given: skip with one attempt, so blaming the event would dead-letter it at once
             AtomicInteger failures = new AtomicInteger();
-            ProjectionRunner runner = runner(accounts("env-" + sqlState, (e, env, tx) -> {
-                if (failures.getAndIncrement() < 3) {
-                    throw new SQLException("simulated " + sqlState, sqlState);
-                }
-            }), store());
+            ProjectionRunner runner = runner(
+                    accounts("env-" + sqlState, (e, env, tx) -> {
+                        if (failures.getAndIncrement() < 3) {
+                            throw new SQLException("simulated " + sqlState, sqlState);
+                        }
+                    }),
+                    store());
 
             // when
             long checkpoint = runner.catchUp();
@@ -127,8 +137,10 @@ class FailureClassificationTest {
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
             assertThat(runner.status().errorHistory()).first().satisfies(resolved -> {
                 assertThat(resolved.error().position()).as("no event is blamed").isEqualTo(-1L);
-                assertThat(resolved.error().cause()).isInstanceOf(TransientStoreException.class)
-                        .hasMessageContaining("SQLState " + sqlState).hasMessageContaining("no event's fault");
+                assertThat(resolved.error().cause())
+                        .isInstanceOf(TransientStoreException.class)
+                        .hasMessageContaining("SQLState " + sqlState)
+                        .hasMessageContaining("no event's fault");
             });
         }
 
@@ -136,17 +148,21 @@ class FailureClassificationTest {
         @ValueSource(strings = {"21000", "22003", "22P02", "23502", "23505", "23514", "54000", "P0001"})
         void ofAnEventReachTheFailurePolicy(String sqlState) throws Exception {
             // given
-            ProjectionRunner runner = runner(accounts("event-" + sqlState, (e, env, tx) -> {
-                throw new SQLException("simulated " + sqlState, sqlState);
-            }), store());
+            ProjectionRunner runner = runner(
+                    accounts("event-" + sqlState, (e, env, tx) -> {
+                        throw new SQLException("simulated " + sqlState, sqlState);
+                    }),
+                    store());
 
             // when
             long checkpoint = runner.catchUp();
 
             // then
             assertThat(checkpoint).isEqualTo(EVENTS - 1);
-            assertThat(db.queryLong("SELECT position FROM lockstep.dead_letters")).isEqualTo(FAILING);
-            assertThat(AccountsWorkload.mismatches(db.dataSource(), "position <> " + FAILING)).isEmpty();
+            assertThat(db.queryLong("SELECT position FROM lockstep.dead_letters"))
+                    .isEqualTo(FAILING);
+            assertThat(AccountsWorkload.mismatches(db.dataSource(), "position <> " + FAILING))
+                    .isEmpty();
         }
     }
 
@@ -157,15 +173,17 @@ class FailureClassificationTest {
         void aHandlerThatHidesABrokenConnectionIsNotBlamedBecauseItsConnectionFailsTheProbe() throws Exception {
             // given: the handler's session is killed, and the handler throws an exception that names no SQLState
             AtomicInteger kills = new AtomicInteger();
-            ProjectionRunner runner = runner(accounts("hiding", (e, env, tx) -> {
-                if (kills.getAndIncrement() < 2) {
-                    try {
-                        tx.dsl().execute("SELECT pg_terminate_backend(pg_backend_pid())");
-                    } catch (RuntimeException hidden) {
-                        throw new IllegalStateException("could not credit " + e.accountId());
-                    }
-                }
-            }), store());
+            ProjectionRunner runner = runner(
+                    accounts("hiding", (e, env, tx) -> {
+                        if (kills.getAndIncrement() < 2) {
+                            try {
+                                tx.dsl().execute("SELECT pg_terminate_backend(pg_backend_pid())");
+                            } catch (RuntimeException hidden) {
+                                throw new IllegalStateException("could not credit " + e.accountId());
+                            }
+                        }
+                    }),
+                    store());
 
             // when
             long checkpoint = runner.catchUp();
@@ -175,15 +193,17 @@ class FailureClassificationTest {
             assertThat(kills).hasValue(3);
             assertThat(deadLetters()).isZero();
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
-            assertThat(runner.status().errorHistory()).first().satisfies(resolved -> assertThat(
-                    resolved.error().cause()).hasMessageContaining("failed a probe"));
+            assertThat(runner.status().errorHistory())
+                    .first()
+                    .satisfies(resolved -> assertThat(resolved.error().cause()).hasMessageContaining("failed a probe"));
         }
 
         @Test
         void theStoresProbeFailsWhileTheDatabaseCannotBeReached() {
             // given
             GatedDataSource gated = new GatedDataSource(db.dataSource());
-            PostgresProjectionStore store = PostgresProjectionStore.builder(gated).build();
+            PostgresProjectionStore store =
+                    PostgresProjectionStore.builder(gated).build();
             store.probe();
 
             // when
@@ -201,15 +221,17 @@ class FailureClassificationTest {
         void aRowLockedLongerThanTheLockTimeoutStallsTheRunnerUntilItIsReleased() throws Exception {
             // given: half the log applied, then another session holds the row of an account written later
             PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource())
-                    .lockTimeout(Duration.ofMillis(200)).build();
-            ProjectionRunner runner = runner(accounts("locked-row", (e, env, tx) -> { }), store);
+                    .lockTimeout(Duration.ofMillis(200))
+                    .build();
+            ProjectionRunner runner = runner(accounts("locked-row", (e, env, tx) -> {}), store);
             runner.step();
             runner.step();
             runner.step();
             long checkpoint = runner.status().checkpoint();
-            String account = db.queryString("SELECT payload->>'accountId' FROM test_events WHERE position = "
-                    + (checkpoint + 1));
-            try (Connection holder = db.openConnection(); Statement statement = holder.createStatement()) {
+            String account = db.queryString(
+                    "SELECT payload->>'accountId' FROM test_events WHERE position = " + (checkpoint + 1));
+            try (Connection holder = db.openConnection();
+                    Statement statement = holder.createStatement()) {
                 holder.setAutoCommit(false);
                 statement.execute("SELECT * FROM account_balance WHERE account_id = '" + account + "' FOR UPDATE");
 
@@ -219,15 +241,17 @@ class FailureClassificationTest {
                 // then
                 await().atMost(PATIENCE).untilAsserted(() -> {
                     assertThat(runner.status().state()).isEqualTo(ProjectionState.STALLED);
-                    assertThat(runner.status().lastError().orElseThrow().message()).contains("55P03")
+                    assertThat(runner.status().lastError().orElseThrow().message())
+                            .contains("55P03")
                             .contains("lockTimeout");
                     assertThat(runner.status().checkpoint()).isEqualTo(checkpoint);
                     assertThat(runner.status().lagEvents()).isEqualTo(EVENTS - 1 - checkpoint);
                 });
                 holder.rollback();
             }
-            await().atMost(PATIENCE).until(() -> runner.status().checkpoint() == EVENTS - 1
-                    && runner.status().state() == ProjectionState.LIVE);
+            await().atMost(PATIENCE)
+                    .until(() -> runner.status().checkpoint() == EVENTS - 1
+                            && runner.status().state() == ProjectionState.LIVE);
             assertThat(deadLetters()).isZero();
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
         }
@@ -237,12 +261,15 @@ class FailureClassificationTest {
             // given
             AtomicBoolean slow = new AtomicBoolean(true);
             PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource())
-                    .statementTimeout(Duration.ofMillis(200)).build();
-            ProjectionRunner runner = runner(accounts("slow", (e, env, tx) -> {
-                if (slow.get()) {
-                    tx.dsl().execute("SELECT pg_sleep(2)");
-                }
-            }), store);
+                    .statementTimeout(Duration.ofMillis(200))
+                    .build();
+            ProjectionRunner runner = runner(
+                    accounts("slow", (e, env, tx) -> {
+                        if (slow.get()) {
+                            tx.dsl().execute("SELECT pg_sleep(2)");
+                        }
+                    }),
+                    store);
 
             // when
             runner.start();
@@ -253,8 +280,9 @@ class FailureClassificationTest {
                 assertThat(runner.status().lastError().orElseThrow().message()).contains("57014");
             });
             slow.set(false);
-            await().atMost(PATIENCE).until(() -> runner.status().checkpoint() == EVENTS - 1
-                    && runner.status().state() == ProjectionState.LIVE);
+            await().atMost(PATIENCE)
+                    .until(() -> runner.status().checkpoint() == EVENTS - 1
+                            && runner.status().state() == ProjectionState.LIVE);
             assertThat(deadLetters()).isZero();
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
         }
@@ -264,29 +292,38 @@ class FailureClassificationTest {
             // given
             List<String> seen = new CopyOnWriteArrayList<>();
             PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource())
-                    .lockTimeout(Duration.ofMillis(1500)).statementTimeout(Duration.ofSeconds(90)).build();
-            ProjectionRunner runner = runner(accounts("shown", (e, env, tx) -> {
-                seen.add(String.valueOf(tx.dsl().fetchValue("SHOW lock_timeout")));
-                seen.add(String.valueOf(tx.dsl().fetchValue("SHOW statement_timeout")));
-            }), store);
+                    .lockTimeout(Duration.ofMillis(1500))
+                    .statementTimeout(Duration.ofSeconds(90))
+                    .build();
+            ProjectionRunner runner = runner(
+                    accounts("shown", (e, env, tx) -> {
+                        seen.add(String.valueOf(tx.dsl().fetchValue("SHOW lock_timeout")));
+                        seen.add(String.valueOf(tx.dsl().fetchValue("SHOW statement_timeout")));
+                    }),
+                    store);
 
             // when
             runner.catchUp();
 
             // then
             assertThat(seen).contains("1500ms", "90s");
-            assertThat(db.queryString("SHOW lock_timeout")).as("the pooled session keeps its own").isEqualTo("0");
+            assertThat(db.queryString("SHOW lock_timeout"))
+                    .as("the pooled session keeps its own")
+                    .isEqualTo("0");
         }
 
         @Test
         void outOfRangeAreRefusedNamingTheRangeAndTheDefault() {
             PostgresProjectionStore.Builder builder = PostgresProjectionStore.builder(db.dataSource());
 
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.lockTimeout(Duration.ofMillis(-5)))
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.lockTimeout(Duration.ofMillis(-5)))
                     .withMessage("lockTimeout PT-0.005S makes no sense; use 1ms..PT24H, or Duration.ZERO for no limit"
                             + " (default PT10S)");
-            assertThatIllegalArgumentException().isThrownBy(() -> builder.statementTimeout(Duration.ofDays(2)))
-                    .withMessageContaining("statementTimeout PT48H").withMessageContaining("(default PT2M)");
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.statementTimeout(Duration.ofDays(2)))
+                    .withMessageContaining("statementTimeout PT48H")
+                    .withMessageContaining("(default PT2M)");
         }
     }
 }

@@ -3,9 +3,9 @@ package io.lockstep.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lockstep.postgres.eventlog.EventLogAccess;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.lockstep.postgres.eventlog.EventLogAccess;
 import io.lockstep.postgres.eventlog.EventTypes;
 import io.lockstep.postgres.eventlog.ExpectedVersion;
 import io.lockstep.postgres.eventlog.PostgresEventLog;
@@ -28,10 +28,10 @@ import org.junit.jupiter.api.Test;
 /** The README's grants are enough for each role, and an appender cannot forge the transaction id. */
 class GrantsTest {
 
-    record Noted(String text) {
-    }
+    record Noted(String text) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Noted", Noted.class).build();
     static final String SUFFIX = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     static final String APPENDER = "app_appender_" + SUFFIX;
     static final String PROJECTOR = "app_projector_" + SUFFIX;
@@ -44,7 +44,8 @@ class GrantsTest {
         String readme = Files.readString(Path.of("../README.md"));
         String block = readme.substring(readme.indexOf("<!-- grants:start -->"), readme.indexOf("<!-- grants:end -->"));
         String grants = block.substring(block.indexOf("```sql") + 6, block.lastIndexOf("```"))
-                .replace("app_appender", APPENDER).replace("app_projector", PROJECTOR);
+                .replace("app_appender", APPENDER)
+                .replace("app_projector", PROJECTOR);
         db.execute("CREATE ROLE " + APPENDER + " LOGIN", "CREATE ROLE " + PROJECTOR + " LOGIN");
         db.execute(grants);
     }
@@ -53,7 +54,7 @@ class GrantsTest {
     static void dropDatabaseAndRoles() {
         db.close();
         try (Connection admin = DriverManager.getConnection(db.jdbcUrl().replace("/" + db.name(), "/postgres"));
-             Statement statement = admin.createStatement()) {
+                Statement statement = admin.createStatement()) {
             statement.execute("DROP ROLE IF EXISTS " + APPENDER);
             statement.execute("DROP ROLE IF EXISTS " + PROJECTOR);
         } catch (SQLException e) {
@@ -70,17 +71,22 @@ class GrantsTest {
 
     @Test
     void theAppenderAppendsAndTheProjectorSequencesAndProjects() throws Exception {
-        try (HikariDataSource appender = as(APPENDER); HikariDataSource projector = as(PROJECTOR)) {
+        try (HikariDataSource appender = as(APPENDER);
+                HikariDataSource projector = as(PROJECTOR)) {
             // when
-            PostgresEventLog.builder(appender, TYPES).build()
+            PostgresEventLog.builder(appender, TYPES)
+                    .build()
                     .append("s", ExpectedVersion.noStream(), List.of(new Noted("granted")));
             PostgresEventLog log = PostgresEventLog.builder(projector, TYPES).build();
             EventLogAccess.checkTransactionIds(log);
             long sequenced = log.sequence();
             Projection<PostgresTransaction> nothing = Projection.<PostgresTransaction>builder("granted")
-                    .on(Noted.class, (e, env, tx) -> { }).build();
-            long checkpoint = ProjectionRunner.builder(nothing, PostgresProjectionStore.builder(projector).build(), log)
-                    .build().catchUp();
+                    .on(Noted.class, (e, env, tx) -> {})
+                    .build();
+            long checkpoint = ProjectionRunner.builder(
+                            nothing, PostgresProjectionStore.builder(projector).build(), log)
+                    .build()
+                    .catchUp();
 
             // then
             assertThat(sequenced).isOne();
@@ -90,11 +96,13 @@ class GrantsTest {
 
     @Test
     void theAppenderCannotSetTheTransactionId() throws Exception {
-        try (HikariDataSource appender = as(APPENDER); Connection connection = appender.getConnection();
-             Statement statement = connection.createStatement()) {
+        try (HikariDataSource appender = as(APPENDER);
+                Connection connection = appender.getConnection();
+                Statement statement = connection.createStatement()) {
             assertThatThrownBy(() -> statement.execute("INSERT INTO lockstep.events (tx_id, stream_id, stream_version,"
-                    + " event_type, payload) VALUES ('1', 'forged', 0, 'Noted', '{}')"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+                            + " event_type, payload) VALUES ('1', 'forged', 0, 'Noted', '{}')"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
         }
     }
 }

@@ -44,26 +44,34 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HeldBackStatementsPropertyTest {
 
     /** One event: an operation on the read model, issued through one of the three ways of writing SQL. */
-    record Op(Kind kind, Api api, int key, long value, String text) {
-    }
+    record Op(Kind kind, Api api, int key, long value, String text) {}
 
-    enum Api { DSL, TEMPLATE, JDBC }
+    enum Api {
+        DSL,
+        TEMPLATE,
+        JDBC
+    }
 
     /** What an event does; the SQL takes the table prefix as %1$s and jOOQ-style placeholders {0}, {1}... */
     enum Kind {
-        UPSERT("INSERT INTO %1$s_item AS t (id, v, tag) VALUES ({0}, {1}, {2}) ON CONFLICT (id) DO UPDATE"
-                + " SET v = t.v * 3 + excluded.v, tag = t.tag || excluded.tag",
+        UPSERT(
+                "INSERT INTO %1$s_item AS t (id, v, tag) VALUES ({0}, {1}, {2}) ON CONFLICT (id) DO UPDATE"
+                        + " SET v = t.v * 3 + excluded.v, tag = t.tag || excluded.tag",
                 op -> new Object[] {op.key(), op.value(), op.text()}),
         ADD("UPDATE %1$s_item SET v = v + {0} WHERE id = {1}", op -> new Object[] {op.value(), op.key()}),
-        SCALE_RANGE("UPDATE %1$s_item SET v = v * 2 - {0}, tag = tag || '*' WHERE id BETWEEN {1} AND {2}",
+        SCALE_RANGE(
+                "UPDATE %1$s_item SET v = v * 2 - {0}, tag = tag || '*' WHERE id BETWEEN {1} AND {2}",
                 op -> new Object[] {op.value(), op.key(), op.key() + 4}),
         DELETE("DELETE FROM %1$s_item WHERE id = {0}", op -> new Object[] {op.key()}),
-        LABEL("INSERT INTO %1$s_label AS t (name, s) VALUES ({0}, {1}) ON CONFLICT (name) DO UPDATE"
-                + " SET s = t.s || ',' || excluded.s", op -> new Object[] {op.text(), Long.toString(op.value())}),
+        LABEL(
+                "INSERT INTO %1$s_label AS t (name, s) VALUES ({0}, {1}) ON CONFLICT (name) DO UPDATE"
+                        + " SET s = t.s || ',' || excluded.s",
+                op -> new Object[] {op.text(), Long.toString(op.value())}),
         LOG("INSERT INTO %1$s_log (source, note) VALUES ({0}, {1})", op -> new Object[] {(long) op.key(), op.text()}),
         READ_ROW("SELECT v, tag FROM %1$s_item WHERE id = {0}", op -> new Object[] {op.key()}),
-        READ_ALL("SELECT count(*), coalesce(sum(v), 0), (SELECT coalesce(max(seq), 0) FROM %1$s_log),"
-                + " (SELECT string_agg(name || '=' || s, '|' ORDER BY name) FROM %1$s_label) FROM %1$s_item",
+        READ_ALL(
+                "SELECT count(*), coalesce(sum(v), 0), (SELECT coalesce(max(seq), 0) FROM %1$s_log),"
+                        + " (SELECT string_agg(name || '=' || s, '|' ORDER BY name) FROM %1$s_label) FROM %1$s_item",
                 op -> new Object[0]),
         WRITE_THEN_READ(null, null),
         SAVEPOINT(null, null),
@@ -106,12 +114,14 @@ class HeldBackStatementsPropertyTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass();
+
     private static final Map<String, StatementTemplate> TEMPLATES = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void createTables() {
         for (String prefix : List.of("fast", "slow")) {
-            db.execute("CREATE TABLE " + prefix + "_item (id int PRIMARY KEY, v bigint NOT NULL, tag text NOT NULL)",
+            db.execute(
+                    "CREATE TABLE " + prefix + "_item (id int PRIMARY KEY, v bigint NOT NULL, tag text NOT NULL)",
                     "CREATE TABLE " + prefix + "_label (name text PRIMARY KEY, s text NOT NULL)",
                     "CREATE TABLE " + prefix + "_log (seq bigserial PRIMARY KEY, source bigint NOT NULL, note text)");
         }
@@ -127,8 +137,10 @@ class HeldBackStatementsPropertyTest {
             source.append("ops", randomOp(random));
         }
         int batchSize = List.of(3, 7, 50, 300).get(random.nextInt(4));
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
-        db.execute("TRUNCATE fast_item, fast_label, slow_item, slow_label",
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
+        db.execute(
+                "TRUNCATE fast_item, fast_label, slow_item, slow_label",
                 "TRUNCATE fast_log, slow_log RESTART IDENTITY");
 
         // when
@@ -138,7 +150,8 @@ class HeldBackStatementsPropertyTest {
         // then
         assertThat(fastReads).as("reads, batch size %d", batchSize).isNotEmpty().isEqualTo(slowReads);
         for (String table : List.of("item ORDER BY id", "label ORDER BY name", "log ORDER BY seq")) {
-            assertThat(rows("SELECT * FROM fast_" + table)).as("table %s, batch size %d", table, batchSize)
+            assertThat(rows("SELECT * FROM fast_" + table))
+                    .as("table %s, batch size %d", table, batchSize)
                     .isEqualTo(rows("SELECT * FROM slow_" + table));
         }
         assertThat(rows("SELECT * FROM fast_item")).isNotEmpty();
@@ -147,18 +160,31 @@ class HeldBackStatementsPropertyTest {
     private static Op randomOp(SplittableRandom random) {
         Kind[] kinds = Kind.values();
         Kind kind = random.nextInt(100) == 0 ? Kind.MANY_WRITES : kinds[random.nextInt(kinds.length - 1)];
-        return new Op(kind, Api.values()[random.nextInt(3)], random.nextInt(30), 1 + random.nextInt(100),
+        return new Op(
+                kind,
+                Api.values()[random.nextInt(3)],
+                random.nextInt(30),
+                1 + random.nextInt(100),
                 String.valueOf((char) ('a' + random.nextInt(5))));
     }
 
-    private List<String> replay(PostgresProjectionStore store, InMemoryEventSource source, String prefix,
-                                StatementMode mode, int batchSize, long seed) throws InterruptedException {
+    private List<String> replay(
+            PostgresProjectionStore store,
+            InMemoryEventSource source,
+            String prefix,
+            StatementMode mode,
+            int batchSize,
+            long seed)
+            throws InterruptedException {
         List<String> reads = new ArrayList<>();
         Projection<PostgresTransaction> projection = Projection.<PostgresTransaction>builder(prefix + "-" + seed)
                 .on(Op.class, (op, envelope, tx) -> apply(op, prefix, tx, reads, envelope.position()))
                 .statementMode(mode)
                 .build();
-        ProjectionRunner.builder(projection, store, source).batchSize(batchSize).build().catchUp();
+        ProjectionRunner.builder(projection, store, source)
+                .batchSize(batchSize)
+                .build()
+                .catchUp();
         return reads;
     }
 
@@ -201,7 +227,11 @@ class HeldBackStatementsPropertyTest {
             case DSL -> {
                 if (kind == Kind.ADD) {
                     Table<Record> item = table(name(prefix + "_item"));
-                    tx.dsl().update(item).set(V, V.plus(op.value())).where(ID.eq(op.key())).execute();
+                    tx.dsl()
+                            .update(item)
+                            .set(V, V.plus(op.value()))
+                            .where(ID.eq(op.key()))
+                            .execute();
                 } else {
                     tx.dsl().execute(kind.jdbc(prefix), args);
                 }
@@ -221,10 +251,14 @@ class HeldBackStatementsPropertyTest {
     private static String read(Op op, Kind kind, String prefix, PostgresTransaction tx) throws SQLException {
         Object[] args = kind.args.apply(op);
         List<? extends List<?>> rows = switch (op.api()) {
-            case DSL -> Arrays.stream(tx.dsl().fetch(kind.jdbc(prefix), args).intoArrays()).map(Arrays::asList)
-                    .toList();
-            case TEMPLATE -> tx.fetch(template(kind, prefix, op), args).stream()
-                    .map(record -> Arrays.asList(record.intoArray())).toList();
+            case DSL ->
+                Arrays.stream(tx.dsl().fetch(kind.jdbc(prefix), args).intoArrays())
+                        .map(Arrays::asList)
+                        .toList();
+            case TEMPLATE ->
+                tx.fetch(template(kind, prefix, op), args).stream()
+                        .map(record -> Arrays.asList(record.intoArray()))
+                        .toList();
             case JDBC -> {
                 try (PreparedStatement statement = tx.connection().prepareStatement(kind.jdbc(prefix))) {
                     for (int i = 0; i < args.length; i++) {
@@ -259,8 +293,9 @@ class HeldBackStatementsPropertyTest {
     }
 
     private static List<List<Object>> rows(String sql) throws SQLException {
-        try (var connection = db.dataSource().getConnection(); var statement = connection.createStatement();
-             var result = statement.executeQuery(sql)) {
+        try (var connection = db.dataSource().getConnection();
+                var statement = connection.createStatement();
+                var result = statement.executeQuery(sql)) {
             return rows(result);
         }
     }

@@ -30,9 +30,13 @@ class MigrationsTest {
         assertThat(tableCount("tenant_store", "leases")).isOne();
         assertThat(tableCount("tenant_store", "nodes")).isOne();
         assertThat(db.queryLong("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
-                + " AND conrelid = 'tenant_store.event_log'::regclass")).as("event_log's foreign keys (V5)").isZero();
+                        + " AND conrelid = 'tenant_store.event_log'::regclass"))
+                .as("event_log's foreign keys (V5)")
+                .isZero();
         assertThat(tableCount("tenant_store", "lockstep_schema_history")).isOne();
-        assertThat(tableCount("public", "flyway_schema_history")).as("the application's own history table").isZero();
+        assertThat(tableCount("public", "flyway_schema_history"))
+                .as("the application's own history table")
+                .isZero();
     }
 
     @Test
@@ -45,7 +49,8 @@ class MigrationsTest {
 
         // then
         assertThat(again.migrationsExecuted).isZero();
-        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success")).isEqualTo(8);
+        assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success"))
+                .isEqualTo(8);
     }
 
     @Test
@@ -55,8 +60,16 @@ class MigrationsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "Lockstep", "1st", "x; DROP TABLE y", "a-b", "\"quoted\"",
-            "a_name_that_is_far_too_long_for_postgres_because_it_has_64_chars_"})
+    @ValueSource(
+            strings = {
+                "",
+                "Lockstep",
+                "1st",
+                "x; DROP TABLE y",
+                "a-b",
+                "\"quoted\"",
+                "a_name_that_is_far_too_long_for_postgres_because_it_has_64_chars_"
+            })
     void refusesASchemaThatIsNotAPlainIdentifierAndTouchesNothing(String schema) {
         long schemasBefore = db.queryLong("SELECT count(*) FROM pg_namespace");
 
@@ -64,7 +77,8 @@ class MigrationsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'" + schema + "'")
                 .hasMessageContaining("lower-case SQL identifier");
-        assertThatThrownBy(() -> PostgresProjectionStore.builder(db.dataSource()).schema(schema))
+        assertThatThrownBy(
+                        () -> PostgresProjectionStore.builder(db.dataSource()).schema(schema))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(db.queryLong("SELECT count(*) FROM pg_namespace")).isEqualTo(schemasBefore);
     }

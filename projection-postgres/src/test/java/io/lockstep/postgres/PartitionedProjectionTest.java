@@ -39,6 +39,7 @@ class PartitionedProjectionTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(16);
+
     PostgresEventLog log;
     PostgresProjectionStore store;
     final List<ProjectionNode> nodes = new ArrayList<>();
@@ -63,9 +64,13 @@ class PartitionedProjectionTest {
     }
 
     ProjectionNode node(String id, int partitions) {
-        ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log).nodeId(id)
-                .lease(Duration.ofSeconds(2)).heartbeat(Duration.ofMillis(100))
-                .projection(PartitionWorkload.projection(id, partitions), partitions,
+        ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
+                .nodeId(id)
+                .lease(Duration.ofSeconds(2))
+                .heartbeat(Duration.ofMillis(100))
+                .projection(
+                        PartitionWorkload.projection(id, partitions),
+                        partitions,
                         runner -> runner.batchSize(200).idleWait(Duration.ofMillis(50)))
                 .build();
         nodes.add(node);
@@ -73,8 +78,8 @@ class PartitionedProjectionTest {
     }
 
     long owned(String node) {
-        return db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + node
-                + "' AND expires_at > clock_timestamp()");
+        return db.queryLong(
+                "SELECT count(*) FROM lockstep.leases WHERE owner = '" + node + "' AND expires_at > clock_timestamp()");
     }
 
     long appliedCount() {
@@ -97,7 +102,8 @@ class PartitionedProjectionTest {
         }
         log.sequence();
         assertThat(db.queryLong("SELECT count(*) FROM lockstep.event_log l JOIN lockstep.events e"
-                + " ON e.id = l.event_id WHERE l.bucket <> e.bucket")).isZero();
+                        + " ON e.id = l.event_id WHERE l.bucket <> e.bucket"))
+                .isZero();
     }
 
     @Test
@@ -141,7 +147,8 @@ class PartitionedProjectionTest {
         assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
         assertThat(PartitionWorkload.orderViolations(db)).isZero();
         assertThat(PartitionWorkload.leaseViolations(db)).isZero();
-        assertThat(node.status(PartitionWorkload.PROJECTION)).hasSize(4)
+        assertThat(node.status(PartitionWorkload.PROJECTION))
+                .hasSize(4)
                 .allSatisfy(s -> assertThat(s.owner()).contains("solo"));
     }
 
@@ -158,9 +165,11 @@ class PartitionedProjectionTest {
         node("c", 8).start();
 
         // then: 3, 3, 2 in some order
-        await().atMost(Duration.ofSeconds(10)).until(() -> owned("a") + owned("b") + owned("c") == 8
-                && Math.max(owned("a"), Math.max(owned("b"), owned("c")))
-                - Math.min(owned("a"), Math.min(owned("b"), owned("c"))) <= 1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> owned("a") + owned("b") + owned("c") == 8
+                        && Math.max(owned("a"), Math.max(owned("b"), owned("c")))
+                                        - Math.min(owned("a"), Math.min(owned("b"), owned("c")))
+                                <= 1);
 
         // when: a stops
         a.close();
@@ -181,7 +190,9 @@ class PartitionedProjectionTest {
         AtomicBoolean appending = new AtomicBoolean(true);
         Thread appender = Thread.ofVirtual().start(() -> {
             while (appending.get()) {
-                log.append("s-" + java.util.concurrent.ThreadLocalRandom.current().nextInt(300), ExpectedVersion.any(),
+                log.append(
+                        "s-" + java.util.concurrent.ThreadLocalRandom.current().nextInt(300),
+                        ExpectedVersion.any(),
                         List.of(new Tick(1)));
                 java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
             }
@@ -196,21 +207,23 @@ class PartitionedProjectionTest {
             ProjectionNode fresh = node("r" + (4 + i), 8);
             fresh.start();
             live.add(fresh);
-            await().atMost(Duration.ofSeconds(20)).until(() -> live.stream().allMatch(n -> owned(n.nodeId()) >= 2)
-                    && live.stream().mapToLong(n -> owned(n.nodeId())).sum() == 8);
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> live.stream().allMatch(n -> owned(n.nodeId()) >= 2)
+                            && live.stream().mapToLong(n -> owned(n.nodeId())).sum() == 8);
             maxLag = Math.max(maxLag, db.queryLong("SELECT count(*) FROM lockstep.event_log") - appliedCount());
         }
         appending.set(false);
         appender.join();
 
         // then
-        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == db.queryLong(
-                "SELECT count(*) FROM lockstep.event_log") && db.queryLong("SELECT count(*) FROM lockstep.events")
-                == appliedCount());
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> appliedCount() == db.queryLong("SELECT count(*) FROM lockstep.event_log")
+                        && db.queryLong("SELECT count(*) FROM lockstep.events") == appliedCount());
         assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
         assertThat(PartitionWorkload.orderViolations(db)).isZero();
         assertThat(PartitionWorkload.leaseViolations(db)).isZero();
-        assertThat(maxLag).as("events not yet applied at each step (bounded, not growing without end)")
+        assertThat(maxLag)
+                .as("events not yet applied at each step (bounded, not growing without end)")
                 .isLessThan(10_000 + 5_000);
     }
 
@@ -235,8 +248,9 @@ class PartitionedProjectionTest {
 
         // when: paused, one more event for partition 2 and then one for partition 1
         node.pause(PartitionWorkload.PROJECTION);
-        await().atMost(Duration.ofSeconds(5)).until(() -> node.runners().stream()
-                .allMatch(r -> r.status().state() == io.lockstep.projection.ProjectionState.PAUSED));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> node.runners().stream()
+                        .allMatch(r -> r.status().state() == io.lockstep.projection.ProjectionState.PAUSED));
         log.append(streamOf(new Partition(2, 4)), ExpectedVersion.any(), List.of(new Tick(1)));
         log.append(streamOf(new Partition(1, 4)), ExpectedVersion.any(), List.of(new Tick(1)));
         await().atMost(Duration.ofSeconds(5)).until(() -> log.headPosition() == head + 2);
@@ -246,10 +260,11 @@ class PartitionedProjectionTest {
 
         // when: resumed, then: the new head
         node.resume(PartitionWorkload.PROJECTION);
-        await().atMost(Duration.ofSeconds(10)).until(() -> node.projectedThrough(PartitionWorkload.PROJECTION)
-                == head + 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> node.projectedThrough(PartitionWorkload.PROJECTION) == head + 2);
         assertThat(appliedCount()).isEqualTo(3_002);
-        assertThatThrownBy(() -> node.projectedThrough("nope")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> node.projectedThrough("nope"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("nope");
     }
 
@@ -300,7 +315,10 @@ class PartitionedProjectionTest {
         final CheckpointKey key = CheckpointKey.of("fenced");
 
         NodeLeases leases(String node) {
-            return new NodeLeases(new JdbcConnections(db.dataSource(), "test"), LeaseSql.forSchema("lockstep"), node,
+            return new NodeLeases(
+                    new JdbcConnections(db.dataSource(), "test"),
+                    LeaseSql.forSchema("lockstep"),
+                    node,
                     Duration.ofSeconds(30));
         }
 
@@ -310,8 +328,8 @@ class PartitionedProjectionTest {
         }
 
         void advance(Lease lease, long from, long to) {
-            new LeaseFencedStore(store, a, lease, () -> { }).inTransaction(StatementMode.IMMEDIATE, tx -> {
-                new LeaseFencedStore(store, a, lease, () -> { }).advanceCheckpoint(tx, key, from, to);
+            new LeaseFencedStore(store, a, lease, () -> {}).inTransaction(StatementMode.IMMEDIATE, tx -> {
+                new LeaseFencedStore(store, a, lease, () -> {}).advanceCheckpoint(tx, key, from, to);
                 return null;
             });
         }
@@ -327,7 +345,8 @@ class PartitionedProjectionTest {
             assertThat(b.claim("", "fenced", 1, 1)).hasSize(1);
 
             // then: a's next batch is refused and changes nothing
-            assertThatThrownBy(() -> advance(lease, 10, 20)).isInstanceOf(CheckpointConflictException.class)
+            assertThatThrownBy(() -> advance(lease, 10, 20))
+                    .isInstanceOf(CheckpointConflictException.class)
                     .hasMessageContaining("no longer holds the lease");
             assertThat(store.readCheckpoint(key).position()).isEqualTo(10);
         }
@@ -341,10 +360,12 @@ class PartitionedProjectionTest {
                 assertThat(a.hold(batch, lease)).isTrue();
 
                 // when: someone tries to end the lease meanwhile: the row is share-locked, so that waits
-                try (Connection other = db.openConnection(); Statement s = other.createStatement()) {
+                try (Connection other = db.openConnection();
+                        Statement s = other.createStatement()) {
                     s.execute("SET lock_timeout = '100ms'");
                     assertThatThrownBy(() -> s.executeUpdate("UPDATE lockstep.leases SET expires_at ="
-                            + " clock_timestamp() - interval '1 second'")).hasMessageContaining("lock timeout");
+                                    + " clock_timestamp() - interval '1 second'"))
+                            .hasMessageContaining("lock timeout");
                 }
 
                 // then: b cannot take it while the batch is in flight
@@ -363,8 +384,9 @@ class PartitionedProjectionTest {
     }
 
     static String text(String sql) {
-        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
-             ResultSet rows = s.executeQuery(sql)) {
+        try (Connection c = db.dataSource().getConnection();
+                Statement s = c.createStatement();
+                ResultSet rows = s.executeQuery(sql)) {
             rows.next();
             return rows.getString(1);
         } catch (Exception e) {

@@ -26,7 +26,10 @@ class PostgresCheckpointStoreTest extends CheckpointStoreContract {
         // a fresh schema per test keeps the contract tests independent
         String schema = "cp_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         io.lockstep.migrations.LockstepMigrations.migrate(db.dataSource(), schema);
-        return PostgresProjectionStore.builder(db.dataSource()).schema(schema).build().checkpoints();
+        return PostgresProjectionStore.builder(db.dataSource())
+                .schema(schema)
+                .build()
+                .checkpoints();
     }
 
     @Nested
@@ -44,7 +47,8 @@ class PostgresCheckpointStoreTest extends CheckpointStoreContract {
             config.setInitializationFailTimeout(-1);
             config.setConnectionTimeout(500);
             try (HikariDataSource unreachable = new HikariDataSource(config)) {
-                CheckpointStore checkpoints = PostgresProjectionStore.builder(unreachable).build().checkpoints();
+                CheckpointStore checkpoints =
+                        PostgresProjectionStore.builder(unreachable).build().checkpoints();
 
                 // when / then
                 assertThatThrownBy(() -> checkpoints.getCheckpoint("balances"))
@@ -69,8 +73,10 @@ class PostgresCheckpointStoreTest extends CheckpointStoreContract {
             config.setAutoCommit(false);
             config.setMaximumPoolSize(2);
             try (HikariDataSource manual = new HikariDataSource(config)) {
-                CheckpointStore writer = PostgresProjectionStore.builder(manual).build().checkpoints();
-                CheckpointStore reader = PostgresProjectionStore.builder(db.dataSource()).build().checkpoints();
+                CheckpointStore writer =
+                        PostgresProjectionStore.builder(manual).build().checkpoints();
+                CheckpointStore reader =
+                        PostgresProjectionStore.builder(db.dataSource()).build().checkpoints();
 
                 // when
                 writer.storeCheckpoint("manual-commit", 41);
@@ -89,8 +95,10 @@ class PostgresCheckpointStoreTest extends CheckpointStoreContract {
 
         @Test
         void callsFailWithAnErrorThatSaysToRunTheMigrations() {
-            CheckpointStore checkpoints = PostgresProjectionStore.builder(db.dataSource()).schema("not_migrated")
-                    .build().checkpoints();
+            CheckpointStore checkpoints = PostgresProjectionStore.builder(db.dataSource())
+                    .schema("not_migrated")
+                    .build()
+                    .checkpoints();
 
             // a missing table is no event's fault: a runner waits (STALLED) until the migrations ran
             assertThatThrownBy(() -> checkpoints.getCheckpoint("balances"))

@@ -40,6 +40,7 @@ class PostgresProjectionRunnerTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass();
+
     static PostgresProjectionStore store;
     static TableEventSource source;
 
@@ -56,7 +57,9 @@ class PostgresProjectionRunnerTest {
     }
 
     private static ProjectionRunner runner(Projection<PostgresTransaction> projection, int batchSize) {
-        return ProjectionRunner.builder(projection, store, source).batchSize(batchSize).retryPolicy(FAST_RETRIES)
+        return ProjectionRunner.builder(projection, store, source)
+                .batchSize(batchSize)
+                .retryPolicy(FAST_RETRIES)
                 .build();
     }
 
@@ -99,7 +102,10 @@ class PostgresProjectionRunnerTest {
             List<Integer> counts = new ArrayList<>();
             Projection<PostgresTransaction> counting = Projection.<PostgresTransaction>builder("counting")
                     .on(FundsDeposited.class, (e, env, tx) -> {
-                        tx.dsl().insertInto(table(name("seen")), field(name("position"))).values(env.position()).execute();
+                        tx.dsl()
+                                .insertInto(table(name("seen")), field(name("position")))
+                                .values(env.position())
+                                .execute();
                         counts.add(tx.dsl().fetchCount(table(name("seen"))));
                     })
                     .build();
@@ -111,7 +117,9 @@ class PostgresProjectionRunnerTest {
             // then
             assertThat(counts).isNotEmpty();
             for (int i = 0; i < counts.size(); i++) {
-                assertThat(counts.get(i)).as("row count seen by handler call %d", i).isEqualTo(i + 1);
+                assertThat(counts.get(i))
+                        .as("row count seen by handler call %d", i)
+                        .isEqualTo(i + 1);
             }
         }
 
@@ -119,7 +127,7 @@ class PostgresProjectionRunnerTest {
         void passesOverEventsWithoutAHandlerButMovesTheCheckpoint() throws Exception {
             // given
             Projection<PostgresTransaction> onlyOpenings = Projection.<PostgresTransaction>builder("openings")
-                    .on(AccountOpened.class, (e, env, tx) -> { })
+                    .on(AccountOpened.class, (e, env, tx) -> {})
                     .build();
 
             // when
@@ -132,14 +140,17 @@ class PostgresProjectionRunnerTest {
         @Test
         void keepsTheCheckpointOfATenantApartFromOtherTenants() throws Exception {
             // given
-            ProjectionRunner acme = ProjectionRunner.builder(AccountsProjection.perEvent("tenant-balances"), store, source)
-                    .tenant("acme").build();
+            ProjectionRunner acme = ProjectionRunner.builder(
+                            AccountsProjection.perEvent("tenant-balances"), store, source)
+                    .tenant("acme")
+                    .build();
 
             // when
             acme.catchUp();
 
             // then
-            assertThat(store.checkpoints().forTenant("acme").getCheckpoint("tenant-balances")).isEqualTo(EVENTS - 1);
+            assertThat(store.checkpoints().forTenant("acme").getCheckpoint("tenant-balances"))
+                    .isEqualTo(EVENTS - 1);
             assertThat(store.checkpoints().getCheckpoint("tenant-balances")).isEqualTo(-1);
             assertThat(acme.key()).isEqualTo(new CheckpointKey("acme", "tenant-balances"));
         }
@@ -159,7 +170,8 @@ class PostgresProjectionRunnerTest {
                         }
                         AccountsProjection.credit(tx, e.accountId(), e.amount());
                     })
-                    .on(AccountsWorkload.FundsWithdrawn.class,
+                    .on(
+                            AccountsWorkload.FundsWithdrawn.class,
                             (e, env, tx) -> AccountsProjection.credit(tx, e.accountId(), -e.amount()))
                     .failurePolicy(policy)
                     .build();
@@ -169,14 +181,17 @@ class PostgresProjectionRunnerTest {
         void stopLeavesExactlyTheEffectsOfTheEventsBeforeThePoisonEvent() {
             // given
             assertThat(db.queryLong("SELECT count(*) FROM test_events WHERE position = " + POISON
-                    + " AND event_type = 'FundsDeposited'")).isOne();
+                            + " AND event_type = 'FundsDeposited'"))
+                    .isOne();
             ProjectionRunner runner = runner(poisoned("stopping", FailurePolicy.stop()), 500);
 
             // when / then
-            assertThatThrownBy(runner::catchUp).isInstanceOf(LockstepException.class)
+            assertThatThrownBy(runner::catchUp)
+                    .isInstanceOf(LockstepException.class)
                     .hasMessageContaining("position " + POISON);
             assertThat(store.checkpoints().getCheckpoint("stopping")).isEqualTo(POISON - 1);
-            assertThat(AccountsWorkload.mismatches(db.dataSource(), "position < " + POISON)).isEmpty();
+            assertThat(AccountsWorkload.mismatches(db.dataSource(), "position < " + POISON))
+                    .isEmpty();
             assertThat(runner.status().state()).isEqualTo(ProjectionState.FAILED);
             ProjectionError error = runner.status().lastError().orElseThrow();
             assertThat(error.position()).isEqualTo(POISON);
@@ -195,11 +210,14 @@ class PostgresProjectionRunnerTest {
 
             // then
             assertThat(checkpoint).isEqualTo(EVENTS - 1);
-            assertThat(AccountsWorkload.mismatches(db.dataSource(), "position <> " + POISON)).isEmpty();
+            assertThat(AccountsWorkload.mismatches(db.dataSource(), "position <> " + POISON))
+                    .isEmpty();
             assertThat(db.queryLong("SELECT position FROM lockstep.dead_letters WHERE projection = 'skipping'"
-                    + " AND event_type = 'FundsDeposited' AND error_class = 'java.lang.IllegalStateException'"
-                    + " AND error_message LIKE 'cannot apply deposit%'")).isEqualTo(POISON);
-            assertThat(db.queryLong("SELECT count(*) FROM lockstep.dead_letters")).isOne();
+                            + " AND event_type = 'FundsDeposited' AND error_class = 'java.lang.IllegalStateException'"
+                            + " AND error_message LIKE 'cannot apply deposit%'"))
+                    .isEqualTo(POISON);
+            assertThat(db.queryLong("SELECT count(*) FROM lockstep.dead_letters"))
+                    .isOne();
         }
 
         @Test
@@ -237,11 +255,14 @@ class PostgresProjectionRunnerTest {
                         }
                         AccountsProjection.credit(tx, e.accountId(), e.amount());
                     })
-                    .on(AccountsWorkload.FundsWithdrawn.class,
+                    .on(
+                            AccountsWorkload.FundsWithdrawn.class,
                             (e, env, tx) -> AccountsProjection.credit(tx, e.accountId(), -e.amount()))
                     .build();
-            ProjectionRunner runner = ProjectionRunner.builder(killing, store, source).batchSize(500)
-                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build();
+            ProjectionRunner runner = ProjectionRunner.builder(killing, store, source)
+                    .batchSize(500)
+                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                    .build();
 
             // when
             long checkpoint = runner.catchUp();
@@ -252,8 +273,10 @@ class PostgresProjectionRunnerTest {
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
             assertThat(runner.status().lastError()).isEmpty();
-            assertThat(runner.status().errorHistory()).first()
-                    .satisfies(resolved -> assertThat(resolved.error().cause()).isInstanceOf(TransientStoreException.class));
+            assertThat(runner.status().errorHistory())
+                    .first()
+                    .satisfies(resolved ->
+                            assertThat(resolved.error().cause()).isInstanceOf(TransientStoreException.class));
         }
     }
 

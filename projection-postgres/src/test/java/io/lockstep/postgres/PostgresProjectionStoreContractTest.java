@@ -11,6 +11,7 @@ class PostgresProjectionStoreContractTest extends ProjectionStoreContract<Postgr
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
+
     private static PostgresProjectionStore store;
 
     @BeforeAll

@@ -17,11 +17,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ProjectionTestKitTest {
 
-    record Opened(String id, long cents) {
-    }
+    record Opened(String id, long cents) {}
 
-    record Deposited(String id, long cents) {
-    }
+    record Deposited(String id, long cents) {}
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
@@ -34,12 +32,18 @@ class ProjectionTestKitTest {
     @Test
     void givenEventsWhenProjectedThenTheRowsShowThem() throws Exception {
         // given
-        EventTypes types = EventTypes.builder().register("Opened", Opened.class).register("Deposited", Deposited.class)
+        EventTypes types = EventTypes.builder()
+                .register("Opened", Opened.class)
+                .register("Deposited", Deposited.class)
                 .build();
         Projection<PostgresTransaction> balances = Projection.<PostgresTransaction>builder("kit-balances")
-                .on(Opened.class, (e, env, tx) -> tx.dsl().execute("INSERT INTO balances VALUES (?, ?)", e.id(), e.cents()))
-                .on(Deposited.class, (e, env, tx) -> tx.dsl().execute(
-                        "UPDATE balances SET cents = cents + ? WHERE id = ?", e.cents(), e.id()))
+                .on(
+                        Opened.class,
+                        (e, env, tx) -> tx.dsl().execute("INSERT INTO balances VALUES (?, ?)", e.id(), e.cents()))
+                .on(
+                        Deposited.class,
+                        (e, env, tx) -> tx.dsl()
+                                .execute("UPDATE balances SET cents = cents + ? WHERE id = ?", e.cents(), e.id()))
                 .onReset(tx -> tx.dsl().deleteFrom(DSL.table("balances")).execute())
                 .build();
         ProjectionTestKit kit = ProjectionTestKit.of(db.dataSource(), types, balances);
@@ -69,7 +73,10 @@ class ProjectionTestKitTest {
         kit.given("c", new Opened("c", 1));
 
         // when / then
-        assertThatThrownBy(kit::whenProjected).isInstanceOf(TransientStoreException.class)
-                .hasMessageContaining("STALLED").hasMessageContaining("42P01").hasMessageContaining("no_such_table");
+        assertThatThrownBy(kit::whenProjected)
+                .isInstanceOf(TransientStoreException.class)
+                .hasMessageContaining("STALLED")
+                .hasMessageContaining("42P01")
+                .hasMessageContaining("no_such_table");
     }
 }

@@ -39,8 +39,10 @@ class RepartitionTest {
 
     @Test
     void splitsAndMergesUnderLoadApplyEveryEventOnceInStreamOrder() throws Exception {
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
-        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), PartitionWorkload.TYPES).build()) {
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
+        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), PartitionWorkload.TYPES)
+                .build()) {
             log.start();
             AtomicBoolean appending = new AtomicBoolean(true);
             Thread appender = Thread.ofVirtual().start(() -> {
@@ -59,8 +61,9 @@ class RepartitionTest {
             four.forEach(ProjectionNode::close);
             List<ProjectionNode> eight = nodes(store, log, 8, "a8", "b8");
             long before = applied();
-            await().atMost(Duration.ofSeconds(30)).until(() -> applied() >= before + 5_000
-                    && db.queryLong("SELECT count(*) FROM lockstep.leases WHERE partition_count = 8") == 8);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> applied() >= before + 5_000
+                            && db.queryLong("SELECT count(*) FROM lockstep.leases WHERE partition_count = 8") == 8);
 
             // and: one of the 8 is held back, the others go on; then nodes with 2 partitions take over (a merge)
             CheckpointKey laggard = CheckpointKey.of(new Partition(5, 8).checkpointName(PartitionWorkload.PROJECTION));
@@ -70,16 +73,16 @@ class RepartitionTest {
             eight.forEach(ProjectionNode::close);
             store.setPaused(laggard, false);
             List<ProjectionNode> two = nodes(store, log, 2, "a2", "b2");
-            await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong(
-                    "SELECT count(*) FROM lockstep.leases WHERE partition_count = 2") == 2);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> db.queryLong("SELECT count(*) FROM lockstep.leases WHERE partition_count = 2") == 2);
             long skips = db.queryLong("SELECT count(*) FROM lockstep.partition_skips");
 
             appending.set(false);
             appender.join();
-            await().atMost(Duration.ofSeconds(30)).until(() ->
-                    db.queryLong("SELECT count(*) FROM lockstep.event_log") == applied()
-                            && db.queryLong("SELECT count(*) FROM lockstep.event_log") == db.queryLong(
-                            "SELECT count(*) FROM lockstep.events"));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> db.queryLong("SELECT count(*) FROM lockstep.event_log") == applied()
+                            && db.queryLong("SELECT count(*) FROM lockstep.event_log")
+                                    == db.queryLong("SELECT count(*) FROM lockstep.events"));
             two.forEach(ProjectionNode::close);
 
             // then
@@ -91,17 +94,23 @@ class RepartitionTest {
         }
     }
 
-    private static List<ProjectionNode> nodes(PostgresProjectionStore store, PostgresEventLog log, int partitions,
-                                              String... ids) {
-        return java.util.Arrays.stream(ids).map(id -> {
-            ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log).nodeId(id)
-                    .lease(Duration.ofSeconds(2)).heartbeat(Duration.ofMillis(100))
-                    .projection(PartitionWorkload.projection(id, partitions), partitions,
-                            runner -> runner.batchSize(200).idleWait(Duration.ofMillis(50)))
-                    .build();
-            node.start();
-            return node;
-        }).toList();
+    private static List<ProjectionNode> nodes(
+            PostgresProjectionStore store, PostgresEventLog log, int partitions, String... ids) {
+        return java.util.Arrays.stream(ids)
+                .map(id -> {
+                    ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
+                            .nodeId(id)
+                            .lease(Duration.ofSeconds(2))
+                            .heartbeat(Duration.ofMillis(100))
+                            .projection(
+                                    PartitionWorkload.projection(id, partitions),
+                                    partitions,
+                                    runner -> runner.batchSize(200).idleWait(Duration.ofMillis(50)))
+                            .build();
+                    node.start();
+                    return node;
+                })
+                .toList();
     }
 
     private static long applied() {

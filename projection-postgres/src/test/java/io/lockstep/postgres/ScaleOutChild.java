@@ -13,8 +13,7 @@ import java.time.Duration;
  */
 public final class ScaleOutChild {
 
-    private ScaleOutChild() {
-    }
+    private ScaleOutChild() {}
 
     public static void main(String[] args) throws InterruptedException {
         HikariConfig config = new HikariConfig();
@@ -23,13 +22,18 @@ public final class ScaleOutChild {
         HikariDataSource dataSource = new HikariDataSource(config);
         String nodeId = args[1];
         int partitions = Integer.parseInt(args[2]);
-        PostgresEventLog log = PostgresEventLog.builder(dataSource, PartitionWorkload.TYPES).runSequencer(false).build();
+        PostgresEventLog log = PostgresEventLog.builder(dataSource, PartitionWorkload.TYPES)
+                .runSequencer(false)
+                .build();
         log.start();
-        ProjectionNode node = ProjectionNode.builder(dataSource, PostgresProjectionStore.builder(dataSource).build(), log)
+        ProjectionNode node = ProjectionNode.builder(
+                        dataSource, PostgresProjectionStore.builder(dataSource).build(), log)
                 .nodeId(nodeId)
                 .lease(Duration.ofMillis(Long.parseLong(args[3])))
                 .heartbeat(Duration.ofMillis(Long.parseLong(args[4])))
-                .projection(PartitionWorkload.projection(nodeId, partitions), partitions,
+                .projection(
+                        PartitionWorkload.projection(nodeId, partitions),
+                        partitions,
                         runner -> runner.batchSize(500).idleWait(Duration.ofMillis(200)))
                 .build();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

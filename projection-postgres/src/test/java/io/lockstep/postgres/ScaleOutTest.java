@@ -40,6 +40,7 @@ class ScaleOutTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(8);
+
     final List<Process> children = new ArrayList<>();
 
     @BeforeAll
@@ -50,7 +51,8 @@ class ScaleOutTest {
 
     @Test
     void everyEventOnceInStreamOrderAndOnlyUnderItsLeaseThroughKillAndFreeze() throws Exception {
-        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), PartitionWorkload.TYPES).build()) {
+        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), PartitionWorkload.TYPES)
+                .build()) {
             log.start();
             AtomicBoolean appending = new AtomicBoolean(true);
             AtomicLong appended = new AtomicLong();
@@ -82,8 +84,11 @@ class ScaleOutTest {
         Process n2 = start("n2");
         start("n3");
         // (generous bounds: JVMs start slowly on a loaded machine; timings are the benchmark's business)
-        await().atMost(Duration.ofSeconds(90)).until(() -> owned("n1") >= 2 && owned("n2") >= 2 && owned("n3") >= 2
-                && owned("n1") + owned("n2") + owned("n3") == PARTITIONS);
+        await().atMost(Duration.ofSeconds(90))
+                .until(() -> owned("n1") >= 2
+                        && owned("n2") >= 2
+                        && owned("n3") >= 2
+                        && owned("n1") + owned("n2") + owned("n3") == PARTITIONS);
         await().atMost(Duration.ofSeconds(60)).until(() -> applied() >= EVENTS / 4);
 
         // when: n1 is killed; its leases expire and the others share its partitions, 4 + 4
@@ -116,8 +121,8 @@ class ScaleOutTest {
     }
 
     private static long owned(String node) {
-        return db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + node
-                + "' AND expires_at > clock_timestamp()");
+        return db.queryLong(
+                "SELECT count(*) FROM lockstep.leases WHERE owner = '" + node + "' AND expires_at > clock_timestamp()");
     }
 
     private static long applied() {
@@ -125,16 +130,27 @@ class ScaleOutTest {
     }
 
     private static void signal(Process process, String signal) throws Exception {
-        int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+        int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
         assertThat(exit).as("kill -" + signal).isZero();
     }
 
     private Process start(String node) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = Path.of("target", "scale-out-" + node + ".log");
-        Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                ScaleOutChild.class.getName(), db.jdbcUrl(), node, Integer.toString(PARTITIONS),
-                Long.toString(LEASE_MS), Long.toString(HEARTBEAT_MS))
+        Process child = new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ScaleOutChild.class.getName(),
+                        db.jdbcUrl(),
+                        node,
+                        Integer.toString(PARTITIONS),
+                        Long.toString(LEASE_MS),
+                        Long.toString(HEARTBEAT_MS))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .directory(new File(System.getProperty("user.dir")))

@@ -43,15 +43,16 @@ class StatementTemplateTest {
     @Test
     void refusesAParameterNameUsedTwice() {
         assertThatThrownBy(() -> StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
-                .set(BALANCE, DSL.param("x", Long.class))
-                .set(EVENTS, DSL.param("x", Long.class))))
+                        .set(BALANCE, DSL.param("x", Long.class))
+                        .set(EVENTS, DSL.param("x", Long.class))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("give every parameter its own name");
     }
 
     @Test
     void refusesTheWrongNumberOfValuesNamingTheParameters() {
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
         StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
                 .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
                 .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
@@ -64,7 +65,8 @@ class StatementTemplateTest {
     @Test
     void refusesSwappedValuesOfDifferentTypesBeforeSendingAnything() {
         // given: a template whose parameters are a Long and a String
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
         StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
                 .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
                 .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
@@ -78,19 +80,23 @@ class StatementTemplateTest {
                     .hasMessageContaining("value 1 for parameter 'delta' must be a Long but is the String account-1")
                     .hasMessageContaining("[delta, accountId]");
         }
-        assertThat(db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance")).isEqualTo(before);
+        assertThat(db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance"))
+                .isEqualTo(before);
         assertThat(credit.parameterTypes()).containsExactly(Long.class, String.class);
     }
 
     @Test
     void acceptsNullsAndNarrowerIntegersAndReportsRefusalsUnchecked() {
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
         StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
                 .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
                 .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
         StatementTemplate broken = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE)
                 .columns(ACCOUNT_ID, BALANCE, EVENTS)
-                .values(DSL.param("accountId", String.class), DSL.param("balance", Long.class),
+                .values(
+                        DSL.param("accountId", String.class),
+                        DSL.param("balance", Long.class),
                         DSL.param("events", Long.class)));
 
         // an Integer for a Long parameter and a null for a String one bind; a refused statement (balance is NOT NULL)
@@ -105,15 +111,20 @@ class StatementTemplateTest {
 
     @Test
     void templatedAndFoldedHandlersBuildTheSameReadModelAsTheDsl() throws Exception {
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
         TableEventSource source = new TableEventSource(db.dataSource(), AccountsWorkload.TYPES);
 
-        ProjectionRunner.builder(AccountsProjection.templated("templated"), store, source).batchSize(250).build()
+        ProjectionRunner.builder(AccountsProjection.templated("templated"), store, source)
+                .batchSize(250)
+                .build()
                 .catchUp();
         assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
 
         db.execute("TRUNCATE account_balance");
-        ProjectionRunner.builder(AccountsProjection.folded("folded"), store, source).batchSize(250).build()
+        ProjectionRunner.builder(AccountsProjection.folded("folded"), store, source)
+                .batchSize(250)
+                .build()
                 .catchUp();
         assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
     }

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,6 +49,7 @@ class TransactionBoundaryTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass();
+
     static PostgresProjectionStore store;
     static TableEventSource source;
 
@@ -83,18 +84,21 @@ class TransactionBoundaryTest {
                     })
                     .build();
             ProjectionRunner runner = ProjectionRunner.builder(committing, store, source)
-                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build();
+                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                    .build();
 
             // when
             assertThatThrownBy(runner::catchUp).isInstanceOf(LockstepException.class);
 
             // then: the first deposit is the poison event; only the accounts' openings committed
-            long firstDeposit = db.queryLong("SELECT min(position) FROM test_events WHERE event_type = 'FundsDeposited'");
+            long firstDeposit =
+                    db.queryLong("SELECT min(position) FROM test_events WHERE event_type = 'FundsDeposited'");
             assertThat(runner.status().lastError().orElseThrow().cause())
-                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("Lockstep owns that transaction");
+                    .isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("Lockstep owns that transaction");
             assertThat(store.checkpoints().getCheckpoint("committing")).isEqualTo(firstDeposit - 1);
-            assertThat(db.queryLong("SELECT sum(events) FROM account_balance")).isEqualTo(
-                    db.queryLong("SELECT count(*) FROM test_events WHERE event_type = 'AccountOpened'"));
+            assertThat(db.queryLong("SELECT sum(events) FROM account_balance"))
+                    .isEqualTo(db.queryLong("SELECT count(*) FROM test_events WHERE event_type = 'AccountOpened'"));
         }
 
         @Test
@@ -102,12 +106,16 @@ class TransactionBoundaryTest {
             // given: each deposit writes a note, then a nested transaction writes another and rolls back
             Projection<PostgresTransaction> nesting = accounts("nesting")
                     .on(FundsDeposited.class, (e, env, tx) -> {
-                        tx.dsl().insertInto(NOTES, field(name("position")), field(name("note")))
-                                .values(env.position(), "kept").execute();
+                        tx.dsl()
+                                .insertInto(NOTES, field(name("position")), field(name("note")))
+                                .values(env.position(), "kept")
+                                .execute();
                         try {
                             tx.dsl().transaction(nested -> {
-                                nested.dsl().insertInto(NOTES, field(name("position")), field(name("note")))
-                                        .values(env.position(), "rolled back").execute();
+                                nested.dsl()
+                                        .insertInto(NOTES, field(name("position")), field(name("note")))
+                                        .values(env.position(), "rolled back")
+                                        .execute();
                                 throw new IllegalStateException("roll the nested unit back");
                             });
                         } catch (IllegalStateException expected) {
@@ -121,8 +129,10 @@ class TransactionBoundaryTest {
 
             // then
             long deposits = db.queryLong("SELECT count(*) FROM test_events WHERE event_type = 'FundsDeposited'");
-            assertThat(db.queryLong("SELECT count(*) FROM notes WHERE note = 'kept'")).isEqualTo(deposits);
-            assertThat(db.queryLong("SELECT count(*) FROM notes WHERE note = 'rolled back'")).isZero();
+            assertThat(db.queryLong("SELECT count(*) FROM notes WHERE note = 'kept'"))
+                    .isEqualTo(deposits);
+            assertThat(db.queryLong("SELECT count(*) FROM notes WHERE note = 'rolled back'"))
+                    .isZero();
             assertThat(store.checkpoints().getCheckpoint("nesting")).isEqualTo(EVENTS - 1);
         }
     }
@@ -133,14 +143,22 @@ class TransactionBoundaryTest {
         private List<Integer> rowCounts(StatementMode mode) throws InterruptedException {
             List<Integer> counts = new CopyOnWriteArrayList<>();
             Projection<PostgresTransaction> counting = accounts("counts-" + mode)
-                    .on(FundsDeposited.class, (e, env, tx) -> counts.add(tx.dsl()
-                            .update(table(name("account_balance")))
-                            .set(field(name("events"), Long.class), field(name("events"), Long.class).plus(1))
-                            .where(field(name("account_id"), String.class).eq(e.accountId()))
-                            .execute()))
+                    .on(
+                            FundsDeposited.class,
+                            (e, env, tx) -> counts.add(tx.dsl()
+                                    .update(table(name("account_balance")))
+                                    .set(
+                                            field(name("events"), Long.class),
+                                            field(name("events"), Long.class).plus(1))
+                                    .where(field(name("account_id"), String.class)
+                                            .eq(e.accountId()))
+                                    .execute()))
                     .statementMode(mode)
                     .build();
-            ProjectionRunner.builder(counting, store, source).batchSize(100).build().catchUp();
+            ProjectionRunner.builder(counting, store, source)
+                    .batchSize(100)
+                    .build()
+                    .catchUp();
             return counts;
         }
 
@@ -160,11 +178,14 @@ class TransactionBoundaryTest {
             List<Long> seen = new CopyOnWriteArrayList<>();
             Projection<PostgresTransaction> unwrapping = accounts("unwrapping")
                     .on(FundsDeposited.class, (e, env, tx) -> {
-                        tx.dsl().insertInto(NOTES, field(name("position")), field(name("note")))
-                                .values(env.position(), "held").execute();
-                        try (var statement = tx.connection().unwrap(org.postgresql.core.BaseConnection.class)
-                                .createStatement();
-                             var rows = statement.executeQuery("SELECT max(position) FROM notes")) {
+                        tx.dsl()
+                                .insertInto(NOTES, field(name("position")), field(name("note")))
+                                .values(env.position(), "held")
+                                .execute();
+                        try (var statement = tx.connection()
+                                        .unwrap(org.postgresql.core.BaseConnection.class)
+                                        .createStatement();
+                                var rows = statement.executeQuery("SELECT max(position) FROM notes")) {
                             rows.next();
                             seen.add(rows.getLong(1) - env.position());
                         }
@@ -187,7 +208,8 @@ class TransactionBoundaryTest {
             Projection<PostgresTransaction> streaming = accounts("streaming")
                     .on(FundsDeposited.class, (e, env, tx) -> {
                         try (var statement = tx.connection().prepareStatement("INSERT INTO blobs VALUES (?, ?)");
-                             var data = new ClosingStream(Long.toString(env.position()).getBytes())) {
+                                var data = new ClosingStream(
+                                        Long.toString(env.position()).getBytes())) {
                             statement.setLong(1, env.position());
                             statement.setBinaryStream(2, data, data.available()); // a length: read when sent
                             statement.executeUpdate();
@@ -250,7 +272,8 @@ class TransactionBoundaryTest {
                     })
                     .build();
             ProjectionRunner runner = ProjectionRunner.builder(flaky, store, source)
-                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build();
+                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                    .build();
 
             // when
             long checkpoint = runner.catchUp();
@@ -259,8 +282,11 @@ class TransactionBoundaryTest {
             assertThat(checkpoint).isEqualTo(EVENTS - 1);
             assertThat(failures).hasValue(4);
             assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
-            assertThat(runner.status().errorHistory()).first().as("a store failure names no event")
-                    .satisfies(resolved -> assertThat(resolved.error().position()).isEqualTo(-1));
+            assertThat(runner.status().errorHistory())
+                    .first()
+                    .as("a store failure names no event")
+                    .satisfies(
+                            resolved -> assertThat(resolved.error().position()).isEqualTo(-1));
         }
     }
 
@@ -281,7 +307,9 @@ class TransactionBoundaryTest {
                         }
                     })
                     .build();
-            ProjectionRunner runner = ProjectionRunner.builder(blocking, store, source).batchSize(200).build();
+            ProjectionRunner runner = ProjectionRunner.builder(blocking, store, source)
+                    .batchSize(200)
+                    .build();
             runner.start();
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 CompletableFuture<Void> stopping;
@@ -292,7 +320,9 @@ class TransactionBoundaryTest {
                     stopping = CompletableFuture.runAsync(runner::stop, threads);
 
                     // then: stop waits for the batch in flight
-                    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !stopping.isDone());
+                    await().during(Duration.ofMillis(300))
+                            .atMost(Duration.ofSeconds(5))
+                            .until(() -> !stopping.isDone());
                 } finally {
                     release.countDown();
                 }
@@ -301,8 +331,8 @@ class TransactionBoundaryTest {
             }
             assertThat(runner.status().state()).isEqualTo(ProjectionState.STOPPED);
             assertThat(store.checkpoints().getCheckpoint("blocking")).isEqualTo(399);
-            assertThat(db.queryLong("SELECT sum(events) FROM account_balance")).isEqualTo(
-                    db.queryLong("SELECT count(*) FROM test_events WHERE position <= 399"
+            assertThat(db.queryLong("SELECT sum(events) FROM account_balance"))
+                    .isEqualTo(db.queryLong("SELECT count(*) FROM test_events WHERE position <= 399"
                             + " AND event_type IN ('AccountOpened', 'FundsDeposited')"));
         }
     }
@@ -324,9 +354,12 @@ class TransactionBoundaryTest {
                         }
                     })
                     .build();
-            ProjectionRunner first = ProjectionRunner.builder(holding, store, source).batchSize(100).build();
+            ProjectionRunner first = ProjectionRunner.builder(holding, store, source)
+                    .batchSize(100)
+                    .build();
             ProjectionRunner second = ProjectionRunner.builder(AccountsProjection.perEvent("locking"), store, source)
-                    .batchSize(100).build();
+                    .batchSize(100)
+                    .build();
             CompletableFuture<StepResult> firstStep;
             CompletableFuture<StepResult> secondStep;
             try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -336,8 +369,11 @@ class TransactionBoundaryTest {
 
                     // when: B starts the same batch and waits on A's row lock
                     secondStep = CompletableFuture.supplyAsync(second::step, threads);
-                    await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong("SELECT count(*) FROM"
-                            + " pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()") == 1);
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> db.queryLong(
+                                            "SELECT count(*) FROM"
+                                                    + " pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+                                    == 1);
                 } finally {
                     release.countDown();
                 }
@@ -346,7 +382,8 @@ class TransactionBoundaryTest {
             // then
             assertThat(firstStep.get(30, TimeUnit.SECONDS)).isEqualTo(new StepResult.Committed(-1, 99, 100));
             assertThat(secondStep.get(30, TimeUnit.SECONDS)).isInstanceOf(StepResult.Conflict.class);
-            assertThat(db.queryLong("SELECT sum(events) FROM account_balance")).as("events applied")
+            assertThat(db.queryLong("SELECT sum(events) FROM account_balance"))
+                    .as("events applied")
                     .isEqualTo(db.queryLong("SELECT count(*) FROM test_events WHERE position <= 99"
                             + " AND event_type IN ('AccountOpened', 'FundsDeposited')"));
             assertThat(store.checkpoints().getCheckpoint("locking")).isEqualTo(99);
@@ -368,16 +405,23 @@ class TransactionBoundaryTest {
                     .failurePolicy(io.lockstep.projection.FailurePolicy.skip())
                     .build();
             RetryPolicy once = new RetryPolicy(1, Duration.ZERO, Duration.ZERO);
-            ProjectionRunner.builder(skipping, store, source).retryPolicy(once).build().catchUp();
+            ProjectionRunner.builder(skipping, store, source)
+                    .retryPolicy(once)
+                    .build()
+                    .catchUp();
             db.execute("TRUNCATE account_balance");
             store.checkpoints().resetCheckpoint("replaying", -1);
 
             // when
-            long checkpoint = ProjectionRunner.builder(skipping, store, source).retryPolicy(once).build().catchUp();
+            long checkpoint = ProjectionRunner.builder(skipping, store, source)
+                    .retryPolicy(once)
+                    .build()
+                    .catchUp();
 
             // then
             assertThat(checkpoint).isEqualTo(EVENTS - 1);
-            assertThat(db.queryLong("SELECT count(*) FROM lockstep.dead_letters WHERE position = 701")).isOne();
+            assertThat(db.queryLong("SELECT count(*) FROM lockstep.dead_letters WHERE position = 701"))
+                    .isOne();
         }
     }
 }

@@ -31,8 +31,9 @@ record CheckpointHash(boolean exists, long position, boolean paused, int version
     /** The fields naming the event at the checkpoint; removed when anything but a batch moves it. */
     static final String[] LAST_EVENT_FIELDS = {LAST_POSITION, LAST_STREAM_ID, LAST_STREAM_VERSION, LAST_EVENT_TYPE};
     /** The fields {@link #of} reads, in this order. */
-    static final String[] FIELDS = {POSITION, PAUSED, VERSION, LAST_POSITION, LAST_STREAM_ID, LAST_STREAM_VERSION,
-            LAST_EVENT_TYPE};
+    static final String[] FIELDS = {
+        POSITION, PAUSED, VERSION, LAST_POSITION, LAST_STREAM_ID, LAST_STREAM_VERSION, LAST_EVENT_TYPE
+    };
 
     static final CheckpointHash ABSENT = new CheckpointHash(false, -1, false, 0, null);
 
@@ -42,8 +43,12 @@ record CheckpointHash(boolean exists, long position, boolean paused, int version
         String paused = values.get(1).getValueOrElse(null);
         String version = values.get(2).getValueOrElse(null);
         long at = position == null ? -1 : Long.parseLong(position);
-        return new CheckpointHash(position != null, at, "1".equals(paused),
-                version == null ? 0 : Integer.parseInt(version), lastEvent(values, at));
+        return new CheckpointHash(
+                position != null,
+                at,
+                "1".equals(paused),
+                version == null ? 0 : Integer.parseInt(version),
+                lastEvent(values, at));
     }
 
     /** @return the recorded event when it is complete and at {@code position}, else null */
@@ -52,7 +57,10 @@ record CheckpointHash(boolean exists, long position, boolean paused, int version
         String streamId = values.get(4).getValueOrElse(null);
         String streamVersion = values.get(5).getValueOrElse(null);
         String eventType = values.get(6).getValueOrElse(null);
-        if (lastPosition == null || streamId == null || streamVersion == null || eventType == null
+        if (lastPosition == null
+                || streamId == null
+                || streamVersion == null
+                || eventType == null
                 || Long.parseLong(lastPosition) != position) {
             return null;
         }

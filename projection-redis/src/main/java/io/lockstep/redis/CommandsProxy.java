@@ -13,12 +13,13 @@ import java.lang.reflect.Proxy;
  */
 final class CommandsProxy {
 
-    private CommandsProxy() {
-    }
+    private CommandsProxy() {}
 
     static RedisBatchCommands create(RedisTransaction tx, RedisCommands<String, String> sync) {
-        return (RedisBatchCommands) Proxy.newProxyInstance(RedisBatchCommands.class.getClassLoader(),
-                new Class<?>[] {RedisBatchCommands.class}, (proxy, method, args) -> {
+        return (RedisBatchCommands) Proxy.newProxyInstance(
+                RedisBatchCommands.class.getClassLoader(),
+                new Class<?>[] {RedisBatchCommands.class},
+                (proxy, method, args) -> {
                     if (method.getDeclaringClass() == Object.class) {
                         return objectMethod(proxy, method, args, tx);
                     }

@@ -9,8 +9,7 @@ import java.util.Set;
 /** The errors of a batch that Redis refused or ran only in part, with what happened and what to do. */
 final class Conflicts {
 
-    private Conflicts() {
-    }
+    private Conflicts() {}
 
     /** Explains a refused EXEC from what the batch's claimed checkpoint holds now. */
     static CheckpointConflictException refusedExec(Map<CheckpointKey, Long> claims, RedisCheckpointStore checkpoints) {
@@ -25,26 +24,37 @@ final class Conflicts {
             return lost(key, expected);
         }
         if (now.position() == expected) {
-            return new CheckpointConflictException(key, expected, expected, "checkpoint of " + key + " was written"
-                    + " while this batch ran (it is still " + expected + ": a reset, pause or resume); the batch"
-                    + " was not applied and runs again");
+            return new CheckpointConflictException(
+                    key,
+                    expected,
+                    expected,
+                    "checkpoint of " + key + " was written"
+                            + " while this batch ran (it is still " + expected
+                            + ": a reset, pause or resume); the batch"
+                            + " was not applied and runs again");
         }
         return CheckpointConflictException.concurrentAdvance(key, expected, now.position());
     }
 
     /** The checkpoint a runner expected at {@code expected} is gone: Redis lost its data. */
     static CheckpointConflictException lost(CheckpointKey key, long expected) {
-        return new CheckpointConflictException(key, expected, -1, "checkpoint of " + key + " was at " + expected
-                + " but Redis no longer has it: Redis lost its data (a restart without persistence, FLUSHALL, a"
-                + " failover to an empty replica) and the read model with it. The batch was not applied; the"
-                + " projection rebuilds from -1");
+        return new CheckpointConflictException(
+                key,
+                expected,
+                -1,
+                "checkpoint of " + key + " was at " + expected
+                        + " but Redis no longer has it: Redis lost its data (a restart without persistence, FLUSHALL, a"
+                        + " failover to an empty replica) and the read model with it. The batch was not applied; the"
+                        + " projection rebuilds from -1");
     }
 
     /** Commands failed inside EXEC; the projections in {@code paused} were paused. */
-    static LockstepException partiallyApplied(String storeName, Set<CheckpointKey> paused,
-                                              RedisTransaction.PartiallyApplied failure) {
-        return new LockstepException(storeName + ": " + failure.getMessage() + ". Redis has no rollback, so the"
-                + " batch's other commands and its checkpoint were applied; projection(s) " + paused + " were"
-                + " paused. Fix the handler or the data, then replay (or resume to go on as it is)", failure);
+    static LockstepException partiallyApplied(
+            String storeName, Set<CheckpointKey> paused, RedisTransaction.PartiallyApplied failure) {
+        return new LockstepException(
+                storeName + ": " + failure.getMessage() + ". Redis has no rollback, so the"
+                        + " batch's other commands and its checkpoint were applied; projection(s) " + paused + " were"
+                        + " paused. Fix the handler or the data, then replay (or resume to go on as it is)",
+                failure);
     }
 }

@@ -15,8 +15,7 @@ import java.util.Map;
  */
 final class DeadLetters {
 
-    private DeadLetters() {
-    }
+    private DeadLetters() {}
 
     /** Queues the dead letter's commands on {@code async}, inside the batch's MULTI. */
     static void queue(RedisAsyncCommands<String, String> async, RedisKeys keys, DeadLetter letter, long nowMillis) {

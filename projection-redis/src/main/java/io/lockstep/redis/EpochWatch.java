@@ -29,9 +29,12 @@ final class EpochWatch {
         String before = last.getAndSet(epoch);
         if (before != null && !Objects.equals(before, epoch)) {
             losses.incrementAndGet();
-            LOG.warn("{}: Redis lost Lockstep's data (epoch {} is {}): it restarted without persistence, was"
+            LOG.warn(
+                    "{}: Redis lost Lockstep's data (epoch {} is {}): it restarted without persistence, was"
                             + " flushed or failed over to an empty replica. The read models went with their checkpoints;"
-                            + " every projection of this store rebuilds from -1", storeName, before,
+                            + " every projection of this store rebuilds from -1",
+                    storeName,
+                    before,
                     epoch == null ? "gone" : "now " + epoch);
         }
     }

@@ -33,21 +33,25 @@ final class EvictionCheck {
         }
         String policy;
         try {
-            Map<String, String> config = connections.withCommands("reading maxmemory-policy",
-                    redis -> redis.configGet("maxmemory-policy"));
+            Map<String, String> config =
+                    connections.withCommands("reading maxmemory-policy", redis -> redis.configGet("maxmemory-policy"));
             policy = config.getOrDefault("maxmemory-policy", "");
         } catch (RedisCommandExecutionException e) {
-            LOG.info("{}: cannot read maxmemory-policy ({}); make sure Redis never evicts Lockstep's keys or the"
-                    + " read model's (noeviction, or a volatile-* policy with no TTL on them)", connections.storeName(),
+            LOG.info(
+                    "{}: cannot read maxmemory-policy ({}); make sure Redis never evicts Lockstep's keys or the"
+                            + " read model's (noeviction, or a volatile-* policy with no TTL on them)",
+                    connections.storeName(),
                     e.getMessage());
             passed = true;
             return;
         }
         if (policy.startsWith("allkeys-")) {
-            throw new TransientStoreException(connections.storeName() + " runs with maxmemory-policy " + policy
-                    + ": Redis may evict a checkpoint without its read model, or part of a read model under its"
-                    + " checkpoint. Set maxmemory-policy noeviction (or a volatile-* policy and no TTL on these keys);"
-                    + " the projection goes on once it is changed", new IllegalStateException("maxmemory-policy " + policy));
+            throw new TransientStoreException(
+                    connections.storeName() + " runs with maxmemory-policy " + policy
+                            + ": Redis may evict a checkpoint without its read model, or part of a read model under its"
+                            + " checkpoint. Set maxmemory-policy noeviction (or a volatile-* policy and no TTL on these keys);"
+                            + " the projection goes on once it is changed",
+                    new IllegalStateException("maxmemory-policy " + policy));
         }
         passed = true;
     }

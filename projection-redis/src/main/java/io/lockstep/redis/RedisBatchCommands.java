@@ -24,8 +24,13 @@ import io.lettuce.core.api.sync.RedisStringCommands;
  * <p>Transaction control (MULTI, EXEC, DISCARD, WATCH), server, scripting and connection commands are not
  * part of this interface: the store owns the transaction. Valid only during the batch it was handed to.
  */
-public interface RedisBatchCommands extends RedisStringCommands<String, String>, RedisHashCommands<String, String>,
-        RedisKeyCommands<String, String>, RedisListCommands<String, String>, RedisSetCommands<String, String>,
-        RedisSortedSetCommands<String, String>, RedisHLLCommands<String, String>,
-        RedisGeoCommands<String, String>, RedisStreamCommands<String, String> {
-}
+public interface RedisBatchCommands
+        extends RedisStringCommands<String, String>,
+                RedisHashCommands<String, String>,
+                RedisKeyCommands<String, String>,
+                RedisListCommands<String, String>,
+                RedisSetCommands<String, String>,
+                RedisSortedSetCommands<String, String>,
+                RedisHLLCommands<String, String>,
+                RedisGeoCommands<String, String>,
+                RedisStreamCommands<String, String> {}

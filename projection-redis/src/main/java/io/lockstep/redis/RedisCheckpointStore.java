@@ -74,8 +74,8 @@ final class RedisCheckpointStore implements CheckpointStore {
 
     @Override
     public CheckpointStore forTenant(String tenantId) {
-        return new RedisCheckpointStore(connections, keys, clock,
-                Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
+        return new RedisCheckpointStore(
+                connections, keys, clock, Arguments.requireKeyPart(tenantId, "tenantId", CheckpointKey.MAX_LENGTH));
     }
 
     /** Reads the whole checkpoint hash of {@code key}, telling {@code epochs} the epoch read with it. */
@@ -89,14 +89,21 @@ final class RedisCheckpointStore implements CheckpointStore {
 
     /** Reads the whole checkpoint hash of {@code key}. */
     CheckpointHash readHash(CheckpointKey key) {
-        return connections.withCommands("reading the state of " + key,
+        return connections.withCommands(
+                "reading the state of " + key,
                 redis -> CheckpointHash.of(redis.hmget(keys.checkpoint(key), CheckpointHash.FIELDS)));
     }
 
     private String write(String operation, String script, CheckpointKey key, long position) {
-        return connections.withCommands(operation, redis -> redis.<String>eval(script, ScriptOutputType.VALUE,
-                List.of(keys.checkpoint(key), keys.epoch()).toArray(String[]::new), Long.toString(position),
-                Long.toString(clock.millis()), java.util.UUID.randomUUID().toString()));
+        return connections.withCommands(
+                operation,
+                redis -> redis.<String>eval(
+                        script,
+                        ScriptOutputType.VALUE,
+                        List.of(keys.checkpoint(key), keys.epoch()).toArray(String[]::new),
+                        Long.toString(position),
+                        Long.toString(clock.millis()),
+                        java.util.UUID.randomUUID().toString()));
     }
 
     private CheckpointKey key(String projectionName) {

@@ -32,7 +32,8 @@ final class RedisConnections implements AutoCloseable {
     RedisConnections(RedisURI uri, int maxConnections, Duration timeout, String storeName) {
         this.storeName = storeName;
         this.timeout = timeout;
-        this.client = RedisClient.create(RedisURI.builder(uri).withTimeout(timeout).build());
+        this.client =
+                RedisClient.create(RedisURI.builder(uri).withTimeout(timeout).build());
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(false)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -45,8 +46,8 @@ final class RedisConnections implements AutoCloseable {
         config.setTestOnBorrow(true);
         config.setMaxWait(timeout);
         config.setJmxEnabled(false);
-        this.pool = ConnectionPoolSupport.createGenericObjectPool(() -> client.connect(StringCodec.UTF8), config,
-                false);
+        this.pool =
+                ConnectionPoolSupport.createGenericObjectPool(() -> client.connect(StringCodec.UTF8), config, false);
     }
 
     /** @return the store's name for messages, e.g. {@code Redis store 'lockstep:' at redis://127.0.0.1:6379} */

@@ -19,11 +19,10 @@ import java.util.Set;
 final class RedisFailures {
 
     /** Error codes Redis answers while it cannot serve for a while. */
-    private static final Set<String> TRANSIENT_CODES = Set.of("LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM",
-            "TRYAGAIN", "NOREPLICAS", "CLUSTERDOWN", "MISCONF");
+    private static final Set<String> TRANSIENT_CODES = Set.of(
+            "LOADING", "BUSY", "MASTERDOWN", "READONLY", "OOM", "TRYAGAIN", "NOREPLICAS", "CLUSTERDOWN", "MISCONF");
 
-    private RedisFailures() {
-    }
+    private RedisFailures() {}
 
     /**
      * Translates {@code failure}, met while {@code operation} ran on {@code storeName}.
@@ -62,20 +61,25 @@ final class RedisFailures {
     }
 
     private static boolean isTransient(Throwable t) {
-        if (t instanceof RedisConnectionException || t instanceof RedisCommandTimeoutException
-                || t instanceof RedisCommandInterruptedException || t instanceof IOException
+        if (t instanceof RedisConnectionException
+                || t instanceof RedisCommandTimeoutException
+                || t instanceof RedisCommandInterruptedException
+                || t instanceof IOException
                 || t instanceof NoSuchElementException) {
             return true; // NoSuchElementException: the pool could not create a connection in time
         }
         if (t instanceof RedisCommandExecutionException execution) {
             return TRANSIENT_CODES.contains(code(execution.getMessage()))
-                    || (execution.getMessage() != null && execution.getMessage().contains("EXECABORT")
-                    && execution.getMessage().contains("OOM"));
+                    || (execution.getMessage() != null
+                            && execution.getMessage().contains("EXECABORT")
+                            && execution.getMessage().contains("OOM"));
         }
         String message = t.getMessage();
-        return t instanceof RedisException && message != null
-                && (message.contains("Connection closed") || message.contains("not connected")
-                || message.contains("Connection reset"));
+        return t instanceof RedisException
+                && message != null
+                && (message.contains("Connection closed")
+                        || message.contains("not connected")
+                        || message.contains("Connection reset"));
     }
 
     private static String code(String message) {

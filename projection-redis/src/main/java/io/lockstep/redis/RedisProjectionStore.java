@@ -96,7 +96,8 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
 
     /** @return where {@code uri} points, without its credentials */
     private static String describe(RedisURI uri) {
-        String host = uri.getHost() != null ? uri.getHost() + ":" + uri.getPort()
+        String host = uri.getHost() != null
+                ? uri.getHost() + ":" + uri.getPort()
                 : "sentinel master '" + uri.getSentinelMasterId() + "'";
         return host + "/" + uri.getDatabase();
     }
@@ -113,8 +114,10 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
         try {
             return new Builder(RedisURI.create(redisUri));
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("redisUri '" + redisUri + "' is not a Redis URI; use e.g."
-                    + " redis://127.0.0.1:6379/0 (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException(
+                    "redisUri '" + redisUri + "' is not a Redis URI; use e.g." + " redis://127.0.0.1:6379/0 ("
+                            + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -162,9 +165,12 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
             try {
                 return attempt(work);
             } catch (RedisTransaction.WatchAborted aborted) {
-                RuntimeException failure = attempt < WATCH_ATTEMPTS ? null : new TransientStoreException(
-                        connections.storeName() + ": a checkpoint changed under this transaction " + WATCH_ATTEMPTS
-                                + " times in a row; nothing was applied. Try again", aborted);
+                RuntimeException failure = attempt < WATCH_ATTEMPTS
+                        ? null
+                        : new TransientStoreException(
+                                connections.storeName() + ": a checkpoint changed under this transaction "
+                                        + WATCH_ATTEMPTS + " times in a row; nothing was applied. Try again",
+                                aborted);
                 if (failure == null) {
                     earlier.add(aborted);
                     continue;
@@ -190,7 +196,8 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
             throw Conflicts.refusedExec(tx.claims(), checkpoints);
         } catch (RedisTransaction.PartiallyApplied partial) {
             tx.claims().keySet().forEach(key -> setPaused(key, true));
-            throw Conflicts.partiallyApplied(connections.storeName(), tx.claims().keySet(), partial);
+            throw Conflicts.partiallyApplied(
+                    connections.storeName(), tx.claims().keySet(), partial);
         } catch (Throwable failure) {
             clean = tx.abandon() && RedisFailures.transientCause(failure) == null;
             throw RedisFailures.translate(connections.storeName(), "transaction", failure);
@@ -220,7 +227,8 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     private static CheckpointHash claim(RedisTransaction tx, CheckpointKey key, long expected) {
         CheckpointHash state = tx.observe(key);
         if (state.paused()) {
-            throw state.position() == expected ? CheckpointConflictException.paused(key, expected)
+            throw state.position() == expected
+                    ? CheckpointConflictException.paused(key, expected)
                     : CheckpointConflictException.concurrentAdvance(key, expected, state.position());
         }
         if (!state.exists() && expected >= 0) {
@@ -264,13 +272,14 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     @Override
     public void setPaused(CheckpointKey key, boolean paused) {
         Objects.requireNonNull(key, "key");
-        connections.withCommands((paused ? "pausing " : "resuming ") + key,
+        connections.withCommands(
+                (paused ? "pausing " : "resuming ") + key,
                 redis -> redis.hset(keys.checkpoint(key), CheckpointHash.PAUSED, paused ? "1" : "0"));
     }
 
     @Override
-    public boolean switchVersion(RedisTransaction tx, CheckpointKey key, int fromVersion, long position,
-                                 int toVersion) {
+    public boolean switchVersion(
+            RedisTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
         Arguments.requirePosition(position, "position");
         CheckpointHash state = tx.observe(key);
         if (state.version() != fromVersion) {
@@ -319,8 +328,8 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
 
         /** @param maxConnections connections at most, one per batch or call in flight, 1..256 (default 8) */
         public Builder maxConnections(int maxConnections) {
-            this.maxConnections = Arguments.requireRange("maxConnections", maxConnections, 1, 256,
-                    DEFAULT_MAX_CONNECTIONS);
+            this.maxConnections =
+                    Arguments.requireRange("maxConnections", maxConnections, 1, 256, DEFAULT_MAX_CONNECTIONS);
             return this;
         }
 

@@ -47,8 +47,8 @@ public final class RedisTransaction {
     private boolean multi;
     private boolean open = true;
 
-    RedisTransaction(StatefulRedisConnection<String, String> connection, RedisKeys keys, Duration timeout,
-                     EpochWatch epochs) {
+    RedisTransaction(
+            StatefulRedisConnection<String, String> connection, RedisKeys keys, Duration timeout, EpochWatch epochs) {
         this.connection = connection;
         this.async = connection.async();
         this.keys = keys;
@@ -211,7 +211,9 @@ public final class RedisTransaction {
         private final transient List<RedisCommandExecutionException> errors;
 
         PartiallyApplied(List<RedisCommandExecutionException> errors) {
-            super(errors.size() + " command(s) failed inside EXEC, first: " + errors.getFirst().getMessage(),
+            super(
+                    errors.size() + " command(s) failed inside EXEC, first: "
+                            + errors.getFirst().getMessage(),
                     errors.getFirst());
             this.errors = errors;
         }

@@ -77,13 +77,15 @@ class RedisAheadOfSourceTest {
 
     private ProjectionRunner runner(InMemoryEventSource source, AheadOfSourcePolicy policy) {
         return ProjectionRunner.builder(BalancesProjection.create("balances", prefix), store, source)
-                .whenAheadOfSource(policy).build();
+                .whenAheadOfSource(policy)
+                .build();
     }
 
     @Test
     void stopsAtStartNamingBothPositions() throws Exception {
         // given: Redis holds the projection of 1,000 events; the log was restored to 500
-        runner(BalancesProjection.events(1_000, 10, 1), AheadOfSourcePolicy.stop()).catchUp();
+        runner(BalancesProjection.events(1_000, 10, 1), AheadOfSourcePolicy.stop())
+                .catchUp();
         InMemoryEventSource restored = BalancesProjection.events(500, 10, 2);
 
         // when
@@ -93,7 +95,8 @@ class RedisAheadOfSourceTest {
         // then: nothing applied, the error names the checkpoint and the head
         assertThat(result).isInstanceOf(StepResult.Failed.class);
         assertThat(runner.status().state()).isEqualTo(ProjectionState.FAILED);
-        assertThat(runner.status().lastError().orElseThrow().message()).contains("at position 999")
+        assertThat(runner.status().lastError().orElseThrow().message())
+                .contains("at position 999")
                 .contains("head is at 499");
         assertThat(connection.sync().get(prefix + "applied")).isEqualTo("1000");
         assertThat(store.checkpoints().getCheckpoint("balances")).isEqualTo(999);
@@ -113,7 +116,8 @@ class RedisAheadOfSourceTest {
 
         // then: it stops instead of reading on after 999 (which would skip 500..999 of the new events)
         assertThat(result).isInstanceOf(StepResult.Failed.class);
-        assertThat(runner.status().lastError().orElseThrow().message()).contains("checkpoint 999")
+        assertThat(runner.status().lastError().orElseThrow().message())
+                .contains("checkpoint 999")
                 .contains("restored from an older backup");
         assertThat(connection.sync().get(prefix + "applied")).isEqualTo("1000");
     }
@@ -144,11 +148,13 @@ class RedisAheadOfSourceTest {
         // then: the hash the batch's EXEC wrote names the event at 999, and the store returns it
         Envelope last = source.read(998, 1).getFirst();
         assertThat(connection.sync().hgetall(store.checkpointKey(CheckpointKey.of("balances"))))
-                .containsEntry("position", "999").containsEntry("last_position", "999")
+                .containsEntry("position", "999")
+                .containsEntry("last_position", "999")
                 .containsEntry("last_stream_id", last.streamId())
                 .containsEntry("last_stream_version", Long.toString(last.streamVersion()))
                 .containsEntry("last_event_type", last.eventType());
-        assertThat(store.readCheckpoint(CheckpointKey.of("balances")).lastEvent()).isEqualTo(EventIdentity.of(last));
+        assertThat(store.readCheckpoint(CheckpointKey.of("balances")).lastEvent())
+                .isEqualTo(EventIdentity.of(last));
     }
 
     @Test
@@ -160,9 +166,11 @@ class RedisAheadOfSourceTest {
         InMemoryEventSource restored = restoredAndGrown(original, 500, 1_200);
 
         // when: a runner starts in a new process (a new store: nothing in memory)
-        try (RedisProjectionStore restarted = RedisProjectionStore.builder(TestRedis.uri()).keyPrefix(prefix).build()) {
-            ProjectionRunner runner = ProjectionRunner.builder(BalancesProjection.create("balances", prefix),
-                    restarted, restored).build();
+        try (RedisProjectionStore restarted =
+                RedisProjectionStore.builder(TestRedis.uri()).keyPrefix(prefix).build()) {
+            ProjectionRunner runner = ProjectionRunner.builder(
+                            BalancesProjection.create("balances", prefix), restarted, restored)
+                    .build();
             StepResult result = runner.step();
 
             // then: it stops before applying anything after 999 (it would skip 500..999 of the new log), naming
@@ -172,7 +180,8 @@ class RedisAheadOfSourceTest {
             assertThat(runner.status().lastError().orElseThrow().message())
                     .contains("the event at checkpoint 999")
                     .contains("is now " + restored.read(998, 1).getFirst().describe())
-                    .contains("committed after " + original.read(998, 1).getFirst().describe())
+                    .contains("committed after "
+                            + original.read(998, 1).getFirst().describe())
                     .contains("restored from an older backup");
             assertThat(connection.sync().get(prefix + "applied")).isEqualTo("1000");
             assertThat(restarted.checkpoints().getCheckpoint("balances")).isEqualTo(999);
@@ -223,10 +232,11 @@ class RedisAheadOfSourceTest {
 
         // when: a batch claims 0 and fails before its EXEC
         assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> {
-            store.advanceCheckpoint(tx, key, -1, first);
-            tx.commands().incr(prefix + "applied");
-            throw new IllegalStateException("handler failed");
-        })).hasMessageContaining("handler failed");
+                    store.advanceCheckpoint(tx, key, -1, first);
+                    tx.commands().incr(prefix + "applied");
+                    throw new IllegalStateException("handler failed");
+                }))
+                .hasMessageContaining("handler failed");
 
         // then: neither the position nor the event was written
         assertThat(store.readCheckpoint(key)).isEqualTo(StoredCheckpoint.NONE);
@@ -256,7 +266,8 @@ class RedisAheadOfSourceTest {
         store.checkpoints().resetCheckpoint("balances", 50);
 
         // then: no event is claimed for position 50, and the hash keeps no stale one
-        assertThat(store.readCheckpoint(CheckpointKey.of("balances")).lastEvent()).isNull();
+        assertThat(store.readCheckpoint(CheckpointKey.of("balances")).lastEvent())
+                .isNull();
         assertThat(connection.sync().hkeys(store.checkpointKey(CheckpointKey.of("balances"))))
                 .doesNotContain("last_position", "last_stream_id", "last_stream_version", "last_event_type");
     }
@@ -264,7 +275,8 @@ class RedisAheadOfSourceTest {
     @Test
     void rebuildsFromTheRestoredLogWhenConfigured() throws Exception {
         // given
-        runner(BalancesProjection.events(1_000, 10, 1), AheadOfSourcePolicy.stop()).catchUp();
+        runner(BalancesProjection.events(1_000, 10, 1), AheadOfSourcePolicy.stop())
+                .catchUp();
         InMemoryEventSource restored = BalancesProjection.events(500, 10, 2);
 
         // when

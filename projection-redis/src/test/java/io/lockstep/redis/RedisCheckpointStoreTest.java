@@ -25,7 +25,8 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
     protected CheckpointStore newStore() {
         String prefix = TestRedis.uniquePrefix();
         prefixes.add(prefix);
-        RedisProjectionStore redis = RedisProjectionStore.builder(TestRedis.uri()).keyPrefix(prefix).build();
+        RedisProjectionStore redis =
+                RedisProjectionStore.builder(TestRedis.uri()).keyPrefix(prefix).build();
         stores.add(redis);
         return redis.checkpoints();
     }
@@ -47,7 +48,8 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
                 port = socket.getLocalPort();
             }
             try (RedisProjectionStore unreachable = RedisProjectionStore.builder("redis://127.0.0.1:" + port)
-                    .commandTimeout(Duration.ofMillis(500)).build()) {
+                    .commandTimeout(Duration.ofMillis(500))
+                    .build()) {
                 CheckpointStore checkpoints = unreachable.checkpoints();
 
                 // when / then
@@ -81,10 +83,13 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
 
         @Test
         void rejectsABlankKeyPrefixAtBuildTime() {
-            assertThatThrownBy(() -> RedisProjectionStore.builder("redis://127.0.0.1:6379").keyPrefix(" "))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
+            assertThatThrownBy(() -> RedisProjectionStore.builder("redis://127.0.0.1:6379")
+                            .keyPrefix(" "))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("keyPrefix");
             assertThatThrownBy(() -> RedisProjectionStore.builder("not a uri"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a uri");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not a uri");
         }
     }
 }

@@ -70,7 +70,8 @@ class RedisCrashRecoveryTest {
             long target = previous + 1 + random.nextInt(EVENTS / (KILLS + 2));
             Process child = startChild("kill-" + kill);
             try {
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(2))
                         .until(() -> checkpoint() >= target);
             } finally {
                 child.destroyForcibly();
@@ -82,7 +83,8 @@ class RedisCrashRecoveryTest {
         }
         Process last = startChild("final");
         try {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(20))
                     .until(() -> checkpoint() == EVENTS - 1);
         } finally {
             last.destroyForcibly();
@@ -90,7 +92,10 @@ class RedisCrashRecoveryTest {
         }
 
         // then
-        assertThat(killedAt).hasSize(KILLS).isSorted().allSatisfy(at -> assertThat(at).isLessThan(EVENTS - 1));
+        assertThat(killedAt)
+                .hasSize(KILLS)
+                .isSorted()
+                .allSatisfy(at -> assertThat(at).isLessThan(EVENTS - 1));
         assertThat(redis.get(prefix + "applied")).isEqualTo(Integer.toString(EVENTS));
         assertThat(redis.hgetall(prefix + "balances"))
                 .isEqualTo(BalancesProjection.fold(BalancesProjection.events(EVENTS, ACCOUNTS, SEED), EVENTS));
@@ -104,9 +109,20 @@ class RedisCrashRecoveryTest {
     private Process startChild(String label) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path log = Path.of("target", "redis-crash-child-" + label + ".log");
-        return new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
-                System.getProperty("java.class.path"), CrashRecoveryChild.class.getName(), TestRedis.uri(), prefix,
-                Integer.toString(EVENTS), Integer.toString(ACCOUNTS), Long.toString(SEED), "200")
+        return new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        CrashRecoveryChild.class.getName(),
+                        TestRedis.uri(),
+                        prefix,
+                        Integer.toString(EVENTS),
+                        Integer.toString(ACCOUNTS),
+                        Long.toString(SEED),
+                        "200")
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .directory(new File(System.getProperty("user.dir")))

@@ -33,7 +33,9 @@ class RedisDataLossTest {
     @BeforeEach
     void startServer() {
         server = PrivateRedisServer.start();
-        store = RedisProjectionStore.builder(server.uri()).commandTimeout(Duration.ofSeconds(2)).build();
+        store = RedisProjectionStore.builder(server.uri())
+                .commandTimeout(Duration.ofSeconds(2))
+                .build();
     }
 
     @AfterEach
@@ -62,15 +64,17 @@ class RedisDataLossTest {
         RedisClient client = RedisClient.create(server.uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             connection.sync().configSet("maxmemory-policy", "allkeys-lru");
-            ProjectionRunner runner = ProjectionRunner.builder(BalancesProjection.create("balances", PREFIX), store,
-                    source).build();
+            ProjectionRunner runner = ProjectionRunner.builder(
+                            BalancesProjection.create("balances", PREFIX), store, source)
+                    .build();
 
             // when
             StepResult refused = runner.step();
 
             // then: nothing ran, the status says why and what to change; after the change it goes on
             assertThat(refused).isInstanceOf(StepResult.Retrying.class);
-            assertThat(runner.status().lastError().orElseThrow().message()).contains("maxmemory-policy allkeys-lru")
+            assertThat(runner.status().lastError().orElseThrow().message())
+                    .contains("maxmemory-policy allkeys-lru")
                     .contains("noeviction");
             assertThat(connection.sync().exists(PREFIX + "applied")).isZero();
             connection.sync().configSet("maxmemory-policy", "noeviction");
@@ -84,8 +88,10 @@ class RedisDataLossTest {
         // given: a runner replaying into the private Redis
         InMemoryEventSource source = BalancesProjection.events(EVENTS, 500, 13);
         RedisClient client = RedisClient.create(server.uri());
-        try (ProjectionRunner runner = ProjectionRunner.builder(BalancesProjection.create("balances", PREFIX), store,
-                source).batchSize(100).retryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(100)))
+        try (ProjectionRunner runner = ProjectionRunner.builder(
+                        BalancesProjection.create("balances", PREFIX), store, source)
+                .batchSize(100)
+                .retryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(100)))
                 .build()) {
             runner.start();
             await().atMost(Duration.ofSeconds(30)).until(() -> runner.status().checkpoint() >= EVENTS / 3);
@@ -96,8 +102,8 @@ class RedisDataLossTest {
             }
 
             // then: it starts over by itself and ends equal to the fold, every event applied once since the loss
-            await().atMost(Duration.ofSeconds(40)).until(() -> store.checkpoints().getCheckpoint("balances")
-                    == EVENTS - 1);
+            await().atMost(Duration.ofSeconds(40))
+                    .until(() -> store.checkpoints().getCheckpoint("balances") == EVENTS - 1);
             assertThat(runner.status().eventsProcessed()).isGreaterThan(EVENTS + EVENTS / 3 - 200);
             try (StatefulRedisConnection<String, String> connection = client.connect()) {
                 assertThat(connection.sync().get(PREFIX + "applied")).isEqualTo(Integer.toString(EVENTS));

@@ -59,7 +59,10 @@ class RedisProjectionRunnerTest {
     }
 
     private ProjectionRunner runner(Projection<RedisTransaction> projection, InMemoryEventSource source) {
-        return ProjectionRunner.builder(projection, store, source).batchSize(100).retryPolicy(QUICK).build();
+        return ProjectionRunner.builder(projection, store, source)
+                .batchSize(100)
+                .retryPolicy(QUICK)
+                .build();
     }
 
     private long applied() {
@@ -76,7 +79,8 @@ class RedisProjectionRunnerTest {
             InMemoryEventSource source = BalancesProjection.events(1_000, 20, 1);
 
             // when
-            long reached = runner(BalancesProjection.create(NAME, prefix), source).catchUp();
+            long reached =
+                    runner(BalancesProjection.create(NAME, prefix), source).catchUp();
 
             // then
             assertThat(reached).isEqualTo(999);
@@ -92,10 +96,12 @@ class RedisProjectionRunnerTest {
 
             // when: a batch that expects 2 queues a write
             assertThatThrownBy(() -> store.inTransaction(StatementMode.BATCHED, tx -> {
-                store.advanceCheckpoint(tx, CheckpointKey.of(NAME), 2, 7);
-                tx.commands().set(prefix + "written", "yes");
-                return null;
-            })).isInstanceOf(CheckpointConflictException.class).hasMessageContaining("moved from 2 to 4");
+                        store.advanceCheckpoint(tx, CheckpointKey.of(NAME), 2, 7);
+                        tx.commands().set(prefix + "written", "yes");
+                        return null;
+                    }))
+                    .isInstanceOf(CheckpointConflictException.class)
+                    .hasMessageContaining("moved from 2 to 4");
 
             // then
             assertThat(redis.exists(prefix + "written")).isZero();
@@ -106,12 +112,14 @@ class RedisProjectionRunnerTest {
         void aCheckpointWrittenBetweenClaimAndCommitRefusesTheWholeBatch() {
             // when: another writer moves the checkpoint after this batch claimed it
             assertThatThrownBy(() -> store.inTransaction(StatementMode.BATCHED, tx -> {
-                store.advanceCheckpoint(tx, CheckpointKey.of(NAME), -1, 3);
-                tx.commands().set(prefix + "written", "yes");
-                store.checkpoints().storeCheckpoint(NAME, 5);
-                tx.commands().incr(prefix + "applied");
-                return null;
-            })).isInstanceOf(CheckpointConflictException.class).hasMessageContaining("moved from -1 to 5");
+                        store.advanceCheckpoint(tx, CheckpointKey.of(NAME), -1, 3);
+                        tx.commands().set(prefix + "written", "yes");
+                        store.checkpoints().storeCheckpoint(NAME, 5);
+                        tx.commands().incr(prefix + "applied");
+                        return null;
+                    }))
+                    .isInstanceOf(CheckpointConflictException.class)
+                    .hasMessageContaining("moved from -1 to 5");
 
             // then: EXEC was refused whole
             assertThat(redis.exists(prefix + "written", prefix + "applied")).isZero();
@@ -122,10 +130,12 @@ class RedisProjectionRunnerTest {
         void aHandlerThatThrowsAfterQueuingLeavesNothingAndTheConnectionServesAgain() {
             // when
             assertThatThrownBy(() -> store.inTransaction(StatementMode.BATCHED, tx -> {
-                store.advanceCheckpoint(tx, CheckpointKey.of(NAME), -1, 0);
-                tx.commands().set(prefix + "written", "yes");
-                throw new IllegalStateException("handler bug");
-            })).isInstanceOf(IllegalStateException.class).hasMessage("handler bug");
+                        store.advanceCheckpoint(tx, CheckpointKey.of(NAME), -1, 0);
+                        tx.commands().set(prefix + "written", "yes");
+                        throw new IllegalStateException("handler bug");
+                    }))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("handler bug");
 
             // then
             assertThat(redis.exists(prefix + "written")).isZero();
@@ -152,7 +162,8 @@ class RedisProjectionRunnerTest {
 
             // then: the read was queued, its answer dropped; the transaction ended with the batch
             assertThat(read).isNull();
-            assertThatThrownBy(() -> kept[0].commands()).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> kept[0].commands())
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("is over");
         }
 
@@ -169,8 +180,10 @@ class RedisProjectionRunnerTest {
 
             // then
             assertThat(first).isInstanceOf(StepResult.Retrying.class);
-            assertThat(((StepResult.Retrying) first).cause()).hasMessageContaining("WRONGTYPE")
-                    .hasMessageContaining("no rollback").hasMessageContaining("paused");
+            assertThat(((StepResult.Retrying) first).cause())
+                    .hasMessageContaining("WRONGTYPE")
+                    .hasMessageContaining("no rollback")
+                    .hasMessageContaining("paused");
             assertThat(second).isInstanceOfAny(StepResult.Conflict.class, StepResult.Paused.class);
             assertThat(runner.step()).isInstanceOf(StepResult.Paused.class);
             assertThat(runner.status().state()).isEqualTo(ProjectionState.PAUSED);
@@ -239,11 +252,13 @@ class RedisProjectionRunnerTest {
         void aPauseDuringABatchRefusesItsCommit() {
             // when: the pause lands between the claim and EXEC
             assertThatThrownBy(() -> store.inTransaction(StatementMode.BATCHED, tx -> {
-                store.advanceCheckpoint(tx, CheckpointKey.of(NAME), -1, 0);
-                tx.commands().set(prefix + "written", "yes");
-                store.setPaused(CheckpointKey.of(NAME), true);
-                return null;
-            })).isInstanceOf(CheckpointConflictException.class).hasMessageContaining("paused");
+                        store.advanceCheckpoint(tx, CheckpointKey.of(NAME), -1, 0);
+                        tx.commands().set(prefix + "written", "yes");
+                        store.setPaused(CheckpointKey.of(NAME), true);
+                        return null;
+                    }))
+                    .isInstanceOf(CheckpointConflictException.class)
+                    .hasMessageContaining("paused");
 
             // then
             assertThat(redis.exists(prefix + "written")).isZero();
@@ -262,7 +277,8 @@ class RedisProjectionRunnerTest {
             assertThat(store.readCheckpoint(CheckpointKey.of(NAME)).version()).isEqualTo(1);
 
             // when: version 2 of the same projection counts double
-            Projection<RedisTransaction> v2 = Projection.<RedisTransaction>builder(NAME).version(2)
+            Projection<RedisTransaction> v2 = Projection.<RedisTransaction>builder(NAME)
+                    .version(2)
                     .on(Deposit.class, (event, envelope, tx) -> tx.commands().incrby(prefix + "applied", 2))
                     .onReset(tx -> tx.commands().del(prefix + "balances", prefix + "applied"))
                     .build();
@@ -291,10 +307,11 @@ class RedisProjectionRunnerTest {
                     tx.commands().del(prefix + "balances:v" + from, prefix + "applied:v" + from);
                 }
             };
-            return Projection.<RedisTransaction>builder(NAME).version(version)
+            return Projection.<RedisTransaction>builder(NAME)
+                    .version(version)
                     .on(Deposit.class, (event, envelope, tx) -> {
-                        tx.commands().hincrby(prefix + "balances:v" + version, event.account(),
-                                event.amount() * version);
+                        tx.commands()
+                                .hincrby(prefix + "balances:v" + version, event.account(), event.amount() * version);
                         tx.commands().incr(prefix + "applied:v" + version);
                     })
                     .onReset(tx -> tx.commands().del(prefix + "balances:v" + version, prefix + "applied:v" + version))
@@ -315,9 +332,11 @@ class RedisProjectionRunnerTest {
             assertThat(v2.step()).isEqualTo(new StepResult.Committed(-1, 99, 100));
 
             // then: it builds under its own checkpoint; the projection's checkpoint and keys are untouched
-            assertThat(store.readCheckpoint(CheckpointKey.of(NAME))).extracting(StoredCheckpoint::position,
-                    StoredCheckpoint::paused, StoredCheckpoint::version).containsExactly(299L, false, 1);
-            assertThat(store.readCheckpoint(CheckpointKey.of(NAME + "@v2")).position()).isEqualTo(99);
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME)))
+                    .extracting(StoredCheckpoint::position, StoredCheckpoint::paused, StoredCheckpoint::version)
+                    .containsExactly(299L, false, 1);
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME + "@v2")).position())
+                    .isEqualTo(99);
             assertThat(redis.hgetall(prefix + "balances:v1")).isEqualTo(v1);
             assertThat(redis.get(prefix + "applied:v2")).isEqualTo("100");
 
@@ -326,9 +345,11 @@ class RedisProjectionRunnerTest {
 
             // then: one EXEC moved the checkpoint and version, retired the build and switched the keys
             assertThat(store.readCheckpoint(CheckpointKey.of(NAME))).isEqualTo(new StoredCheckpoint(299, false, 2));
-            assertThat(store.readCheckpoint(CheckpointKey.of(NAME + "@v2")).paused()).isTrue();
+            assertThat(store.readCheckpoint(CheckpointKey.of(NAME + "@v2")).paused())
+                    .isTrue();
             assertThat(redis.get(prefix + "current")).isEqualTo("v2");
-            assertThat(redis.exists(prefix + "balances:v1", prefix + "applied:v1")).isZero();
+            assertThat(redis.exists(prefix + "balances:v1", prefix + "applied:v1"))
+                    .isZero();
             assertThat(redis.get(prefix + "applied:v2")).isEqualTo("300");
             Map<String, String> doubled = new java.util.HashMap<>();
             v1.forEach((account, sum) -> doubled.put(account, Long.toString(2 * Long.parseLong(sum))));
@@ -385,8 +406,11 @@ class RedisProjectionRunnerTest {
             assertThat(store.checkpoints().getCheckpoint(NAME)).isEqualTo(49);
             CheckpointKey key = CheckpointKey.of(NAME);
             assertThat(redis.zrange(store.deadLettersKey(key), 0, -1)).hasSize(1);
-            Map<String, String> letter = redis.hgetall(redis.zrange(store.deadLettersKey(key), 0, -1).getFirst());
-            assertThat(letter).containsEntry("position", "17").containsEntry("event_type", "Deposit")
+            Map<String, String> letter =
+                    redis.hgetall(redis.zrange(store.deadLettersKey(key), 0, -1).getFirst());
+            assertThat(letter)
+                    .containsEntry("position", "17")
+                    .containsEntry("event_type", "Deposit")
                     .containsEntry("error_class", IllegalArgumentException.class.getName());
             assertThat(letter.get("stack_trace")).contains("cannot handle");
         }
@@ -420,13 +444,15 @@ class RedisProjectionRunnerTest {
             InMemoryEventSource source = BalancesProjection.events(10, 5, 10);
             try (ProjectionRunner runner = runner(BalancesProjection.create(NAME, prefix), source)) {
                 runner.start();
-                await().atMost(Duration.ofSeconds(10)).until(() -> runner.status().checkpoint() == 9);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> runner.status().checkpoint() == 9);
 
                 // when
                 source.append("acc-new", new Deposit("acc-new", 5));
 
                 // then
-                await().atMost(Duration.ofSeconds(10)).until(() -> runner.status().checkpoint() == 10);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> runner.status().checkpoint() == 10);
                 assertThat(redis.hget(prefix + "balances", "acc-new")).isEqualTo("5");
             }
         }

@@ -49,10 +49,14 @@ class RedisRacingRunnersTest {
 
         // when: all start at once and step until the checkpoint is at the head
         for (int i = 0; i < RUNNERS; i++) {
-            RedisProjectionStore store = RedisProjectionStore.builder(TestRedis.uri()).keyPrefix(prefix).build();
+            RedisProjectionStore store = RedisProjectionStore.builder(TestRedis.uri())
+                    .keyPrefix(prefix)
+                    .build();
             stores.add(store);
-            ProjectionRunner runner = ProjectionRunner.builder(BalancesProjection.create("racing", prefix), store,
-                    source).batchSize(50).build();
+            ProjectionRunner runner = ProjectionRunner.builder(
+                            BalancesProjection.create("racing", prefix), store, source)
+                    .batchSize(50)
+                    .build();
             running.add(threads.submit(() -> {
                 start.await();
                 while (true) {
@@ -80,7 +84,8 @@ class RedisRacingRunnersTest {
         RedisClient client = RedisClient.create(TestRedis.uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             assertThat(connection.sync().get(prefix + "applied")).isEqualTo(Integer.toString(EVENTS));
-            assertThat(connection.sync().hgetall(prefix + "balances")).isEqualTo(BalancesProjection.fold(source, EVENTS));
+            assertThat(connection.sync().hgetall(prefix + "balances"))
+                    .isEqualTo(BalancesProjection.fold(source, EVENTS));
         } finally {
             client.shutdown();
         }

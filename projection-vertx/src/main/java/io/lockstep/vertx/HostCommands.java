@@ -16,27 +16,30 @@ import java.util.List;
  */
 final class HostCommands {
 
-    private HostCommands() {
-    }
+    private HostCommands() {}
 
     /** Carries out a pause, resume, replay or reset of a host's projection on a worker thread. */
     static Future<JsonObject> execute(Vertx vertx, ProjectionHost host, ManagementCommand command) {
-        return vertx.executeBlocking(() -> {
-            String projection = switch (command) {
-                case ManagementCommand.Status status -> throw new IllegalStateException("status is not a host command");
-                case ManagementCommand.Pause pause -> act(pause.target(), host::pause);
-                case ManagementCommand.Resume resume -> act(resume.target(), host::resume);
-                case ManagementCommand.Replay replay -> {
-                    try {
-                        yield act(replay.target(), host::replay);
-                    } catch (IllegalStateException e) {
-                        throw ManagementException.conflict(e.getMessage());
-                    }
-                }
-                case ManagementCommand.Reset reset -> act(reset.target(), p -> host.resetTo(p, reset.position()));
-            };
-            return overview(host, projection);
-        }, false);
+        return vertx.executeBlocking(
+                () -> {
+                    String projection = switch (command) {
+                        case ManagementCommand.Status status ->
+                            throw new IllegalStateException("status is not a host command");
+                        case ManagementCommand.Pause pause -> act(pause.target(), host::pause);
+                        case ManagementCommand.Resume resume -> act(resume.target(), host::resume);
+                        case ManagementCommand.Replay replay -> {
+                            try {
+                                yield act(replay.target(), host::replay);
+                            } catch (IllegalStateException e) {
+                                throw ManagementException.conflict(e.getMessage());
+                            }
+                        }
+                        case ManagementCommand.Reset reset ->
+                            act(reset.target(), p -> host.resetTo(p, reset.position()));
+                    };
+                    return overview(host, projection);
+                },
+                false);
     }
 
     private static String act(ManagementCommand.Target target, java.util.function.Consumer<String> action) {
@@ -57,15 +60,31 @@ final class HostCommands {
         List<PartitionStatus> partitions = host.status(projection);
         JsonArray list = new JsonArray();
         for (PartitionStatus p : partitions) {
-            JsonObject json = new JsonObject().put("partition", p.partition().toString())
-                    .put("owner", p.owner().orElse(null)).put("checkpoint", p.checkpoint())
-                    .put("lagBound", p.lagBound()).put("paused", p.paused());
+            JsonObject json = new JsonObject()
+                    .put("partition", p.partition().toString())
+                    .put("owner", p.owner().orElse(null))
+                    .put("checkpoint", p.checkpoint())
+                    .put("lagBound", p.lagBound())
+                    .put("paused", p.paused());
             p.local().ifPresent(local -> json.put("local", StatusJson.of(local)));
             list.add(json);
         }
-        return new JsonObject().put("projection", projection).put("node", host.nodeId()).put("partitions", list)
-                .put("checkpointMin", partitions.stream().mapToLong(PartitionStatus::checkpoint).min().orElse(-1))
-                .put("lagBound", partitions.stream().mapToLong(PartitionStatus::lagBound).max().orElse(0))
+        return new JsonObject()
+                .put("projection", projection)
+                .put("node", host.nodeId())
+                .put("partitions", list)
+                .put(
+                        "checkpointMin",
+                        partitions.stream()
+                                .mapToLong(PartitionStatus::checkpoint)
+                                .min()
+                                .orElse(-1))
+                .put(
+                        "lagBound",
+                        partitions.stream()
+                                .mapToLong(PartitionStatus::lagBound)
+                                .max()
+                                .orElse(0))
                 .put("projectedThrough", host.projectedThrough(projection));
     }
 
@@ -89,14 +108,17 @@ final class HostCommands {
         List<String> problems = new ArrayList<>(report.problems());
         for (ProjectionHost host : hosts) {
             for (String projection : host.projections()) {
-                host.status(projection).stream().filter(p -> p.owner().isEmpty()).forEach(p -> problems.add(
-                        "partition " + p.partition() + " of projection '" + projection + "' has no live owner"));
+                host.status(projection).stream()
+                        .filter(p -> p.owner().isEmpty())
+                        .forEach(p -> problems.add("partition " + p.partition() + " of projection '" + projection
+                                + "' has no live owner"));
             }
         }
         if (problems.size() == report.problems().size()) {
             return report;
         }
-        ProjectionHealth.Level level = report.level() == ProjectionHealth.Level.DOWN ? ProjectionHealth.Level.DOWN
+        ProjectionHealth.Level level = report.level() == ProjectionHealth.Level.DOWN
+                ? ProjectionHealth.Level.DOWN
                 : ProjectionHealth.Level.DEGRADED;
         return new ProjectionHealth.Report(level, List.copyOf(problems));
     }

@@ -9,28 +9,22 @@ import io.vertx.core.json.JsonObject;
 public sealed interface ManagementCommand {
 
     /** Every projection's status. */
-    record Status() implements ManagementCommand {
-    }
+    record Status() implements ManagementCommand {}
 
     /** Names a projection: {@code tenant} is null when the command does not name one. */
-    record Target(String projection, String tenant) {
-    }
+    record Target(String projection, String tenant) {}
 
     /** Pause a projection (stored: survives restarts). */
-    record Pause(Target target) implements ManagementCommand {
-    }
+    record Pause(Target target) implements ManagementCommand {}
 
     /** Resume a paused projection; retry a FAILED one from its checkpoint (once the cause is fixed). */
-    record Resume(Target target) implements ManagementCommand {
-    }
+    record Resume(Target target) implements ManagementCommand {}
 
     /** Replay a projection from -1: reset handler and checkpoint in one transaction. */
-    record Replay(Target target) implements ManagementCommand {
-    }
+    record Replay(Target target) implements ManagementCommand {}
 
     /** Expert: set a projection's checkpoint to {@code position} (>= -1) without touching its read model. */
-    record Reset(Target target, long position) implements ManagementCommand {
-    }
+    record Reset(Target target, long position) implements ManagementCommand {}
 
     /**
      * Reads a command from JSON.
@@ -43,8 +37,8 @@ public sealed interface ManagementCommand {
         }
         Object action = json.getValue("action");
         if (!(action instanceof String name)) {
-            throw ManagementException.badRequest("field 'action' is missing or not a string; use one of status,"
-                    + " pause, resume, replay, reset");
+            throw ManagementException.badRequest(
+                    "field 'action' is missing or not a string; use one of status," + " pause, resume, replay, reset");
         }
         return switch (name) {
             case "status" -> new Status();
@@ -52,8 +46,9 @@ public sealed interface ManagementCommand {
             case "resume" -> new Resume(target(json));
             case "replay" -> new Replay(target(json));
             case "reset" -> new Reset(target(json), position(json));
-            default -> throw ManagementException.badRequest("unknown action '" + name + "'; use one of status, pause,"
-                    + " resume, replay, reset");
+            default ->
+                throw ManagementException.badRequest(
+                        "unknown action '" + name + "'; use one of status, pause," + " resume, replay, reset");
         };
     }
 

@@ -34,7 +34,8 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
             answer(request, 404, error("no management resource at " + path));
             return;
         }
-        String[] parts = path.substring(prefix.length()).replaceAll("^/+|/+$", "").split("/");
+        String[] parts =
+                path.substring(prefix.length()).replaceAll("^/+|/+$", "").split("/");
         try {
             route(request, parts.length == 1 && parts[0].isEmpty() ? new String[0] : parts);
         } catch (ManagementException e) {
@@ -62,41 +63,55 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
         }
         requireMethod(request, HttpMethod.POST);
         switch (parts[1]) {
-            case "pause", "resume", "replay" -> reply(request, management.execute(ManagementCommand.parse(
-                    new JsonObject().put("action", parts[1]).put("projection", name).put("tenant", tenant))));
-            case "reset" -> withBody(request, body -> ManagementCommand.parse(body.copy().put("action", "reset")
-                    .put("projection", name).put("tenant", tenant)));
-            default -> throw ManagementException.notFound("unknown action '" + parts[1]
-                    + "'; use pause, resume, replay or reset");
+            case "pause", "resume", "replay" ->
+                reply(
+                        request,
+                        management.execute(ManagementCommand.parse(new JsonObject()
+                                .put("action", parts[1])
+                                .put("projection", name)
+                                .put("tenant", tenant))));
+            case "reset" ->
+                withBody(
+                        request,
+                        body -> ManagementCommand.parse(body.copy()
+                                .put("action", "reset")
+                                .put("projection", name)
+                                .put("tenant", tenant)));
+            default ->
+                throw ManagementException.notFound(
+                        "unknown action '" + parts[1] + "'; use pause, resume, replay or reset");
         }
     }
 
     private void withBody(HttpServerRequest request, java.util.function.Function<JsonObject, ManagementCommand> parse) {
         String declared = request.getHeader("Content-Length");
         if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > MAX_BODY) {
-            throw ManagementException.tooLarge("body of " + declared + " bytes is larger than " + MAX_BODY
-                    + "; send {\"position\": n}");
+            throw ManagementException.tooLarge(
+                    "body of " + declared + " bytes is larger than " + MAX_BODY + "; send {\"position\": n}");
         }
-        request.body().onSuccess(buffer -> {
-            try {
-                if (buffer.length() > MAX_BODY) {
-                    throw ManagementException.tooLarge("body of " + buffer.length() + " bytes is larger than "
-                            + MAX_BODY + "; send {\"position\": n}");
-                }
-                JsonObject body;
-                try {
-                    body = buffer.length() == 0 ? new JsonObject() : buffer.toJsonObject();
-                } catch (DecodeException | ClassCastException e) {
-                    throw ManagementException.badRequest("malformed JSON body: expected an object like {\"position\": 42}");
-                }
-                reply(request, management.execute(parse.apply(body)));
-            } catch (ManagementException e) {
-                answer(request, e.statusCode(), error(e.getMessage()));
-            } catch (RuntimeException e) {
-                // Whatever went wrong, the request gets an answer instead of hanging until the client gives up.
-                answer(request, 400, error("could not handle the body: " + e));
-            }
-        }).onFailure(failure -> answer(request, 400, error("could not read the body: " + failure.getMessage())));
+        request.body()
+                .onSuccess(buffer -> {
+                    try {
+                        if (buffer.length() > MAX_BODY) {
+                            throw ManagementException.tooLarge("body of " + buffer.length() + " bytes is larger than "
+                                    + MAX_BODY + "; send {\"position\": n}");
+                        }
+                        JsonObject body;
+                        try {
+                            body = buffer.length() == 0 ? new JsonObject() : buffer.toJsonObject();
+                        } catch (DecodeException | ClassCastException e) {
+                            throw ManagementException.badRequest(
+                                    "malformed JSON body: expected an object like {\"position\": 42}");
+                        }
+                        reply(request, management.execute(parse.apply(body)));
+                    } catch (ManagementException e) {
+                        answer(request, e.statusCode(), error(e.getMessage()));
+                    } catch (RuntimeException e) {
+                        // Whatever went wrong, the request gets an answer instead of hanging until the client gives up.
+                        answer(request, 400, error("could not handle the body: " + e));
+                    }
+                })
+                .onFailure(failure -> answer(request, 400, error("could not read the body: " + failure.getMessage())));
     }
 
     private static void requireMethod(HttpServerRequest request, HttpMethod method) {
@@ -104,8 +119,8 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
         if (!request.method().equals(method) && !head) {
             String allowed = method.equals(HttpMethod.GET) ? "GET, HEAD" : method.name();
             request.response().putHeader("Allow", allowed);
-            throw ManagementException.methodNotAllowed(request.method().name() + " " + request.path()
-                    + " is not supported; use " + allowed);
+            throw ManagementException.methodNotAllowed(
+                    request.method().name() + " " + request.path() + " is not supported; use " + allowed);
         }
     }
 
@@ -137,7 +152,9 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
         io.vertx.core.buffer.Buffer bytes = body.toBuffer();
         request.response().setStatusCode(status).putHeader("Content-Type", "application/json");
         if (request.method().equals(HttpMethod.HEAD)) {
-            request.response().putHeader("Content-Length", String.valueOf(bytes.length())).end();
+            request.response()
+                    .putHeader("Content-Length", String.valueOf(bytes.length()))
+                    .end();
         } else {
             request.response().end(bytes);
         }

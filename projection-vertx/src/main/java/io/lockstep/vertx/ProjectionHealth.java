@@ -36,7 +36,11 @@ public final class ProjectionHealth {
     public static final Duration DEFAULT_STALL_BOUND = Duration.ofSeconds(10);
 
     /** The verdict, worst last. */
-    public enum Level { UP, DEGRADED, DOWN }
+    public enum Level {
+        UP,
+        DEGRADED,
+        DOWN
+    }
 
     /**
      * A health verdict.
@@ -44,8 +48,7 @@ public final class ProjectionHealth {
      * @param level    the worst level over all projections
      * @param problems one line per projection that is not UP
      */
-    public record Report(Level level, List<String> problems) {
-    }
+    public record Report(Level level, List<String> problems) {}
 
     private final Duration maxLag;
     private final Duration gracePeriod;
@@ -112,15 +115,18 @@ public final class ProjectionHealth {
             return Optional.of(status.name() + " " + status.state() + ": "
                     + status.lastError().map(e -> e.message()).orElse("its runner is not running"));
         }
-        return status.stall().filter(stall -> !stall.since().plus(stallBound).isAfter(now)).map(stall ->
-                status.name() + " STALLED for " + seconds(stall.since(), now) + " s (since " + stall.since()
-                        + ", attempt " + stall.attempts() + ", next at " + stall.nextAttempt() + "), "
-                        + status.lagEvents() + " events behind: "
-                        + status.lastError().map(e -> e.message()).orElse("its store or source fails"));
+        return status.stall()
+                .filter(stall -> !stall.since().plus(stallBound).isAfter(now))
+                .map(stall ->
+                        status.name() + " STALLED for " + seconds(stall.since(), now) + " s (since " + stall.since()
+                                + ", attempt " + stall.attempts() + ", next at " + stall.nextAttempt() + "), "
+                                + status.lagEvents() + " events behind: "
+                                + status.lastError().map(e -> e.message()).orElse("its store or source fails"));
     }
 
     private Optional<String> degraded(String id, ProjectionStatus status, Instant now) {
-        Optional<Instant> busy = status.busySince().filter(since -> !since.plus(stallBound).isAfter(now));
+        Optional<Instant> busy =
+                status.busySince().filter(since -> !since.plus(stallBound).isAfter(now));
         if (busy.isPresent()) {
             return Optional.of(status.name() + " has been busy with one step for " + seconds(busy.get(), now)
                     + " s (since " + busy.get() + "), " + status.lagEvents() + " events behind: waiting for its"
@@ -146,7 +152,11 @@ public final class ProjectionHealth {
         if (down(status, now).isPresent()) {
             return 3;
         }
-        return status.busySince().filter(since -> !since.plus(stallBound).isAfter(now)).isPresent() ? 2 : 1;
+        return status.busySince()
+                        .filter(since -> !since.plus(stallBound).isAfter(now))
+                        .isPresent()
+                ? 2
+                : 1;
     }
 
     private ProjectionStatus worse(ProjectionStatus a, ProjectionStatus b, Instant now) {
@@ -164,8 +174,7 @@ public final class ProjectionHealth {
         private Duration stallBound = DEFAULT_STALL_BOUND;
         private InstantSource clock = InstantSource.system();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** @param maxLag lag (in time) above which a projection counts as behind, > 0 (default 30 s) */
         public Builder maxLag(Duration maxLag) {
@@ -197,8 +206,8 @@ public final class ProjectionHealth {
         public Builder stallBound(Duration stallBound) {
             Objects.requireNonNull(stallBound, "stallBound");
             if (stallBound.isNegative()) {
-                throw new IllegalArgumentException("stallBound " + stallBound + " makes no sense; use >= 0 (default "
-                        + DEFAULT_STALL_BOUND + ")");
+                throw new IllegalArgumentException(
+                        "stallBound " + stallBound + " makes no sense; use >= 0 (default " + DEFAULT_STALL_BOUND + ")");
             }
             this.stallBound = stallBound;
             return this;

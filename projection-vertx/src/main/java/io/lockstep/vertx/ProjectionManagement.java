@@ -36,6 +36,7 @@ public final class ProjectionManagement {
     public static final String DEFAULT_ADDRESS = "lockstep.projections";
     /** How long a pause or resume waits for the runner to show its effect before answering anyway: 5 s. */
     public static final java.time.Duration STATE_WAIT = java.time.Duration.ofSeconds(5);
+
     private static final java.time.Duration STATE_POLL = java.time.Duration.ofMillis(5);
 
     private final Vertx vertx;
@@ -55,7 +56,8 @@ public final class ProjectionManagement {
 
     /** Listens for commands on {@code address}. */
     public static ProjectionManagement create(Vertx vertx, String address) {
-        return new ProjectionManagement(Objects.requireNonNull(vertx, "vertx"), Objects.requireNonNull(address, "address"));
+        return new ProjectionManagement(
+                Objects.requireNonNull(vertx, "vertx"), Objects.requireNonNull(address, "address"));
     }
 
     /** Makes {@code runner} manageable; {@link ProjectionVerticle} does this on deploy. */
@@ -86,7 +88,8 @@ public final class ProjectionManagement {
      *         process's hosts hold now (named {@code projection[index/count]})
      */
     public List<ProjectionStatus> statuses() {
-        return allRunners().stream().map(ProjectionRunner::status)
+        return allRunners().stream()
+                .map(ProjectionRunner::status)
                 .sorted(Comparator.comparing(ProjectionStatus::name).thenComparing(ProjectionStatus::tenantId))
                 .toList();
     }
@@ -104,17 +107,21 @@ public final class ProjectionManagement {
                 return HostCommands.execute(vertx, host, command);
             }
             return switch (command) {
-                case ManagementCommand.Status status -> hosts.isEmpty() ? Future.succeededFuture(statusReply())
-                        : vertx.executeBlocking(this::statusReply, false);
-                case ManagementCommand.Pause pause -> onEach(pause.target(), runner -> {
-                    runner.pause();
-                    // A FAILED runner commits nothing, paused or not: no need to wait for it.
-                    awaitState(runner, state -> state == ProjectionState.PAUSED || state == ProjectionState.FAILED);
-                });
-                case ManagementCommand.Resume resume -> onEach(resume.target(), runner -> {
-                    runner.resume();
-                    awaitState(runner, state -> state != ProjectionState.PAUSED);
-                });
+                case ManagementCommand.Status status ->
+                    hosts.isEmpty()
+                            ? Future.succeededFuture(statusReply())
+                            : vertx.executeBlocking(this::statusReply, false);
+                case ManagementCommand.Pause pause ->
+                    onEach(pause.target(), runner -> {
+                        runner.pause();
+                        // A FAILED runner commits nothing, paused or not: no need to wait for it.
+                        awaitState(runner, state -> state == ProjectionState.PAUSED || state == ProjectionState.FAILED);
+                    });
+                case ManagementCommand.Resume resume ->
+                    onEach(resume.target(), runner -> {
+                        runner.resume();
+                        awaitState(runner, state -> state != ProjectionState.PAUSED);
+                    });
                 case ManagementCommand.Replay replay -> onFirst(replay.target(), ProjectionRunner::replay);
                 case ManagementCommand.Reset reset -> onFirst(reset.target(), r -> r.resetTo(reset.position()));
             };
@@ -147,14 +154,17 @@ public final class ProjectionManagement {
             // Partitions without an owner are read from the database: off the event loop.
             vertx.executeBlocking(() -> HostCommands.withPartitions(health.check(statuses()), hosts), false)
                     .onSuccess(report -> answerHealth(request, report))
-                    .onFailure(failure -> answerHealth(request, new ProjectionHealth.Report(ProjectionHealth.Level.DOWN,
-                            List.of("reading the partitions failed: " + failure))));
+                    .onFailure(failure -> answerHealth(
+                            request,
+                            new ProjectionHealth.Report(
+                                    ProjectionHealth.Level.DOWN,
+                                    List.of("reading the partitions failed: " + failure))));
         };
     }
 
     private static void answerHealth(HttpServerRequest request, ProjectionHealth.Report report) {
-        JsonObject body = new JsonObject().put("status", report.level().name())
-                .put("problems", new JsonArray(report.problems()));
+        JsonObject body =
+                new JsonObject().put("status", report.level().name()).put("problems", new JsonArray(report.problems()));
         ManagementHttpHandler.endJson(request, report.level() == ProjectionHealth.Level.DOWN ? 503 : 200, body);
     }
 
@@ -178,7 +188,9 @@ public final class ProjectionManagement {
                 try {
                     partitioned.add(HostCommands.overview(host, p));
                 } catch (RuntimeException e) {
-                    partitioned.add(new JsonObject().put("projection", p).put("node", host.nodeId())
+                    partitioned.add(new JsonObject()
+                            .put("projection", p)
+                            .put("node", host.nodeId())
                             .put("error", "reading the partitions failed: " + e.getMessage()));
                 }
             }));
@@ -217,7 +229,10 @@ public final class ProjectionManagement {
     }
 
     private ProjectionHost hostOf(String projection) {
-        return hosts.stream().filter(h -> h.projections().contains(projection)).findFirst().orElse(null);
+        return hosts.stream()
+                .filter(h -> h.projections().contains(projection))
+                .findFirst()
+                .orElse(null);
     }
 
     /** @return {@code {"projection": name, "statuses": [...]}}: one status per runner of the projection */
@@ -236,7 +251,8 @@ public final class ProjectionManagement {
     private static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
             throws InterruptedException {
         long deadline = System.nanoTime() + STATE_WAIT.toNanos();
-        while (!reached.test(runner.status().state()) && runner.status().state() != ProjectionState.STOPPED
+        while (!reached.test(runner.status().state())
+                && runner.status().state() != ProjectionState.STOPPED
                 && System.nanoTime() - deadline < 0) {
             Thread.sleep(STATE_POLL.toMillis());
         }
@@ -244,12 +260,14 @@ public final class ProjectionManagement {
 
     private Future<JsonObject> onEach(ManagementCommand.Target target, RunnerAction action) {
         List<ProjectionRunner> named = named(target);
-        return vertx.executeBlocking(() -> {
-            for (ProjectionRunner runner : named) {
-                action.apply(runner);
-            }
-            return statusOf(target);
-        }, false);
+        return vertx.executeBlocking(
+                () -> {
+                    for (ProjectionRunner runner : named) {
+                        action.apply(runner);
+                    }
+                    return statusOf(target);
+                },
+                false);
     }
 
     @FunctionalInterface
@@ -257,18 +275,20 @@ public final class ProjectionManagement {
         void apply(ProjectionRunner runner) throws InterruptedException;
     }
 
-    private Future<JsonObject> onFirst(ManagementCommand.Target target,
-                                       java.util.function.Consumer<ProjectionRunner> action) {
+    private Future<JsonObject> onFirst(
+            ManagementCommand.Target target, java.util.function.Consumer<ProjectionRunner> action) {
         List<ProjectionRunner> named = named(target);
         HostCommands.refuseOnePartition(hosts, target.projection());
-        return vertx.executeBlocking(() -> {
-            try {
-                action.accept(named.getFirst());
-            } catch (IllegalStateException e) {
-                throw ManagementException.conflict(e.getMessage());
-            }
-            return statusOf(target);
-        }, false);
+        return vertx.executeBlocking(
+                () -> {
+                    try {
+                        action.accept(named.getFirst());
+                    } catch (IllegalStateException e) {
+                        throw ManagementException.conflict(e.getMessage());
+                    }
+                    return statusOf(target);
+                },
+                false);
     }
 
     /**
@@ -283,12 +303,17 @@ public final class ProjectionManagement {
         if (named.isEmpty()) {
             throw ManagementException.notFound("unknown projection '" + target.projection() + "'"
                     + (target.tenant() == null ? "" : " of tenant '" + target.tenant() + "'") + "; known: "
-                    + allRunners().stream().map(r -> r.key().toString()).distinct().sorted().toList());
+                    + allRunners().stream()
+                            .map(r -> r.key().toString())
+                            .distinct()
+                            .sorted()
+                            .toList());
         }
-        List<String> tenants = named.stream().map(r -> r.key().tenantId()).distinct().toList();
+        List<String> tenants =
+                named.stream().map(r -> r.key().tenantId()).distinct().toList();
         if (tenants.size() > 1) {
-            throw ManagementException.badRequest("projection '" + target.projection() + "' runs for tenants "
-                    + tenants + "; name one with the field 'tenant' (HTTP: ?tenant=...)");
+            throw ManagementException.badRequest("projection '" + target.projection() + "' runs for tenants " + tenants
+                    + "; name one with the field 'tenant' (HTTP: ?tenant=...)");
         }
         return named;
     }
@@ -321,7 +346,8 @@ public final class ProjectionManagement {
     }
 
     static int code(Throwable failure) {
-        return failure instanceof ManagementException e ? e.statusCode()
+        return failure instanceof ManagementException e
+                ? e.statusCode()
                 : failure instanceof IllegalArgumentException ? 400 : 500;
     }
 }

@@ -64,10 +64,11 @@ public final class ProjectionMetrics implements ProjectionListener {
     public void bind(ProjectionRunner runner) {
         Tags tags = tags(runner.status());
         bound.computeIfAbsent(tags, t -> {
-            CopyOnWriteArrayList<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
-            register(t, runners);
-            return runners;
-        }).addIfAbsent(runner);
+                    CopyOnWriteArrayList<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
+                    register(t, runners);
+                    return runners;
+                })
+                .addIfAbsent(runner);
     }
 
     /** Removes {@code runner} from its projection's gauges. */
@@ -79,41 +80,69 @@ public final class ProjectionMetrics implements ProjectionListener {
     }
 
     private void register(Tags tags, List<ProjectionRunner> runners) {
-        Gauge.builder("lockstep.projection.lag.events", runners, rs -> max(rs, s -> s.lagEvents())).tags(tags)
-                .description("events between the checkpoint and the head").register(registry);
+        Gauge.builder("lockstep.projection.lag.events", runners, rs -> max(rs, s -> s.lagEvents()))
+                .tags(tags)
+                .description("events between the checkpoint and the head")
+                .register(registry);
         Gauge.builder("lockstep.projection.lag.seconds", runners, rs -> max(rs, ProjectionStatus::lagSeconds))
-                .tags(tags).description("age of the oldest event read but not yet committed").baseUnit("seconds")
+                .tags(tags)
+                .description("age of the oldest event read but not yet committed")
+                .baseUnit("seconds")
                 .register(registry);
-        Gauge.builder("lockstep.projection.checkpoint", runners, rs -> max(rs, s -> s.checkpoint())).tags(tags)
+        Gauge.builder("lockstep.projection.checkpoint", runners, rs -> max(rs, s -> s.checkpoint()))
+                .tags(tags)
                 .register(registry);
-        Gauge.builder("lockstep.projection.head", runners, rs -> max(rs, s -> s.headPosition())).tags(tags)
-                .description("newest position in the event source").register(registry);
+        Gauge.builder("lockstep.projection.head", runners, rs -> max(rs, s -> s.headPosition()))
+                .tags(tags)
+                .description("newest position in the event source")
+                .register(registry);
         Gauge.builder("lockstep.projection.stalled.seconds", runners, rs -> max(rs, ProjectionMetrics::stalledSeconds))
-                .tags(tags).description("how long the projection has been retrying a failure of its store or source")
-                .baseUnit("seconds").register(registry);
+                .tags(tags)
+                .description("how long the projection has been retrying a failure of its store or source")
+                .baseUnit("seconds")
+                .register(registry);
         for (ProjectionState state : ProjectionState.values()) {
-            Gauge.builder("lockstep.projection.state", runners,
-                            rs -> rs.stream().filter(r -> r.status().state() == state).count())
-                    .tags(tags.and("state", state.name())).description("runners in this state").register(registry);
+            Gauge.builder(
+                            "lockstep.projection.state",
+                            runners,
+                            rs -> rs.stream()
+                                    .filter(r -> r.status().state() == state)
+                                    .count())
+                    .tags(tags.and("state", state.name()))
+                    .description("runners in this state")
+                    .register(registry);
         }
     }
 
     private static double stalledSeconds(ProjectionStatus status) {
-        return status.stall().map(stall -> Duration.between(stall.since(), java.time.Instant.now()).toMillis() / 1000.0)
+        return status.stall()
+                .map(stall ->
+                        Duration.between(stall.since(), java.time.Instant.now()).toMillis() / 1000.0)
                 .orElse(0.0);
     }
 
-    private static double max(List<ProjectionRunner> runners,
-                              ToDoubleFunction<ProjectionStatus> value) {
-        return runners.stream().mapToDouble(r -> value.applyAsDouble(r.status())).max().orElse(Double.NaN);
+    private static double max(List<ProjectionRunner> runners, ToDoubleFunction<ProjectionStatus> value) {
+        return runners.stream()
+                .mapToDouble(r -> value.applyAsDouble(r.status()))
+                .max()
+                .orElse(Double.NaN);
     }
 
     @Override
     public void batchCommitted(ProjectionStatus status, int events, Duration duration) {
         Tags tags = tags(status);
-        Counter.builder("lockstep.projection.events").tags(tags).register(registry).increment(events);
-        Timer.builder("lockstep.projection.batch.duration").tags(tags).register(registry).record(duration);
-        DistributionSummary.builder("lockstep.projection.batch.size").tags(tags).register(registry).record(events);
+        Counter.builder("lockstep.projection.events")
+                .tags(tags)
+                .register(registry)
+                .increment(events);
+        Timer.builder("lockstep.projection.batch.duration")
+                .tags(tags)
+                .register(registry)
+                .record(duration);
+        DistributionSummary.builder("lockstep.projection.batch.size")
+                .tags(tags)
+                .register(registry)
+                .record(events);
     }
 
     @Override
@@ -125,7 +154,9 @@ public final class ProjectionMetrics implements ProjectionListener {
             case StepResult.Failed failed -> "poison";
             default -> "other";
         };
-        Counter.builder("lockstep.projection.failures").tags(tags(status).and("kind", kind)).register(registry)
+        Counter.builder("lockstep.projection.failures")
+                .tags(tags(status).and("kind", kind))
+                .register(registry)
                 .increment();
     }
 

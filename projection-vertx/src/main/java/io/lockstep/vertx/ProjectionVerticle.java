@@ -37,8 +37,12 @@ public final class ProjectionVerticle extends VerticleBase {
      * @throws NullPointerException for a null management: use {@link #unmanaged(List)} for a verticle without one
      */
     public ProjectionVerticle(ProjectionManagement management, List<ProjectionRunner> runners) {
-        this(runners, Objects.requireNonNull(management, "management (for a verticle without management use"
-                + " ProjectionVerticle.unmanaged(runners))"));
+        this(
+                runners,
+                Objects.requireNonNull(
+                        management,
+                        "management (for a verticle without management use"
+                                + " ProjectionVerticle.unmanaged(runners))"));
     }
 
     /** @param management null for none */
@@ -82,11 +86,13 @@ public final class ProjectionVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         if (host != null) {
-            return vertx.executeBlocking(() -> {
-                host.start();
-                management.register(host);
-                return null;
-            }, false);
+            return vertx.executeBlocking(
+                    () -> {
+                        host.start();
+                        management.register(host);
+                        return null;
+                    },
+                    false);
         }
         for (ProjectionRunner runner : runners) {
             runner.start(); // spawns the runner's virtual thread; returns at once
@@ -101,23 +107,28 @@ public final class ProjectionVerticle extends VerticleBase {
     public Future<?> stop() {
         if (host != null) {
             management.unregister(host);
-            return vertx.executeBlocking(() -> {
-                host.close();
-                return null;
-            }, false);
+            return vertx.executeBlocking(
+                    () -> {
+                        host.close();
+                        return null;
+                    },
+                    false);
         }
         if (management != null) {
             runners.forEach(management::unregister);
         }
         // Stopping waits for batches in flight: off the event loop, in parallel.
-        return vertx.executeBlocking(() -> {
-            List<Thread> stoppers = runners.stream()
-                    .map(runner -> Thread.ofVirtual().name("lockstep-stop").start(runner::stop))
-                    .toList();
-            for (Thread stopper : stoppers) {
-                stopper.join();
-            }
-            return null;
-        }, false);
+        return vertx.executeBlocking(
+                () -> {
+                    List<Thread> stoppers = runners.stream()
+                            .map(runner ->
+                                    Thread.ofVirtual().name("lockstep-stop").start(runner::stop))
+                            .toList();
+                    for (Thread stopper : stoppers) {
+                        stopper.join();
+                    }
+                    return null;
+                },
+                false);
     }
 }

@@ -13,8 +13,7 @@ import io.vertx.core.json.JsonObject;
  */
 final class StatusJson {
 
-    private StatusJson() {
-    }
+    private StatusJson() {}
 
     static JsonObject of(ProjectionStatus status) {
         JsonObject json = new JsonObject()
@@ -29,14 +28,18 @@ final class StatusJson {
                 .put("eventsPerSecond", status.eventsPerSecond())
                 .put("eventsProcessed", status.eventsProcessed());
         status.lastError().ifPresent(error -> json.put("lastError", error(error)));
-        status.stall().ifPresent(stall -> json.put("stall", new JsonObject()
-                .put("since", stall.since().toString())
-                .put("attempts", stall.attempts())
-                .put("nextAttempt", stall.nextAttempt().toString())));
+        status.stall()
+                .ifPresent(stall -> json.put(
+                        "stall",
+                        new JsonObject()
+                                .put("since", stall.since().toString())
+                                .put("attempts", stall.attempts())
+                                .put("nextAttempt", stall.nextAttempt().toString())));
         status.busySince().ifPresent(since -> json.put("busySince", since.toString()));
         JsonArray history = new JsonArray();
         for (ProjectionStatus.ResolvedError resolved : status.errorHistory()) {
-            history.add(error(resolved.error()).put("since", resolved.since().toString())
+            history.add(error(resolved.error())
+                    .put("since", resolved.since().toString())
                     .put("resolvedAt", resolved.resolvedAt().toString()));
         }
         return json.put("errorHistory", history);

@@ -48,6 +48,7 @@ class FaultInjectionTest {
 
     @TempDir
     static Path directory;
+
     static OwnedServer server;
 
     @BeforeAll
@@ -64,9 +65,14 @@ class FaultInjectionTest {
     }
 
     private static FaultRig rig(String policy) {
-        String database = "faults_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        return new FaultRig(server, database, PROJECTOR, "skip".equals(policy) ? FailurePolicy.skip()
-                : FailurePolicy.stop(), LOCK_TIMEOUT);
+        String database =
+                "faults_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        return new FaultRig(
+                server,
+                database,
+                PROJECTOR,
+                "skip".equals(policy) ? FailurePolicy.skip() : FailurePolicy.stop(),
+                LOCK_TIMEOUT);
     }
 
     @ParameterizedTest(name = "under {0}")
@@ -114,8 +120,12 @@ class FaultInjectionTest {
             rig.awaitHeadCurrent();
             ProjectionStatus during = rig.status();
             assertNoEventBlamed(during);
-            assertThat(during.lastError().orElseThrow().message()).contains("42501").contains("permission denied");
-            assertThat(during.lagEvents()).isEqualTo(rig.appended() - during.checkpoint()).isPositive();
+            assertThat(during.lastError().orElseThrow().message())
+                    .contains("42501")
+                    .contains("permission denied");
+            assertThat(during.lagEvents())
+                    .isEqualTo(rig.appended() - during.checkpoint())
+                    .isPositive();
             timeline.faultEnds();
             rig.execute("GRANT UPDATE ON balance TO " + PROJECTOR);
             timeline.awaitRecovered(rig);
@@ -133,7 +143,7 @@ class FaultInjectionTest {
             rig.awaitCaughtUp();
             Timeline timeline = new Timeline("ACCESS EXCLUSIVE lock held", policy);
             try (Connection holder = DriverManager.getConnection(server.url(rig.database, "postgres"));
-                 Statement statement = holder.createStatement()) {
+                    Statement statement = holder.createStatement()) {
                 holder.setAutoCommit(false);
 
                 // when
@@ -146,7 +156,8 @@ class FaultInjectionTest {
                     assertThat(blocked.headPosition()).isEqualTo(rig.appended());
                     assertThat(blocked.checkpoint()).isEqualTo(100);
                     assertThat(blocked.lagEvents()).isEqualTo(300);
-                    assertThat(blocked.busySince().isPresent() || blocked.state() == ProjectionState.STALLED).isTrue();
+                    assertThat(blocked.busySince().isPresent() || blocked.state() == ProjectionState.STALLED)
+                            .isTrue();
                 });
                 timeline.awaitStalledAndDown(rig);
                 assertNoEventBlamed(rig.status());
@@ -154,7 +165,8 @@ class FaultInjectionTest {
                 assertThat(StatusJson.of(rig.status()).getString("state")).isEqualTo("STALLED");
                 assertThat(StatusJson.of(rig.status()).getJsonObject("stall")).isNotNull();
                 assertThat(rig.gauge("lockstep.projection.state", "STALLED")).isEqualTo(1);
-                assertThat(rig.gauge("lockstep.projection.stalled.seconds", null)).isPositive();
+                assertThat(rig.gauge("lockstep.projection.stalled.seconds", null))
+                        .isPositive();
                 assertThat(rig.gauge("lockstep.projection.lag.events", null)).isEqualTo(300);
                 assertThat(rig.gauge("lockstep.projection.head", null)).isEqualTo(400);
                 timeline.faultEnds();
@@ -170,8 +182,10 @@ class FaultInjectionTest {
     void theReadModelsTablespaceFull(String policy) throws Exception {
         Path mount = directory.resolve("tiny-" + policy);
         Files.createDirectories(mount);
-        Assumptions.assumeTrue(mountTmpfs(mount), "mounting a tmpfs needs root and CAP_SYS_ADMIN; here it failed,"
-                + " so disk-full is covered only by its SQLState (FailureClassificationTest, 53100)");
+        Assumptions.assumeTrue(
+                mountTmpfs(mount),
+                "mounting a tmpfs needs root and CAP_SYS_ADMIN; here it failed,"
+                        + " so disk-full is covered only by its SQLState (FailureClassificationTest, 53100)");
         String tablespace = "tiny_" + policy;
         try {
             Files.setOwner(mount, server.osUser());
@@ -211,8 +225,12 @@ class FaultInjectionTest {
             // given: a management HTTP API, and an event the reader cannot decode at position 51
             ProjectionManagement management = ProjectionManagement.create(vertx);
             management.register(rig.runner);
-            HttpServer http = vertx.createHttpServer().requestHandler(management.httpHandler("/projections"))
-                    .listen(0).toCompletionStage().toCompletableFuture().get();
+            HttpServer http = vertx.createHttpServer()
+                    .requestHandler(management.httpHandler("/projections"))
+                    .listen(0)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get();
             rig.runner.start();
             rig.append(50);
             rig.appendUndecodable("acc-3");
@@ -220,13 +238,21 @@ class FaultInjectionTest {
             await().atMost(FaultRig.PATIENCE).until(() -> rig.status().state() == ProjectionState.FAILED);
             ProjectionError error = rig.status().lastError().orElseThrow();
             assertThat(error.position()).isEqualTo(51L);
-            assertThat(error.message()).contains("cannot decode").contains("fix the stored payload")
+            assertThat(error.message())
+                    .contains("cannot decode")
+                    .contains("fix the stored payload")
                     .contains("then resume");
             assertThat(rig.health()).isEqualTo(ProjectionHealth.Level.DOWN);
-            assertThat(post(http, "/projections/" + FaultRig.NAME + "/resume")).as("a resume before the fix")
+            assertThat(post(http, "/projections/" + FaultRig.NAME + "/resume"))
+                    .as("a resume before the fix")
                     .isEqualTo(200);
-            await().atMost(FaultRig.PATIENCE).until(() -> rig.status().state() == ProjectionState.FAILED
-                    && rig.status().lastError().orElseThrow().occurredAt().isAfter(error.occurredAt()));
+            await().atMost(FaultRig.PATIENCE)
+                    .until(() -> rig.status().state() == ProjectionState.FAILED
+                            && rig.status()
+                                    .lastError()
+                                    .orElseThrow()
+                                    .occurredAt()
+                                    .isAfter(error.occurredAt()));
 
             // when: the payload is fixed in the log and the operator resumes as the error says
             rig.execute("UPDATE lockstep.events SET payload = jsonb_set(payload, '{amount}', '5')"
@@ -239,10 +265,13 @@ class FaultInjectionTest {
             await().atMost(FaultRig.PATIENCE).until(() -> rig.health() == ProjectionHealth.Level.UP);
             assertThat(rig.deadLetters()).isZero();
             assertThat(rig.readModel()).isEqualTo(rig.fold());
-            assertThat(rig.readModel().get("acc-3").getFirst()).as("the fixed deposit counts")
+            assertThat(rig.readModel().get("acc-3").getFirst())
+                    .as("the fixed deposit counts")
                     .isEqualTo(rig.fold().get("acc-3").getFirst());
-            assertThat(rig.status().errorHistory()).first()
-                    .satisfies(resolved -> assertThat(resolved.error().position()).isEqualTo(51L));
+            assertThat(rig.status().errorHistory())
+                    .first()
+                    .satisfies(
+                            resolved -> assertThat(resolved.error().position()).isEqualTo(51L));
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get();
         }
@@ -250,8 +279,11 @@ class FaultInjectionTest {
 
     private static int post(HttpServer http, String path) throws IOException, InterruptedException {
         try (HttpClient client = HttpClient.newHttpClient()) {
-            return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.actualPort() + path))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+            return client.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.actualPort() + path))
+                                    .POST(HttpRequest.BodyPublishers.noBody())
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
                     .statusCode();
         }
     }
@@ -260,7 +292,7 @@ class FaultInjectionTest {
     private static void fill(FaultRig rig, String tablespace) throws SQLException {
         rig.execute("CREATE TABLE filler (pad text) TABLESPACE " + tablespace);
         try (Connection connection = DriverManager.getConnection(server.url(rig.database, "postgres"));
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             for (int rows : new int[] {500, 10, 1}) {
                 try {
                     while (true) {
@@ -276,17 +308,25 @@ class FaultInjectionTest {
 
     private static boolean mountTmpfs(Path mount) throws IOException, InterruptedException {
         return new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mount.toString())
-                .redirectErrorStream(true).start().waitFor() == 0;
+                        .redirectErrorStream(true)
+                        .start()
+                        .waitFor()
+                == 0;
     }
 
     private static void unmount(Path mount) throws IOException, InterruptedException {
-        new ProcessBuilder("umount", mount.toString()).redirectErrorStream(true).start().waitFor();
+        new ProcessBuilder("umount", mount.toString())
+                .redirectErrorStream(true)
+                .start()
+                .waitFor();
     }
 
     private static void assertNoEventBlamed(ProjectionStatus status) {
         assertThat(status.state()).isEqualTo(ProjectionState.STALLED);
         ProjectionError error = status.lastError().orElseThrow();
-        assertThat(error.position()).as("no event is blamed: %s", error.message()).isEqualTo(-1L);
+        assertThat(error.position())
+                .as("no event is blamed: %s", error.message())
+                .isEqualTo(-1L);
         assertThat(status.stall()).isPresent();
     }
 
@@ -327,7 +367,9 @@ class FaultInjectionTest {
             stalled = System.nanoTime();
             await().atMost(FaultRig.PATIENCE).until(() -> rig.health() == ProjectionHealth.Level.DOWN);
             down = System.nanoTime();
-            assertThat(rig.health.check(java.util.List.of(rig.status())).problems()).singleElement().asString()
+            assertThat(rig.health.check(java.util.List.of(rig.status())).problems())
+                    .singleElement()
+                    .asString()
                     .contains("STALLED");
         }
 
@@ -339,9 +381,14 @@ class FaultInjectionTest {
             rig.awaitCaughtUp();
             await().atMost(FaultRig.PATIENCE).until(() -> rig.health() == ProjectionHealth.Level.UP);
             long recovered = System.nanoTime();
-            System.out.printf("FAULT %-28s under %-4s: STALLED after %5d ms, health DOWN after %5d ms"
-                    + " (stall bound %d ms); caught up and UP %5d ms after the fault ended%n", fault, policy,
-                    millis(start, stalled), millis(start, down), FaultRig.STALL_BOUND.toMillis(),
+            System.out.printf(
+                    "FAULT %-28s under %-4s: STALLED after %5d ms, health DOWN after %5d ms"
+                            + " (stall bound %d ms); caught up and UP %5d ms after the fault ended%n",
+                    fault,
+                    policy,
+                    millis(start, stalled),
+                    millis(start, down),
+                    FaultRig.STALL_BOUND.toMillis(),
                     millis(ended, recovered));
         }
 

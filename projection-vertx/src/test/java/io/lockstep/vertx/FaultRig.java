@@ -42,12 +42,10 @@ import java.util.TreeMap;
 final class FaultRig implements AutoCloseable {
 
     /** Money came in, in cents; a negative amount makes no sense and its handler refuses it. */
-    record Deposited(String account, long amount) {
-    }
+    record Deposited(String account, long amount) {}
 
     /** What a broken writer stored under the type name {@code Deposited}: an amount the reader cannot decode. */
-    record MistypedDeposit(String account, String amount) {
-    }
+    record MistypedDeposit(String account, String amount) {}
 
     static final String NAME = "balances";
     static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -55,8 +53,11 @@ final class FaultRig implements AutoCloseable {
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(2);
     /** The health's stall bound in these tests: 2 s instead of the default 10 s, to keep the tests short. */
     static final Duration STALL_BOUND = Duration.ofSeconds(2);
-    static final EventTypes TYPES = EventTypes.builder().register("Deposited", Deposited.class).build();
-    private static final EventTypes MISTYPED = EventTypes.builder().register("Deposited", MistypedDeposit.class).build();
+
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Deposited", Deposited.class).build();
+    private static final EventTypes MISTYPED =
+            EventTypes.builder().register("Deposited", MistypedDeposit.class).build();
 
     final OwnedServer server;
     final String database;
@@ -65,7 +66,8 @@ final class FaultRig implements AutoCloseable {
     final PostgresEventLog writer;
     final PostgresEventLog log;
     final ProjectionRunner runner;
-    final ProjectionHealth health = ProjectionHealth.builder().stallBound(STALL_BOUND).build();
+    final ProjectionHealth health =
+            ProjectionHealth.builder().stallBound(STALL_BOUND).build();
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private long appended;
 
@@ -75,17 +77,23 @@ final class FaultRig implements AutoCloseable {
         server.execute("postgres", "CREATE DATABASE " + database);
         this.admin = pool(server.url(database, "postgres"), database + "-admin");
         LockstepMigrations.migrate(admin);
-        execute("CREATE TABLE balance (account text PRIMARY KEY, amount bigint NOT NULL, events bigint NOT NULL)",
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON balance TO " + projector, readmeGrants(projector));
+        execute(
+                "CREATE TABLE balance (account text PRIMARY KEY, amount bigint NOT NULL, events bigint NOT NULL)",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON balance TO " + projector,
+                readmeGrants(projector));
         this.app = pool(server.url(database, projector), database + "-app");
         this.writer = PostgresEventLog.builder(admin, TYPES).build();
         this.log = PostgresEventLog.builder(app, TYPES).build();
         log.start();
-        PostgresProjectionStore store = PostgresProjectionStore.builder(app).lockTimeout(lockTimeout).build();
-        this.runner = ProjectionRunner.builder(projection(policy), store, log).batchSize(100)
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(app).lockTimeout(lockTimeout).build();
+        this.runner = ProjectionRunner.builder(projection(policy), store, log)
+                .batchSize(100)
                 .retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1)))
-                .idleWait(Duration.ofMillis(200)).headRefresh(Duration.ofMillis(200))
-                .listener(new ProjectionMetrics(registry)).build();
+                .idleWait(Duration.ofMillis(200))
+                .headRefresh(Duration.ofMillis(200))
+                .listener(new ProjectionMetrics(registry))
+                .build();
     }
 
     private static Projection<PostgresTransaction> projection(FailurePolicy policy) {
@@ -94,9 +102,13 @@ final class FaultRig implements AutoCloseable {
                     if (e.amount() < 0) {
                         throw new IllegalArgumentException("a deposit of " + e.amount() + " cents makes no sense");
                     }
-                    tx.dsl().execute("INSERT INTO balance (account, amount, events) VALUES (?, ?, 1)"
-                            + " ON CONFLICT (account) DO UPDATE SET amount = balance.amount + EXCLUDED.amount,"
-                            + " events = balance.events + 1", e.account(), e.amount());
+                    tx.dsl()
+                            .execute(
+                                    "INSERT INTO balance (account, amount, events) VALUES (?, ?, 1)"
+                                            + " ON CONFLICT (account) DO UPDATE SET amount = balance.amount + EXCLUDED.amount,"
+                                            + " events = balance.events + 1",
+                                    e.account(),
+                                    e.amount());
                 })
                 .onReset(tx -> tx.dsl().execute("DELETE FROM balance"))
                 .failurePolicy(policy)
@@ -129,8 +141,9 @@ final class FaultRig implements AutoCloseable {
 
     /** Appends one event whose amount the reader cannot decode (a writer with another type under its name). */
     void appendUndecodable(String account) {
-        PostgresEventLog.builder(admin, MISTYPED).build().append(account, ExpectedVersion.any(),
-                List.of(new MistypedDeposit(account, "lots")));
+        PostgresEventLog.builder(admin, MISTYPED)
+                .build()
+                .append(account, ExpectedVersion.any(), List.of(new MistypedDeposit(account, "lots")));
         appended++;
     }
 
@@ -155,8 +168,9 @@ final class FaultRig implements AutoCloseable {
 
     /** Waits until every appended event is applied and the runner is LIVE. */
     void awaitCaughtUp() {
-        await().atMost(PATIENCE).until(() -> runner.status().checkpoint() == appended
-                && runner.status().state() == ProjectionState.LIVE);
+        await().atMost(PATIENCE)
+                .until(() -> runner.status().checkpoint() == appended
+                        && runner.status().state() == ProjectionState.LIVE);
     }
 
     /** Waits until the head in the runner's status shows every appended event. */
@@ -171,7 +185,9 @@ final class FaultRig implements AutoCloseable {
         for (List<Envelope> page = writer.read(after, 1000); !page.isEmpty(); page = writer.read(after, 1000)) {
             for (Envelope envelope : page) {
                 Deposited deposit = (Deposited) envelope.event();
-                fold.merge(deposit.account(), List.of(deposit.amount(), 1L),
+                fold.merge(
+                        deposit.account(),
+                        List.of(deposit.amount(), 1L),
                         (a, b) -> List.of(a.get(0) + b.get(0), a.get(1) + b.get(1)));
             }
             after = page.getLast().position();
@@ -182,8 +198,9 @@ final class FaultRig implements AutoCloseable {
     /** @return account to {amount, events}, as the read model has them */
     Map<String, List<Long>> readModel() {
         Map<String, List<Long>> rows = new TreeMap<>();
-        try (Connection connection = admin.getConnection(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT account, amount, events FROM balance")) {
+        try (Connection connection = admin.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT account, amount, events FROM balance")) {
             while (result.next()) {
                 rows.put(result.getString(1), List.of(result.getLong(2), result.getLong(3)));
             }
@@ -198,8 +215,9 @@ final class FaultRig implements AutoCloseable {
     }
 
     long queryLong(String sql) {
-        try (Connection connection = admin.getConnection(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery(sql)) {
+        try (Connection connection = admin.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(sql)) {
             result.next();
             return result.getLong(1);
         } catch (SQLException e) {
@@ -234,8 +252,8 @@ final class FaultRig implements AutoCloseable {
     private static String readmeGrants(String role) {
         try {
             String readme = Files.readString(Path.of("../README.md"));
-            String block = readme.substring(readme.indexOf("<!-- grants:start -->"),
-                    readme.indexOf("<!-- grants:end -->"));
+            String block =
+                    readme.substring(readme.indexOf("<!-- grants:start -->"), readme.indexOf("<!-- grants:end -->"));
             String sql = block.substring(block.indexOf("```sql") + 6, block.lastIndexOf("```"));
             StringBuilder projector = new StringBuilder();
             for (String line : sql.split("\n")) {

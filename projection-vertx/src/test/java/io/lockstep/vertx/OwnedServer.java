@@ -38,8 +38,12 @@ final class OwnedServer implements AutoCloseable {
     /** Starts the (stopped) server again on the same data directory and port. */
     void start() {
         try {
-            server = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
-                    .setRegisterShutdownHook(true).start();
+            server = EmbeddedPostgres.builder()
+                    .setDataDirectory(data)
+                    .setCleanDataDirectory(false)
+                    .setPort(port)
+                    .setRegisterShutdownHook(true)
+                    .start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the owned PostgreSQL in " + data, e);
         }
@@ -71,7 +75,7 @@ final class OwnedServer implements AutoCloseable {
     /** Runs {@code statements} as the superuser in {@code database}, each in its own transaction. */
     void execute(String database, String... statements) {
         try (Connection connection = DriverManager.getConnection(url(database, "postgres"));
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
             }

@@ -42,6 +42,7 @@ class ProjectionManagementTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(10);
+
     static PostgresProjectionStore store;
     static TableEventSource source;
 
@@ -79,13 +80,16 @@ class ProjectionManagementTest {
         void aPauseIsStoredSoANewRunnerStaysPausedUntilResumed() throws Exception {
             // given
             ProjectionRunner first = ProjectionRunner.builder(balances("paused", 1, new AtomicInteger()), store, source)
-                    .batchSize(100).build();
+                    .batchSize(100)
+                    .build();
             assertThat(first.step()).isInstanceOf(StepResult.Committed.class);
 
             // when: paused, then the process "restarts" with a new runner
             first.pause();
-            ProjectionRunner restarted = ProjectionRunner.builder(balances("paused", 1, new AtomicInteger()), store,
-                    source).batchSize(100).build();
+            ProjectionRunner restarted = ProjectionRunner.builder(
+                            balances("paused", 1, new AtomicInteger()), store, source)
+                    .batchSize(100)
+                    .build();
 
             // then
             assertThat(restarted.step()).isEqualTo(new StepResult.Paused(99));
@@ -99,8 +103,10 @@ class ProjectionManagementTest {
         @Test
         void aBatchInFlightWhenThePauseLandsRollsBack() {
             // given: a runner that read its checkpoint before the pause
-            ProjectionRunner runner = ProjectionRunner.builder(balances("racing-pause", 1, new AtomicInteger()), store,
-                    source).batchSize(100).build();
+            ProjectionRunner runner = ProjectionRunner.builder(
+                            balances("racing-pause", 1, new AtomicInteger()), store, source)
+                    .batchSize(100)
+                    .build();
             assertThat(runner.step()).isInstanceOf(StepResult.Committed.class);
 
             // when
@@ -121,21 +127,25 @@ class ProjectionManagementTest {
             // given: caught up, then followed by a running loop
             AtomicInteger resets = new AtomicInteger();
             ProjectionRunner runner = ProjectionRunner.builder(balances("replayed", 1, resets), store, source)
-                    .batchSize(500).idleWait(Duration.ofMillis(20)).build();
+                    .batchSize(500)
+                    .idleWait(Duration.ofMillis(20))
+                    .build();
             runner.catchUp();
             int resetsBefore = resets.get();
             List<String> violations = new CopyOnWriteArrayList<>();
             AtomicBoolean reading = new AtomicBoolean(true);
             AtomicInteger reads = new AtomicInteger();
             try (ExecutorService readers = Executors.newFixedThreadPool(2)) {
-                List<Future<?>> loops = List.of(readers.submit(() -> readLoop(reading, reads, violations)),
+                List<Future<?>> loops = List.of(
+                        readers.submit(() -> readLoop(reading, reads, violations)),
                         readers.submit(() -> readLoop(reading, reads, violations)));
                 runner.start();
 
                 // when
                 runner.replay();
-                await().atMost(Duration.ofMinutes(1)).until(() -> runner.status().checkpoint() == EVENTS - 1
-                        && runner.status().state() == ProjectionState.LIVE);
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> runner.status().checkpoint() == EVENTS - 1
+                                && runner.status().state() == ProjectionState.LIVE);
                 reading.set(false);
                 for (Future<?> loop : loops) {
                     loop.get(30, TimeUnit.SECONDS);
@@ -156,7 +166,8 @@ class ProjectionManagementTest {
          * state and of every prefix of the new run; false of any mix.
          */
         private void readLoop(AtomicBoolean reading, AtomicInteger reads, List<String> violations) {
-            try (Connection connection = db.openConnection(); Statement statement = connection.createStatement()) {
+            try (Connection connection = db.openConnection();
+                    Statement statement = connection.createStatement()) {
                 connection.setAutoCommit(false);
                 connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                 while (reading.get()) {
@@ -183,7 +194,8 @@ class ProjectionManagementTest {
                     .build();
             runner.catchUp();
 
-            assertThatThrownBy(() -> runner.resetTo(-2)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> runner.resetTo(-2))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(">= -1");
             assertThat(store.checkpoints().getCheckpoint("reset")).isEqualTo(EVENTS - 1);
 
@@ -208,27 +220,35 @@ class ProjectionManagementTest {
                     })
                     .build();
             List<ProjectionRunner> runners = List.of(
-                    ProjectionRunner.builder(poisoned, store, source).idleWait(Duration.ofMillis(20))
-                            .retryPolicy(new io.lockstep.projection.RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build(),
-                    ProjectionRunner.builder(poisoned, store, source).idleWait(Duration.ofMillis(20))
-                            .retryPolicy(new io.lockstep.projection.RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build());
+                    ProjectionRunner.builder(poisoned, store, source)
+                            .idleWait(Duration.ofMillis(20))
+                            .retryPolicy(new io.lockstep.projection.RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                            .build(),
+                    ProjectionRunner.builder(poisoned, store, source)
+                            .idleWait(Duration.ofMillis(20))
+                            .retryPolicy(new io.lockstep.projection.RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                            .build());
             runners.forEach(ProjectionRunner::start);
             try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> runners.stream()
-                        .anyMatch(r -> r.status().state() == ProjectionState.FAILED));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> runners.stream().anyMatch(r -> r.status().state() == ProjectionState.FAILED));
                 assertThat(store.checkpoints().getCheckpoint("recovering")).isEqualTo(500);
 
                 // when: an operator moves the checkpoint past the poison event through one runner
                 runners.getFirst().resetTo(501);
 
                 // then: both leave FAILED and catch up
-                await().atMost(Duration.ofSeconds(30)).until(() -> runners.stream()
-                        .allMatch(r -> r.status().state() == ProjectionState.LIVE));
-                await().atMost(Duration.ofSeconds(30)).until(() ->
-                        store.checkpoints().getCheckpoint("recovering") == EVENTS - 1);
-                assertThat(new io.lockstep.vertx.ProjectionHealth(Duration.ofSeconds(30), Duration.ZERO,
-                        java.time.InstantSource.system()).check(runners.stream().map(ProjectionRunner::status).toList())
-                        .level()).isEqualTo(io.lockstep.vertx.ProjectionHealth.Level.UP);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> runners.stream().allMatch(r -> r.status().state() == ProjectionState.LIVE));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> store.checkpoints().getCheckpoint("recovering") == EVENTS - 1);
+                assertThat(new io.lockstep.vertx.ProjectionHealth(
+                                        Duration.ofSeconds(30), Duration.ZERO, java.time.InstantSource.system())
+                                .check(runners.stream()
+                                        .map(ProjectionRunner::status)
+                                        .toList())
+                                .level())
+                        .isEqualTo(io.lockstep.vertx.ProjectionHealth.Level.UP);
             } finally {
                 runners.forEach(ProjectionRunner::stop);
             }
@@ -240,7 +260,8 @@ class ProjectionManagementTest {
                     .build();
             runner.start();
             try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> runner.status().checkpoint() == EVENTS - 1);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> runner.status().checkpoint() == EVENTS - 1);
                 for (int i = 0; i < 20; i++) {
                     runner.pause();
                     runner.resume();
@@ -249,8 +270,8 @@ class ProjectionManagementTest {
 
                 // the loop is alive: it re-applies the last 100 events (reset keeps the read model, so the
                 // event count in the read model grows by exactly 100)
-                await().atMost(Duration.ofSeconds(60)).until(() -> db.queryLong(
-                        "SELECT sum(events) FROM account_balance") == EVENTS + 100);
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> db.queryLong("SELECT sum(events) FROM account_balance") == EVENTS + 100);
                 assertThat(runner.status().state()).isIn(ProjectionState.LIVE, ProjectionState.CATCHING_UP);
             } finally {
                 runner.stop();
@@ -265,13 +286,18 @@ class ProjectionManagementTest {
         void aHigherVersionRebuildsFromTheStartExactlyOnce() throws Exception {
             // given: version 1 built the read model
             AtomicInteger resets = new AtomicInteger();
-            ProjectionRunner.builder(balances("versioned", 1, resets), store, source).build().catchUp();
+            ProjectionRunner.builder(balances("versioned", 1, resets), store, source)
+                    .build()
+                    .catchUp();
             assertThat(resets).hasValue(0);
 
             // when: version 2 is deployed, twice (a restart)
-            ProjectionRunner v2 = ProjectionRunner.builder(balances("versioned", 2, resets), store, source).build();
+            ProjectionRunner v2 = ProjectionRunner.builder(balances("versioned", 2, resets), store, source)
+                    .build();
             v2.catchUp();
-            ProjectionRunner.builder(balances("versioned", 2, resets), store, source).build().catchUp();
+            ProjectionRunner.builder(balances("versioned", 2, resets), store, source)
+                    .build()
+                    .catchUp();
 
             // then
             assertThat(resets).hasValue(1);
@@ -283,37 +309,46 @@ class ProjectionManagementTest {
         @Test
         void sideBySideKeepsAnsweringReadsFromTheOldTablesUntilTheNewVersionTakesOver() throws Exception {
             // given: version 1 serves readers through the view "sbs_balance"
-            db.execute("DROP VIEW IF EXISTS sbs_balance", "DROP TABLE IF EXISTS sbs_balance_v1, sbs_balance_v2",
+            db.execute(
+                    "DROP VIEW IF EXISTS sbs_balance",
+                    "DROP TABLE IF EXISTS sbs_balance_v1, sbs_balance_v2",
                     "CREATE TABLE sbs_balance_v1 (account_id text PRIMARY KEY, balance bigint NOT NULL,"
                             + " events bigint NOT NULL)",
                     "CREATE VIEW sbs_balance AS SELECT * FROM sbs_balance_v1");
             AtomicInteger created = new AtomicInteger();
             AtomicInteger promoted = new AtomicInteger();
-            ProjectionRunner.builder(sideBySide(1, created, promoted), store, source).build().catchUp();
+            ProjectionRunner.builder(sideBySide(1, created, promoted), store, source)
+                    .build()
+                    .catchUp();
             List<String> violations = new CopyOnWriteArrayList<>();
             AtomicBoolean reading = new AtomicBoolean(true);
             AtomicInteger reads = new AtomicInteger();
 
             // when: version 2 is deployed and rebuilds while readers read
             ProjectionRunner v2 = ProjectionRunner.builder(sideBySide(2, created, promoted), store, source)
-                    .batchSize(500).build();
+                    .batchSize(500)
+                    .build();
             try (ExecutorService readers = Executors.newSingleThreadExecutor()) {
                 Future<?> loop = readers.submit(() -> viewReadLoop(reading, reads, violations));
                 v2.catchUp();
                 reading.set(false);
                 loop.get(30, TimeUnit.SECONDS);
             }
-            ProjectionRunner.builder(sideBySide(2, created, promoted), store, source).build().catchUp();
+            ProjectionRunner.builder(sideBySide(2, created, promoted), store, source)
+                    .build()
+                    .catchUp();
 
             // then
             assertThat(created).hasValue(1);
             assertThat(promoted).hasValue(1);
             assertThat(reads.get()).isGreaterThan(10);
             assertThat(violations).isEmpty();
-            assertThat(store.readCheckpoint(v2.key())).isEqualTo(new io.lockstep.projection.StoredCheckpoint(
-                    EVENTS - 1, false, 2));
-            assertThat(db.queryLong("SELECT count(*) FROM information_schema.tables WHERE table_name = 'sbs_balance_v1'"))
-                    .as("old tables dropped").isZero();
+            assertThat(store.readCheckpoint(v2.key()))
+                    .isEqualTo(new io.lockstep.projection.StoredCheckpoint(EVENTS - 1, false, 2));
+            assertThat(db.queryLong(
+                            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sbs_balance_v1'"))
+                    .as("old tables dropped")
+                    .isZero();
             assertThat(db.queryLong("SELECT sum(events) FROM sbs_balance")).isEqualTo(EVENTS);
         }
 
@@ -322,7 +357,8 @@ class ProjectionManagementTest {
          * covers. An in-place rebuild would show a partial one.
          */
         private void viewReadLoop(AtomicBoolean reading, AtomicInteger reads, List<String> violations) {
-            try (Connection connection = db.openConnection(); Statement statement = connection.createStatement()) {
+            try (Connection connection = db.openConnection();
+                    Statement statement = connection.createStatement()) {
                 while (reading.get()) {
                     try (ResultSet rows = statement.executeQuery("SELECT (SELECT coalesce(sum(events), 0) FROM"
                             + " sbs_balance), (SELECT count(*) FROM test_events WHERE position <= (SELECT position"
@@ -341,33 +377,51 @@ class ProjectionManagementTest {
         }
 
         private Projection<PostgresTransaction> sideBySide(int version, AtomicInteger created, AtomicInteger promoted) {
-            org.jooq.Table<org.jooq.Record> table = org.jooq.impl.DSL.table(org.jooq.impl.DSL.name("sbs_balance_v" + version));
+            org.jooq.Table<org.jooq.Record> table =
+                    org.jooq.impl.DSL.table(org.jooq.impl.DSL.name("sbs_balance_v" + version));
             org.jooq.Field<String> id = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("account_id"), String.class);
             org.jooq.Field<Long> balance = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("balance"), Long.class);
             org.jooq.Field<Long> events = org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("events"), Long.class);
             return Projection.<PostgresTransaction>builder("sbs")
                     .version(version)
-                    .on(AccountOpened.class, (e, env, tx) -> tx.dsl().insertInto(table, id, balance, events)
-                            .values(e.accountId(), e.initialDeposit(), 1L).execute())
-                    .on(FundsDeposited.class, (e, env, tx) -> tx.dsl().update(table)
-                            .set(balance, balance.plus(e.amount())).set(events, events.plus(1))
-                            .where(id.eq(e.accountId())).execute())
-                    .on(FundsWithdrawn.class, (e, env, tx) -> tx.dsl().update(table)
-                            .set(balance, balance.minus(e.amount())).set(events, events.plus(1))
-                            .where(id.eq(e.accountId())).execute())
+                    .on(
+                            AccountOpened.class,
+                            (e, env, tx) -> tx.dsl()
+                                    .insertInto(table, id, balance, events)
+                                    .values(e.accountId(), e.initialDeposit(), 1L)
+                                    .execute())
+                    .on(
+                            FundsDeposited.class,
+                            (e, env, tx) -> tx.dsl()
+                                    .update(table)
+                                    .set(balance, balance.plus(e.amount()))
+                                    .set(events, events.plus(1))
+                                    .where(id.eq(e.accountId()))
+                                    .execute())
+                    .on(
+                            FundsWithdrawn.class,
+                            (e, env, tx) -> tx.dsl()
+                                    .update(table)
+                                    .set(balance, balance.minus(e.amount()))
+                                    .set(events, events.plus(1))
+                                    .where(id.eq(e.accountId()))
+                                    .execute())
                     .rebuild(io.lockstep.projection.RebuildStrategy.sideBySide(
                             new io.lockstep.projection.RebuildStrategy.VersionedTables<PostgresTransaction>() {
                                 @Override
                                 public void create(PostgresTransaction tx, int v) {
                                     created.incrementAndGet();
-                                    tx.dsl().execute("CREATE TABLE IF NOT EXISTS sbs_balance_v" + v
-                                            + " (LIKE sbs_balance_v" + (v - 1) + " INCLUDING ALL)");
+                                    tx.dsl()
+                                            .execute("CREATE TABLE IF NOT EXISTS sbs_balance_v" + v
+                                                    + " (LIKE sbs_balance_v" + (v - 1) + " INCLUDING ALL)");
                                 }
 
                                 @Override
                                 public void promote(PostgresTransaction tx, int from, int to) {
                                     promoted.incrementAndGet();
-                                    tx.dsl().execute("CREATE OR REPLACE VIEW sbs_balance AS SELECT * FROM sbs_balance_v" + to);
+                                    tx.dsl()
+                                            .execute("CREATE OR REPLACE VIEW sbs_balance AS SELECT * FROM sbs_balance_v"
+                                                    + to);
                                     tx.dsl().execute("DROP TABLE sbs_balance_v" + from);
                                 }
                             }))
@@ -377,26 +431,35 @@ class ProjectionManagementTest {
         @Test
         void twoRunnersBuildingSideBySideWhileEventsArriveApplyEachEventOnce() throws Exception {
             // given: version 1 built; events keep arriving while two version-2 runners rebuild
-            db.execute("DROP VIEW IF EXISTS sbs_balance", "DROP TABLE IF EXISTS sbs_balance_v1, sbs_balance_v2",
+            db.execute(
+                    "DROP VIEW IF EXISTS sbs_balance",
+                    "DROP TABLE IF EXISTS sbs_balance_v1, sbs_balance_v2",
                     "CREATE TABLE sbs_balance_v1 (account_id text PRIMARY KEY, balance bigint NOT NULL,"
                             + " events bigint NOT NULL)",
                     "CREATE VIEW sbs_balance AS SELECT * FROM sbs_balance_v1");
             AtomicInteger created = new AtomicInteger();
             AtomicInteger promoted = new AtomicInteger();
-            ProjectionRunner.builder(sideBySide(1, created, promoted), store, source).build().catchUp();
+            ProjectionRunner.builder(sideBySide(1, created, promoted), store, source)
+                    .build()
+                    .catchUp();
             List<ProjectionRunner> v2 = List.of(
-                    ProjectionRunner.builder(sideBySide(2, created, promoted), store, source).batchSize(300)
-                            .idleWait(Duration.ofMillis(10)).build(),
-                    ProjectionRunner.builder(sideBySide(2, created, promoted), store, source).batchSize(300)
-                            .idleWait(Duration.ofMillis(10)).build());
+                    ProjectionRunner.builder(sideBySide(2, created, promoted), store, source)
+                            .batchSize(300)
+                            .idleWait(Duration.ofMillis(10))
+                            .build(),
+                    ProjectionRunner.builder(sideBySide(2, created, promoted), store, source)
+                            .batchSize(300)
+                            .idleWait(Duration.ofMillis(10))
+                            .build());
             int extra = 2_000;
             try {
                 v2.forEach(ProjectionRunner::start);
                 for (int i = 0; i < extra; i += 100) {
                     AccountsWorkload.appendDeposits(db, 100);
                 }
-                await().atMost(Duration.ofMinutes(1)).until(() -> store.readCheckpoint(v2.getFirst().key())
-                        .equals(new io.lockstep.projection.StoredCheckpoint(EVENTS + extra - 1, false, 2)));
+                await().atMost(Duration.ofMinutes(1))
+                        .until(() -> store.readCheckpoint(v2.getFirst().key())
+                                .equals(new io.lockstep.projection.StoredCheckpoint(EVENTS + extra - 1, false, 2)));
             } finally {
                 v2.forEach(ProjectionRunner::stop);
             }
@@ -404,23 +467,27 @@ class ProjectionManagementTest {
             // then
             assertThat(promoted).hasValue(1);
             assertThat(db.queryLong("SELECT sum(events) FROM sbs_balance")).isEqualTo(EVENTS + extra);
-            assertThat(db.queryLong("SELECT sum(balance) FROM sbs_balance")).isEqualTo(db.queryLong(
-                    "SELECT sum(CASE event_type WHEN 'AccountOpened' THEN (payload->>'initialDeposit')::bigint"
-                            + " WHEN 'FundsDeposited' THEN (payload->>'amount')::bigint"
-                            + " ELSE -(payload->>'amount')::bigint END) FROM test_events"));
+            assertThat(db.queryLong("SELECT sum(balance) FROM sbs_balance"))
+                    .isEqualTo(db.queryLong(
+                            "SELECT sum(CASE event_type WHEN 'AccountOpened' THEN (payload->>'initialDeposit')::bigint"
+                                    + " WHEN 'FundsDeposited' THEN (payload->>'amount')::bigint"
+                                    + " ELSE -(payload->>'amount')::bigint END) FROM test_events"));
             db.execute("DELETE FROM test_events WHERE position >= " + EVENTS);
         }
 
         @Test
         void anOlderVersionThanTheReadModelsRefusesToRun() throws Exception {
-            ProjectionRunner.builder(balances("newer", 3, new AtomicInteger()), store, source).build().catchUp();
+            ProjectionRunner.builder(balances("newer", 3, new AtomicInteger()), store, source)
+                    .build()
+                    .catchUp();
 
             ProjectionRunner older = ProjectionRunner.builder(balances("newer", 2, new AtomicInteger()), store, source)
                     .build();
 
             assertThat(older.step()).isInstanceOf(StepResult.Failed.class);
             assertThat(older.status().lastError().orElseThrow().message())
-                    .contains("built by version 3").contains("this code is version 2");
+                    .contains("built by version 3")
+                    .contains("this code is version 2");
         }
     }
 }

@@ -16,16 +16,26 @@ class VertxModuleArchitectureTest {
 
     @BeforeAll
     static void importClasses() {
-        vertxModule = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        vertxModule = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.lockstep.vertx");
     }
 
     @Test
     void dependsOnProjectionCoreVertxMicrometerAndTheJdkOnly() {
         assertThat(vertxModule.containPackage("io.lockstep.vertx")).isTrue();
-        classes().that().resideInAPackage("io.lockstep.vertx..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("io.lockstep.vertx..",
-                        "io.lockstep.projection..", "io.vertx..", "io.micrometer..", "io.netty..", "java..",
+        classes()
+                .that()
+                .resideInAPackage("io.lockstep.vertx..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.lockstep.vertx..",
+                        "io.lockstep.projection..",
+                        "io.vertx..",
+                        "io.micrometer..",
+                        "io.netty..",
+                        "java..",
                         "org.slf4j..")
                 .check(vertxModule);
     }

@@ -55,6 +55,7 @@ class VertxProjectionTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(12);
+
     static PostgresProjectionStore store;
     static TableEventSource source;
     static final List<String> jdbcOnEventLoop = new CopyOnWriteArrayList<>();
@@ -74,8 +75,10 @@ class VertxProjectionTest {
 
     /** A data source that records every connection taken on a Vert.x event loop thread. */
     private static javax.sql.DataSource watched(javax.sql.DataSource dataSource) {
-        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(VertxProjectionTest.class.getClassLoader(),
-                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                VertxProjectionTest.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class},
+                (proxy, method, args) -> {
                     if (method.getName().equals("getConnection") && io.vertx.core.Context.isOnEventLoopThread()) {
                         jdbcOnEventLoop.add(Thread.currentThread().getName());
                     }
@@ -93,8 +96,10 @@ class VertxProjectionTest {
         // JDBC on an event loop is caught exactly by the connection check; the blocked-thread checker catches any
         // other long block, with headroom for a loaded machine (it measures wall time: 0.53 s was seen under load).
         vertx = Vertx.vertx(new VertxOptions()
-                .setMaxEventLoopExecuteTime(2_000).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-                .setBlockedThreadCheckInterval(20).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+                .setMaxEventLoopExecuteTime(2_000)
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setBlockedThreadCheckInterval(20)
+                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {
             if (event.thread().getName().contains("eventloop")) {
                 blocked.add(event);
@@ -107,7 +112,9 @@ class VertxProjectionTest {
     void closeVertxAndCheckTheEventLoops() throws Exception {
         join(vertx.close());
         assertThat(blocked).as("event loop blocked").isEmpty();
-        assertThat(jdbcOnEventLoop).as("JDBC connections taken on an event loop").isEmpty();
+        assertThat(jdbcOnEventLoop)
+                .as("JDBC connections taken on an event loop")
+                .isEmpty();
     }
 
     private static <T> T join(Future<T> future) throws Exception {
@@ -132,18 +139,26 @@ class VertxProjectionTest {
                     record(env, tx);
                     AccountsProjection.credit(tx, e.accountId(), -e.amount());
                 })
-                .onReset(tx -> tx.dsl().deleteFrom(AccountsProjection.ACCOUNT_BALANCE).execute())
+                .onReset(tx ->
+                        tx.dsl().deleteFrom(AccountsProjection.ACCOUNT_BALANCE).execute())
                 .build();
     }
 
     private static void record(Envelope envelope, PostgresTransaction tx) {
-        tx.dsl().insertInto(table(name("applied")), field(name("position"))).values(envelope.position()).execute();
+        tx.dsl()
+                .insertInto(table(name("applied")), field(name("position")))
+                .values(envelope.position())
+                .execute();
     }
 
-    private static Supplier<ProjectionVerticle> verticle(ProjectionManagement management,
-                                                        Supplier<Projection<PostgresTransaction>> projection) {
-        return () -> new ProjectionVerticle(management, List.of(ProjectionRunner.builder(projection.get(), store, source)
-                .batchSize(200).idleWait(Duration.ofMillis(50)).build()));
+    private static Supplier<ProjectionVerticle> verticle(
+            ProjectionManagement management, Supplier<Projection<PostgresTransaction>> projection) {
+        return () -> new ProjectionVerticle(
+                management,
+                List.of(ProjectionRunner.builder(projection.get(), store, source)
+                        .batchSize(200)
+                        .idleWait(Duration.ofMillis(50))
+                        .build()));
     }
 
     private static Projection<PostgresTransaction> free() {
@@ -162,8 +177,8 @@ class VertxProjectionTest {
             // given: the handler of 1501 blocks inside the batch 1400..1599
             CountDownLatch entered = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            String id = join(vertx.deployVerticle(verticle(management, () -> recording(entered, release)),
-                    new DeploymentOptions()));
+            String id = join(vertx.deployVerticle(
+                    verticle(management, () -> recording(entered, release)), new DeploymentOptions()));
             Future<Void> undeployed;
             try {
                 assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
@@ -172,7 +187,9 @@ class VertxProjectionTest {
                 undeployed = vertx.undeploy(id);
 
                 // then: not before the batch ends
-                org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                org.awaitility.Awaitility.await()
+                        .during(Duration.ofMillis(300))
+                        .atMost(Duration.ofSeconds(5))
                         .until(() -> !undeployed.isComplete());
             } finally {
                 release.countDown();
@@ -185,13 +202,14 @@ class VertxProjectionTest {
         @Test
         void severalInstancesOfTheVerticleApplyEveryEventExactlyOnce() throws Exception {
             // when
-            join(vertx.deployVerticle(verticle(management, VertxProjectionTest::free),
-                    new DeploymentOptions().setInstances(3)));
+            join(vertx.deployVerticle(
+                    verticle(management, VertxProjectionTest::free), new DeploymentOptions().setInstances(3)));
 
             // then
             org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> checkpoint() == EVENTS - 1);
             assertThat(db.queryLong("SELECT count(*) FROM applied")).isEqualTo(EVENTS);
-            assertThat(db.queryLong("SELECT count(DISTINCT position) FROM applied")).isEqualTo(EVENTS);
+            assertThat(db.queryLong("SELECT count(DISTINCT position) FROM applied"))
+                    .isEqualTo(EVENTS);
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
             assertThat(management.statuses()).hasSize(3);
         }
@@ -201,7 +219,8 @@ class VertxProjectionTest {
     class EventBus {
 
         private JsonObject send(JsonObject command) throws Exception {
-            return join(vertx.eventBus().<JsonObject>request(ProjectionManagement.DEFAULT_ADDRESS, command)).body();
+            return join(vertx.eventBus().<JsonObject>request(ProjectionManagement.DEFAULT_ADDRESS, command))
+                    .body();
         }
 
         private ReplyException failure(Object command) {
@@ -216,8 +235,8 @@ class VertxProjectionTest {
         @Test
         void pauseSurvivesARedeployUntilResumed() throws Exception {
             // given
-            String first = join(vertx.deployVerticle(verticle(management, VertxProjectionTest::free),
-                    new DeploymentOptions()));
+            String first = join(
+                    vertx.deployVerticle(verticle(management, VertxProjectionTest::free), new DeploymentOptions()));
             org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> checkpoint() == EVENTS - 1);
 
             // when: paused, undeployed, appended to, redeployed
@@ -228,8 +247,9 @@ class VertxProjectionTest {
 
             // then: still paused, nothing applied after the redeploy
             assertThat(paused.getJsonArray("statuses")).hasSize(1);
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> management.statuses().getFirst().state()
-                    == ProjectionState.PAUSED);
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> management.statuses().getFirst().state() == ProjectionState.PAUSED);
             assertThat(checkpoint()).isEqualTo(999);
             JsonObject resumed = send(new JsonObject().put("action", "resume").put("projection", NAME));
             assertThat(resumed.getString("projection")).isEqualTo(NAME);
@@ -243,11 +263,16 @@ class VertxProjectionTest {
             org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> checkpoint() == EVENTS - 1);
 
             // when / then
-            ReplyException unknown = failure(new JsonObject().put("action", "pause").put("projection", "nope"));
+            ReplyException unknown =
+                    failure(new JsonObject().put("action", "pause").put("projection", "nope"));
             assertThat(unknown.failureCode()).isEqualTo(404);
-            assertThat(unknown.getMessage()).contains("unknown projection 'nope'").contains(NAME);
+            assertThat(unknown.getMessage())
+                    .contains("unknown projection 'nope'")
+                    .contains(NAME);
 
-            ReplyException negative = failure(new JsonObject().put("action", "reset").put("projection", NAME)
+            ReplyException negative = failure(new JsonObject()
+                    .put("action", "reset")
+                    .put("projection", NAME)
                     .put("position", -2));
             assertThat(negative.failureCode()).isEqualTo(400);
             assertThat(negative.getMessage()).contains("position -2").contains(">= -1");
@@ -256,12 +281,16 @@ class VertxProjectionTest {
             assertThat(malformed.failureCode()).isEqualTo(400);
             assertThat(malformed.getMessage()).contains("malformed JSON");
 
-            ReplyException overflow = failure(new JsonObject().put("action", "reset").put("projection", NAME)
+            ReplyException overflow = failure(new JsonObject()
+                    .put("action", "reset")
+                    .put("projection", NAME)
                     .put("position", new java.math.BigInteger("18446744073709551615")));
             assertThat(overflow.failureCode()).isEqualTo(400);
             assertThat(overflow.getMessage()).contains("out of range");
 
-            ReplyException fraction = failure(new JsonObject().put("action", "reset").put("projection", NAME)
+            ReplyException fraction = failure(new JsonObject()
+                    .put("action", "reset")
+                    .put("projection", NAME)
                     .put("position", 1.5));
             assertThat(fraction.failureCode()).isEqualTo(400);
 
@@ -283,8 +312,10 @@ class VertxProjectionTest {
             send(new JsonObject().put("action", "replay").put("projection", NAME));
 
             // then: every event applied a second time, and the read model equals the fold again
-            org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> db.queryLong("SELECT count(*) FROM applied") == 2L * EVENTS
-                    && checkpoint() == EVENTS - 1);
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofMinutes(1))
+                    .until(() ->
+                            db.queryLong("SELECT count(*) FROM applied") == 2L * EVENTS && checkpoint() == EVENTS - 1);
             assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
         }
     }
@@ -297,13 +328,17 @@ class VertxProjectionTest {
 
         @BeforeEach
         void startServer() throws Exception {
-            server = join(vertx.createHttpServer().requestHandler(request -> {
-                if (request.path().equals("/health")) {
-                    management.healthHandler(ProjectionHealth.withDefaults()).handle(request);
-                } else {
-                    management.httpHandler("/projections").handle(request);
-                }
-            }).listen(0, "127.0.0.1"));
+            server = join(vertx.createHttpServer()
+                    .requestHandler(request -> {
+                        if (request.path().equals("/health")) {
+                            management
+                                    .healthHandler(ProjectionHealth.withDefaults())
+                                    .handle(request);
+                        } else {
+                            management.httpHandler("/projections").handle(request);
+                        }
+                    })
+                    .listen(0, "127.0.0.1"));
             join(vertx.deployVerticle(verticle(management, VertxProjectionTest::free), new DeploymentOptions()));
             org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> checkpoint() == EVENTS - 1);
         }
@@ -324,11 +359,15 @@ class VertxProjectionTest {
             }
             java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
                             java.net.URI.create("http://127.0.0.1:" + server.actualPort() + path))
-                    .method(method.name(), body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
-                            : java.net.http.HttpRequest.BodyPublishers.ofString(body))
-                    .timeout(Duration.ofSeconds(30)).build();
-            java.net.http.HttpResponse<String> response = client.send(request,
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                    .method(
+                            method.name(),
+                            body == null
+                                    ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                                    : java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .timeout(Duration.ofSeconds(30))
+                    .build();
+            java.net.http.HttpResponse<String> response =
+                    client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
             return new Answer(response.statusCode(), response.body());
         }
 
@@ -336,10 +375,14 @@ class VertxProjectionTest {
         private Answer raw(HttpMethod method, String path) throws Exception {
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.actualPort())) {
                 socket.setSoTimeout(30_000);
-                socket.getOutputStream().write((method.name() + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                return new Answer(Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
+                socket.getOutputStream()
+                        .write((method.name() + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        + "Connection: close\r\n\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer =
+                        new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                return new Answer(
+                        Integer.parseInt(answer.substring(9, 12)), answer.substring(answer.indexOf("\r\n\r\n") + 4));
             }
         }
 
@@ -347,15 +390,22 @@ class VertxProjectionTest {
         void answersStatusAndCarriesOutCommands() throws Exception {
             Answer all = call(HttpMethod.GET, "/projections", null);
             assertThat(all.status()).isEqualTo(200);
-            assertThat(all.json().getJsonArray("projections").getJsonObject(0).getString("name")).isEqualTo(NAME);
-            assertThat(all.json().getJsonArray("projections").getJsonObject(0).getLong("lagEvents")).isZero();
+            assertThat(all.json().getJsonArray("projections").getJsonObject(0).getString("name"))
+                    .isEqualTo(NAME);
+            assertThat(all.json().getJsonArray("projections").getJsonObject(0).getLong("lagEvents"))
+                    .isZero();
 
             Answer pause = call(HttpMethod.POST, "/projections/" + NAME + "/pause", null);
             assertThat(pause.status()).isEqualTo(200);
             assertThat(pause.json().getJsonArray("statuses").getJsonObject(0).getString("state"))
-                    .as("the state after the pause").isEqualTo("PAUSED");
-            assertThat(store.readCheckpoint(management.statuses().isEmpty() ? null
-                    : io.lockstep.projection.CheckpointKey.of(NAME)).paused()).isTrue();
+                    .as("the state after the pause")
+                    .isEqualTo("PAUSED");
+            assertThat(store.readCheckpoint(
+                                    management.statuses().isEmpty()
+                                            ? null
+                                            : io.lockstep.projection.CheckpointKey.of(NAME))
+                            .paused())
+                    .isTrue();
 
             Answer reset = call(HttpMethod.POST, "/projections/" + NAME + "/reset", "{\"position\": 2500}");
             assertThat(reset.status()).isEqualTo(200);
@@ -368,13 +418,16 @@ class VertxProjectionTest {
 
         @Test
         void resumeAnswersTheStateAfterTheResume() throws Exception {
-            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/pause", null).status()).isEqualTo(200);
+            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/pause", null)
+                            .status())
+                    .isEqualTo(200);
 
             Answer resume = call(HttpMethod.POST, "/projections/" + NAME + "/resume", null);
 
             assertThat(resume.status()).isEqualTo(200);
             assertThat(resume.json().getJsonArray("statuses").getJsonObject(0).getString("state"))
-                    .as("the state after the resume").isNotEqualTo("PAUSED");
+                    .as("the state after the resume")
+                    .isNotEqualTo("PAUSED");
         }
 
         @Test
@@ -384,7 +437,10 @@ class VertxProjectionTest {
 
                 Answer head = call(HttpMethod.HEAD, path, null);
 
-                assertThat(head.status()).as("HEAD %s", path).isEqualTo(get.status()).isEqualTo(200);
+                assertThat(head.status())
+                        .as("HEAD %s", path)
+                        .isEqualTo(get.status())
+                        .isEqualTo(200);
                 assertThat(head.body()).as("HEAD %s", path).isEmpty();
             }
             Answer wrong = call(HttpMethod.DELETE, "/projections", null);
@@ -394,24 +450,33 @@ class VertxProjectionTest {
 
         @Test
         void badRequestsGetA4xxNamingTheProblemAndChangeNothing() throws Exception {
-            assertThat(call(HttpMethod.POST, "/projections/nope/pause", null).status()).isEqualTo(404);
+            assertThat(call(HttpMethod.POST, "/projections/nope/pause", null).status())
+                    .isEqualTo(404);
             Answer negative = call(HttpMethod.POST, "/projections/" + NAME + "/reset", "{\"position\": -2}");
             assertThat(negative.status()).isEqualTo(400);
             assertThat(negative.json().getString("error")).contains("position -2");
             Answer malformed = call(HttpMethod.POST, "/projections/" + NAME + "/reset", "{\"position\": ");
             assertThat(malformed.status()).isEqualTo(400);
             assertThat(malformed.json().getString("error")).contains("malformed JSON");
-            assertThat(call(HttpMethod.GET, "/projections/" + NAME + "/pause", null).status()).isEqualTo(405);
-            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/explode", null).status()).isEqualTo(404);
+            assertThat(call(HttpMethod.GET, "/projections/" + NAME + "/pause", null)
+                            .status())
+                    .isEqualTo(405);
+            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/explode", null)
+                            .status())
+                    .isEqualTo(404);
             assertThat(call(HttpMethod.GET, "/projections/%zz", null).status()).isEqualTo(400);
             assertThat(call(HttpMethod.GET, "/projectionsX", null).status()).isEqualTo(404);
             assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/reset", "{\"position\": 18446744073709551615}")
-                    .status()).isEqualTo(400);
-            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/reset", "x".repeat(5000)).status())
+                            .status())
+                    .isEqualTo(400);
+            assertThat(call(HttpMethod.POST, "/projections/" + NAME + "/reset", "x".repeat(5000))
+                            .status())
                     .isEqualTo(413);
 
             assertThat(checkpoint()).isEqualTo(EVENTS - 1);
-            assertThat(store.readCheckpoint(io.lockstep.projection.CheckpointKey.of(NAME)).paused()).isFalse();
+            assertThat(store.readCheckpoint(io.lockstep.projection.CheckpointKey.of(NAME))
+                            .paused())
+                    .isFalse();
         }
     }
 
@@ -423,18 +488,35 @@ class VertxProjectionTest {
             // given
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             ProjectionMetrics metrics = new ProjectionMetrics(registry);
-            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source).listener(metrics).build();
+            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source)
+                    .listener(metrics)
+                    .build();
 
             // when
             runner.catchUp();
 
             // then
-            assertThat(registry.get("lockstep.projection.events").tag("projection", NAME).counter().count())
+            assertThat(registry.get("lockstep.projection.events")
+                            .tag("projection", NAME)
+                            .counter()
+                            .count())
                     .isEqualTo(EVENTS);
-            assertThat(registry.get("lockstep.projection.batch.duration").timer().count()).isPositive();
-            assertThat(registry.get("lockstep.projection.lag.events").gauge().value()).isZero();
-            assertThat(registry.get("lockstep.projection.state").tag("state", "LIVE").gauge().value()).isOne();
-            assertThat(registry.get("lockstep.projection.state").tag("state", "FAILED").gauge().value()).isZero();
+            assertThat(registry.get("lockstep.projection.batch.duration")
+                            .timer()
+                            .count())
+                    .isPositive();
+            assertThat(registry.get("lockstep.projection.lag.events").gauge().value())
+                    .isZero();
+            assertThat(registry.get("lockstep.projection.state")
+                            .tag("state", "LIVE")
+                            .gauge()
+                            .value())
+                    .isOne();
+            assertThat(registry.get("lockstep.projection.state")
+                            .tag("state", "FAILED")
+                            .gauge()
+                            .value())
+                    .isZero();
         }
 
         @Test
@@ -442,14 +524,20 @@ class VertxProjectionTest {
             // given: .listener(metrics) bound the runner when it was built
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             ProjectionMetrics metrics = new ProjectionMetrics(registry);
-            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source).listener(metrics).build();
+            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source)
+                    .listener(metrics)
+                    .build();
 
             // when: an application written for the old two-call setup binds it again
             metrics.bind(runner);
             runner.catchUp();
 
             // then
-            assertThat(registry.get("lockstep.projection.state").tag("state", "LIVE").gauge().value()).isOne();
+            assertThat(registry.get("lockstep.projection.state")
+                            .tag("state", "LIVE")
+                            .gauge()
+                            .value())
+                    .isOne();
         }
     }
 
@@ -459,11 +547,13 @@ class VertxProjectionTest {
         @Test
         void aVerticleWithoutManagementIsAskedForByName() throws Exception {
             // given
-            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source).idleWait(Duration.ofMillis(50))
+            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source)
+                    .idleWait(Duration.ofMillis(50))
                     .build();
             // then: null is no way to say "no management"
             assertThatThrownBy(() -> new ProjectionVerticle(null, List.of(runner)))
-                    .isInstanceOf(NullPointerException.class).hasMessageContaining("ProjectionVerticle.unmanaged");
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("ProjectionVerticle.unmanaged");
             // when
             join(vertx.deployVerticle(ProjectionVerticle.unmanaged(List.of(runner))));
             // then: it runs, and operators' management knows nothing of it

@@ -59,8 +59,13 @@ class VertxScaleOutTest {
 
     ProjectionManagement deploy(Vertx vertx, String node) throws Exception {
         ProjectionManagement management = ProjectionManagement.create(vertx);
-        ProjectionNode host = ProjectionNode.builder(db.dataSource(), PostgresProjectionStore.builder(db.dataSource())
-                        .build(), log).nodeId(node).lease(Duration.ofSeconds(2)).heartbeat(Duration.ofMillis(100))
+        ProjectionNode host = ProjectionNode.builder(
+                        db.dataSource(),
+                        PostgresProjectionStore.builder(db.dataSource()).build(),
+                        log)
+                .nodeId(node)
+                .lease(Duration.ofSeconds(2))
+                .heartbeat(Duration.ofMillis(100))
                 .projection(PartitionWorkload.projection(node, 4), 4, runner -> runner.idleWait(Duration.ofMillis(50)))
                 .build();
         join(vertx.deployVerticle(() -> ProjectionVerticle.forHost(management, host), new DeploymentOptions()));
@@ -76,36 +81,42 @@ class VertxScaleOutTest {
         ProjectionManagement two = deploy(second, "v2");
 
         // then: 2 + 2 partitions, every event applied once
-        await().atMost(Duration.ofSeconds(30)).until(() -> applied() == 4_000 && owners(one).size() == 2);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> applied() == 4_000 && owners(one).size() == 2);
         JsonObject status = join(one.execute(new ManagementCommand.Status()));
         JsonObject overview = status.getJsonArray("partitioned").getJsonObject(0);
         assertThat(overview.getJsonArray("partitions")).hasSize(4);
-        assertThat(overview.getLong("projectedThrough")).as("every event applied, in every partition")
+        assertThat(overview.getLong("projectedThrough"))
+                .as("every event applied, in every partition")
                 .isEqualTo(4_000L);
         assertThat(status.getJsonArray("projections")).hasSize(2); // this instance's two partition runners
         assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
 
         // when: a replay through the other instance
-        join(two.execute(ManagementCommand.parse(new JsonObject().put("action", "replay")
-                .put("projection", PartitionWorkload.PROJECTION))));
+        join(two.execute(ManagementCommand.parse(
+                new JsonObject().put("action", "replay").put("projection", PartitionWorkload.PROJECTION))));
 
         // then: every partition went back at once and the read model is rebuilt, once
         await().atMost(Duration.ofSeconds(30)).until(() -> applied() == 4_000);
         assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
-        assertThatThrownBy(() -> join(one.execute(ManagementCommand.parse(new JsonObject().put("action", "replay")
-                .put("projection", one.statuses().getFirst().name())))))
-                .hasCauseInstanceOf(ManagementException.class).hasMessageContaining("replay or reset 'applied' as a whole");
+        assertThatThrownBy(() -> join(one.execute(ManagementCommand.parse(new JsonObject()
+                        .put("action", "replay")
+                        .put("projection", one.statuses().getFirst().name())))))
+                .hasCauseInstanceOf(ManagementException.class)
+                .hasMessageContaining("replay or reset 'applied' as a whole");
 
         // when: the first instance goes away, the second takes everything
         join(first.close());
         first = Vertx.vertx();
-        await().atMost(Duration.ofSeconds(10)).until(() -> owners(two).equals(Set.of("v2"))
-                && two.statuses().size() == 4);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> owners(two).equals(Set.of("v2")) && two.statuses().size() == 4);
     }
 
     private static Set<String> owners(ProjectionManagement management) throws Exception {
         JsonArray partitions = join(management.execute(new ManagementCommand.Status()))
-                .getJsonArray("partitioned").getJsonObject(0).getJsonArray("partitions");
+                .getJsonArray("partitioned")
+                .getJsonObject(0)
+                .getJsonArray("partitions");
         Set<String> owners = new HashSet<>();
         for (int i = 0; i < partitions.size(); i++) {
             owners.add(partitions.getJsonObject(i).getString("owner"));
@@ -117,8 +128,8 @@ class VertxScaleOutTest {
         return db.queryLong("SELECT count(*) FROM applied");
     }
 
-    private static <T> T join(Future<T> future) throws InterruptedException, ExecutionException,
-            java.util.concurrent.TimeoutException {
+    private static <T> T join(Future<T> future)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
         return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 }

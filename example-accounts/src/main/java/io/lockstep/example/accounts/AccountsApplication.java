@@ -10,8 +10,7 @@ public final class AccountsApplication {
 
     private static final Set<String> ROOT_OPTIONS = Set.of("-h", "--help", "-V", "--version");
 
-    private AccountsApplication() {
-    }
+    private AccountsApplication() {}
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -28,7 +27,8 @@ public final class AccountsApplication {
         return new CommandLine(new AccountsCommand())
                 .setExecutionExceptionHandler((failure, command, parsed) -> {
                     command.getErr().println("error: " + failure.getMessage());
-                    if (!(failure instanceof IllegalStateException || failure instanceof IllegalArgumentException
+                    if (!(failure instanceof IllegalStateException
+                            || failure instanceof IllegalArgumentException
                             || failure instanceof LockstepException)) {
                         failure.printStackTrace(command.getErr());
                     }

@@ -23,11 +23,16 @@ import javax.sql.DataSource;
  */
 final class ProjectionsOnVertx {
 
-    private ProjectionsOnVertx() {
-    }
+    private ProjectionsOnVertx() {}
 
-    static Future<HttpServer> deploy(Vertx vertx, DataSource dataSource, PostgresEventLog log,
-                                     Projection<PostgresTransaction> balances, MeterRegistry registry, int port) {
+    static Future<HttpServer> deploy(
+            Vertx vertx,
+            DataSource dataSource,
+            PostgresEventLog log,
+            Projection<PostgresTransaction> balances,
+            MeterRegistry registry,
+            int port) {
+        // spotless:off
         // README example: start
         PostgresProjectionStore store = PostgresProjectionStore.builder(dataSource).build();
         ProjectionManagement management = ProjectionManagement.create(vertx);  // event bus: "lockstep.projections"
@@ -45,5 +50,6 @@ final class ProjectionsOnVertx {
             }
         }).listen(port));
         // README example: end
+        // spotless:on
     }
 }

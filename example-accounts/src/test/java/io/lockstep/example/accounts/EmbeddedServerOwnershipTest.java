@@ -48,31 +48,49 @@ class EmbeddedServerOwnershipTest {
             // simulate starts only once serve listens, so serve has started the server: started together, either
             // could start it first and the other would be the guest
             first.awaitListening();
-            try (AppProcess simulate = AppProcess.start("owner-simulate", List.of(), "simulate", "--data-dir",
-                    dataDir.toString(), "--accounts", "50", "--commands", "100000000", "--concurrency", "2")) {
+            try (AppProcess simulate = AppProcess.start(
+                    "owner-simulate",
+                    List.of(),
+                    "simulate",
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--accounts",
+                    "50",
+                    "--commands",
+                    "100000000",
+                    "--concurrency",
+                    "2")) {
                 serverPort = embeddedServerPort();
-                await("simulate connects and appends").atMost(AppProcess.PATIENCE)
+                await("simulate connects and appends")
+                        .atMost(AppProcess.PATIENCE)
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> !simulate.isAlive() || events(serverPort) > 100);
-                assertThat(simulate.stdout()).as(simulate.output())
+                assertThat(simulate.stdout())
+                        .as(simulate.output())
                         .contains("database: the embedded PostgreSQL another process runs on " + dataDir);
 
                 // when: serve is killed, and serve is started again while simulate still appends
                 first.kill();
-                assertThat(accepts(serverPort)).as("the killed owner's server still runs").isTrue();
+                assertThat(accepts(serverPort))
+                        .as("the killed owner's server still runs")
+                        .isTrue();
                 long before = events(serverPort);
                 try (AppProcess second = serve("owner-second")) {
                     Http http = new Http(second.awaitListening());
 
                     // then: it took the server over, serves, and shares the partitions with simulate
-                    assertThat(second.stdout()).as(second.output())
+                    assertThat(second.stdout())
+                            .as(second.output())
                             .contains("taken over from a process that was killed", "then the embedded database stops");
                     assertThat(embeddedServerPort()).isEqualTo(serverPort);
-                    assertThat(http.post("/accounts", "{\"owner\": \"ann\", \"initialDeposit\": 5}").status())
+                    assertThat(http.post("/accounts", "{\"owner\": \"ann\", \"initialDeposit\": 5}")
+                                    .status())
                             .isEqualTo(201);
                     assertThat(events(serverPort)).as("simulate kept appending").isGreaterThan(before);
-                    await("serve and simulate run two partitions each").atMost(AppProcess.PATIENCE)
-                            .pollInterval(Duration.ofMillis(200)).until(() -> owners(http).size() == 2
+                    await("serve and simulate run two partitions each")
+                            .atMost(AppProcess.PATIENCE)
+                            .pollInterval(Duration.ofMillis(200))
+                            .until(() -> owners(http).size() == 2
                                     && owners(http).values().stream().allMatch(held -> held == 2));
 
                     // when: stopped
@@ -81,7 +99,9 @@ class EmbeddedServerOwnershipTest {
 
                 // then: the server stopped with it, guest or not
                 assertThat(dataDir.resolve("postmaster.pid")).doesNotExist();
-                assertThat(accepts(serverPort)).as("the embedded server's port after serve stopped").isFalse();
+                assertThat(accepts(serverPort))
+                        .as("the embedded server's port after serve stopped")
+                        .isFalse();
             }
         }
     }
@@ -101,13 +121,14 @@ class EmbeddedServerOwnershipTest {
     }
 
     private int embeddedServerPort() throws IOException {
-        return Integer.parseInt(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(3).strip());
+        return Integer.parseInt(
+                Files.readAllLines(dataDir.resolve("postmaster.pid")).get(3).strip());
     }
 
     private static long events(int port) throws SQLException {
-        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://localhost:" + port
-                + "/postgres?user=postgres");
-             ResultSet rows = connection.createStatement().executeQuery("SELECT count(*) FROM lockstep.events")) {
+        try (Connection connection =
+                        DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/postgres?user=postgres");
+                ResultSet rows = connection.createStatement().executeQuery("SELECT count(*) FROM lockstep.events")) {
             rows.next();
             return rows.getLong(1);
         } catch (SQLException e) {
@@ -121,8 +142,13 @@ class EmbeddedServerOwnershipTest {
     /** @return how many partitions each live node holds, from {@code GET /projections} */
     private static java.util.Map<String, Long> owners(Http http) throws Exception {
         java.util.Map<String, Long> owners = new java.util.HashMap<>();
-        http.get("/projections").json().get("partitioned").get(0).get("partitions").forEach(p -> owners.merge(
-                p.get("owner").isNull() ? "-" : p.get("owner").asText(), 1L, Long::sum));
+        http.get("/projections")
+                .json()
+                .get("partitioned")
+                .get(0)
+                .get("partitions")
+                .forEach(p -> owners.merge(
+                        p.get("owner").isNull() ? "-" : p.get("owner").asText(), 1L, Long::sum));
         return owners;
     }
 

@@ -35,20 +35,30 @@ class IdempotentRetryAfterCrashTest {
             CompletableFuture<HttpResponse<String>> lost;
             try (AppProcess first = serve(db, "key-crash-first")) {
                 Http http = new Http(first.awaitListening());
-                assertThat(http.post("/accounts", "{\"owner\": \"kai\", \"initialDeposit\": 100, \"accountId\": \"kc-1\"}")
-                        .status()).isEqualTo(201);
+                assertThat(http.post(
+                                        "/accounts",
+                                        "{\"owner\": \"kai\", \"initialDeposit\": 100, \"accountId\": \"kc-1\"}")
+                                .status())
+                        .isEqualTo(201);
 
                 // given: the sequencer held up, so a command commits and then waits for its position
-                try (Connection holder = db.openConnection(); Statement hold = holder.createStatement()) {
+                try (Connection holder = db.openConnection();
+                        Statement hold = holder.createStatement()) {
                     holder.setAutoCommit(false);
                     hold.execute("SELECT 1 FROM lockstep.sequencer_state WHERE id = 1 FOR UPDATE");
 
                     // when: a keyed deposit commits, and serve is killed before it answers
-                    lost = HttpClient.newHttpClient().sendAsync(HttpRequest.newBuilder(
-                                    URI.create("http://127.0.0.1:" + http.port() + "/accounts/kc-1/deposits"))
-                            .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString("{\"amount\": 25}"))
-                            .build(), HttpResponse.BodyHandlers.ofString());
-                    await("the deposit commits").atMost(AppProcess.PATIENCE).pollInterval(Duration.ofMillis(5))
+                    lost = HttpClient.newHttpClient()
+                            .sendAsync(
+                                    HttpRequest.newBuilder(URI.create(
+                                                    "http://127.0.0.1:" + http.port() + "/accounts/kc-1/deposits"))
+                                            .header("Idempotency-Key", key)
+                                            .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": 25}"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                    await("the deposit commits")
+                            .atMost(AppProcess.PATIENCE)
+                            .pollInterval(Duration.ofMillis(5))
                             .until(() -> deposits(db) == 1);
                     assertThat(lost).as("the deposit has not been answered yet").isNotDone();
                     first.kill();
@@ -69,7 +79,8 @@ class IdempotentRetryAfterCrashTest {
                 assertThat(deposits(db)).isEqualTo(1);
                 // (the projection resumes once the killed process's leases expired: up to a lease and a heartbeat)
                 String read = "/accounts/kc-1?minPosition=" + retried.longAt("position");
-                await("the restarted serve projects the deposit").atMost(AppProcess.PATIENCE)
+                await("the restarted serve projects the deposit")
+                        .atMost(AppProcess.PATIENCE)
                         .until(() -> http.get(read).status() == 200);
                 assertThat(http.get(read).longAt("balance")).isEqualTo(125);
                 assertThat(second.terminate()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);

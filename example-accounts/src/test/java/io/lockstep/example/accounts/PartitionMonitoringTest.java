@@ -25,18 +25,23 @@ class PartitionMonitoringTest {
     @Test
     void metricsArePerPartitionAndHealthDegradesForAPartitionNoNodeHolds() throws Exception {
         try (TestDatabase db = TestDatabase.create(2);
-             Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
-             AccountsApp app = AccountsApp.start(Pools.open(database, Pools.Sizes.SERVE), AccountsApp.POSITION_WAIT,
-                     null, new NodeSettings("watched", 4, Duration.ofMinutes(5)))) {
+                Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
+                AccountsApp app = AccountsApp.start(
+                        Pools.open(database, Pools.Sizes.SERVE),
+                        AccountsApp.POSITION_WAIT,
+                        null,
+                        new NodeSettings("watched", 4, Duration.ofMinutes(5)))) {
             Http http = new Http(app.listen("127.0.0.1", 0));
-            long position = http.post("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 5}").longAt("position");
+            long position = http.post("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 5}")
+                    .longAt("position");
             await().atMost(Duration.ofSeconds(30)).until(() -> app.projectedThrough() >= position);
 
             // then: one series per partition
             String metrics = http.get("/metrics").body();
             for (int i = 0; i < 4; i++) {
-                assertThat(metrics).containsPattern("lockstep_projection_checkpoint\\{[^}]*projection=\"accounts\\[" + i
-                        + "/4]\"");
+                assertThat(metrics)
+                        .containsPattern(
+                                "lockstep_projection_checkpoint\\{[^}]*projection=\"accounts\\[" + i + "/4]\"");
             }
             Http.Response healthy = http.get("/health");
             assertThat(healthy.status()).as(healthy.body()).isEqualTo(200);

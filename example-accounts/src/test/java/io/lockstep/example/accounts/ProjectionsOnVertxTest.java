@@ -37,15 +37,18 @@ class ProjectionsOnVertxTest {
     void deploysProjectsAndAnswersOverHttp() throws Exception {
         // given
         Vertx vertx = Vertx.vertx();
-        EventTypes types = EventTypes.builder().register("AccountCreated", AccountCreated.class).build();
+        EventTypes types = EventTypes.builder()
+                .register("AccountCreated", AccountCreated.class)
+                .build();
         AtomicInteger created = new AtomicInteger();
         Projection<PostgresTransaction> counting = Projection.<PostgresTransaction>builder("created-count")
                 .on(AccountCreated.class, (e, env, tx) -> created.incrementAndGet())
                 .build();
-        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), types).build()) {
+        try (PostgresEventLog log =
+                PostgresEventLog.builder(db.dataSource(), types).build()) {
             log.start();
-            HttpServer server = join(ProjectionsOnVertx.deploy(vertx, db.dataSource(), log, counting,
-                    new SimpleMeterRegistry(), 0));
+            HttpServer server = join(
+                    ProjectionsOnVertx.deploy(vertx, db.dataSource(), log, counting, new SimpleMeterRegistry(), 0));
 
             // when
             log.append("acc-1", ExpectedVersion.noStream(), List.of(new AccountCreated("acc-1", "ada", 100)));
@@ -55,7 +58,8 @@ class ProjectionsOnVertxTest {
             // The JDK's client: Vert.x's can lose a body that arrives before body() is asked for (vert.x#5904).
             Http http = new Http(server.actualPort());
             JsonObject status = new JsonObject(http.get("/projections").body());
-            assertThat(status.getJsonArray("projections").getJsonObject(0).getString("name")).isEqualTo("created-count");
+            assertThat(status.getJsonArray("projections").getJsonObject(0).getString("name"))
+                    .isEqualTo("created-count");
             int health = http.get("/health").status();
             assertThat(health).isEqualTo(200);
         } finally {

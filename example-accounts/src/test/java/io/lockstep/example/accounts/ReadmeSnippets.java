@@ -9,11 +9,11 @@ import io.lockstep.projection.Projection;
 /** Smaller README snippets, compiled here; {@link ReadmeExampleTest} keeps the README equal to them. */
 final class ReadmeSnippets {
 
-    private ReadmeSnippets() {
-    }
+    private ReadmeSnippets() {}
 
     static Projection<PostgresTransaction> perEvent() {
         return
+        // spotless:off
         // README example: start
         Projection.<PostgresTransaction>builder("deposits")
                 .on(FundsDeposited.class, (event, envelope, tx) -> tx.dsl().update(ACCOUNT_BALANCE)
@@ -21,5 +21,6 @@ final class ReadmeSnippets {
                         .where(ACCOUNT_BALANCE.ACCOUNT_ID.eq(event.accountId())).execute())
                 .build();
         // README example: end
+        // spotless:on
     }
 }

@@ -43,6 +43,7 @@ class SimulateCrashTest {
      * keep appending for about 50,000.
      */
     private static final int ACCOUNTS = 500;
+
     private static final Duration PATIENCE = Duration.ofSeconds(90);
 
     @RegisterExtension
@@ -57,8 +58,7 @@ class SimulateCrashTest {
     final CommitWatch watch = new CommitWatch();
 
     /** Where a SIGKILL landed. */
-    record Kill(long checkpoint, long storedEvents, long sequencedEvents) {
-    }
+    record Kill(long checkpoint, long storedEvents, long sequencedEvents) {}
 
     @Test
     void readModelsEqualTheFoldOfTheLogAfterSimulateIsKilledThreeTimesAndServeResumes() throws Exception {
@@ -72,16 +72,30 @@ class SimulateCrashTest {
         Kill last = kills.get(2);
 
         // when: the application restarts and catches up
-        try (AppProcess serve = AppProcess.start("crash-serve", List.of(), "serve", "--port", "0",
-                "--jdbc-url", db.jdbcUrl(), "--partitions", "1", "--lease", "5s")) {
+        try (AppProcess serve = AppProcess.start(
+                "crash-serve",
+                List.of(),
+                "serve",
+                "--port",
+                "0",
+                "--jdbc-url",
+                db.jdbcUrl(),
+                "--partitions",
+                "1",
+                "--lease",
+                "5s")) {
             Http http = new Http(serve.awaitListening());
             long started = System.nanoTime();
-            await("the projection reaches the end of the log, every committed event sequenced").atMost(PATIENCE)
-                    .pollInterval(Duration.ofMillis(10)).until(() -> watch.sample() && caughtUp());
-            System.out.printf("serve: caught up %d events after %.1f s; %d commit snapshots in all%n",
+            await("the projection reaches the end of the log, every committed event sequenced")
+                    .atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> watch.sample() && caughtUp());
+            System.out.printf(
+                    "serve: caught up %d events after %.1f s; %d commit snapshots in all%n",
                     storedEvents() - last.checkpoint(), (System.nanoTime() - started) / 1e9, watch.samples());
             long head = db.queryLong("SELECT max(position) FROM lockstep.event_log");
-            await("serve's runner reports the checkpoint it committed").atMost(PATIENCE)
+            await("serve's runner reports the checkpoint it committed")
+                    .atMost(PATIENCE)
                     .until(() -> projection(http).get("checkpoint").asLong() == head);
             long committedByServe = projection(http).get("eventsProcessed").asLong();
 
@@ -89,20 +103,28 @@ class SimulateCrashTest {
             LogFold fold = LogFold.of(db.dataSource());
             assertThat(fold.violations()).as("account stream rules").isEmpty();
             // a close is rare (the simulation closes an account about once in 4,000 commands): it may not occur
-            assertThat(fold.eventTypes()).as("events in the log by type")
+            assertThat(fold.eventTypes())
+                    .as("events in the log by type")
                     .containsKeys("AccountCreated", "FundsDeposited", "FundsWithdrawn")
-                    .satisfies(types -> assertThat(types.keySet()).isSubsetOf("AccountCreated", "FundsDeposited",
-                            "FundsWithdrawn", "AccountClosed"));
+                    .satisfies(types -> assertThat(types.keySet())
+                            .isSubsetOf("AccountCreated", "FundsDeposited", "FundsWithdrawn", "AccountClosed"));
             assertThat(fold.accounts()).as("accounts opened by the three runs").hasSizeGreaterThan(2 * ACCOUNTS);
             assertThat(LogFold.differences(fold.accounts(), LogFold.accountBalance(db.dataSource())))
-                    .as("account_balance rows that differ from the fold of the log").isEmpty();
+                    .as("account_balance rows that differ from the fold of the log")
+                    .isEmpty();
             assertThat(LogFold.differences(fold.owners(), LogFold.ownerSummary(db.dataSource())))
-                    .as("owner_summary rows that differ from the fold of the log").isEmpty();
-            assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE balance < 0")).isZero();
+                    .as("owner_summary rows that differ from the fold of the log")
+                    .isEmpty();
+            assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE balance < 0"))
+                    .isZero();
 
             // and no snapshot, taken while the runs committed, showed read-model writes without their checkpoint
-            assertThat(watch.torn()).as("of %d snapshots, those where the checkpoint and the newest read-model"
-                    + " positions differ", watch.samples()).isEmpty();
+            assertThat(watch.torn())
+                    .as(
+                            "of %d snapshots, those where the checkpoint and the newest read-model"
+                                    + " positions differ",
+                            watch.samples())
+                    .isEmpty();
 
             // and serve resumed from the last stored checkpoint: it committed exactly the events after it
             assertThat(head).isEqualTo(db.queryLong("SELECT count(*) FROM lockstep.event_log"));
@@ -110,7 +132,9 @@ class SimulateCrashTest {
             assertThat(committedByServe).as("events serve committed").isEqualTo(head - last.checkpoint());
 
             // and SIGTERM stops it gracefully
-            assertThat(serve.terminate()).as("serve's exit code after SIGTERM:%n%s", serve.output()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
+            assertThat(serve.terminate())
+                    .as("serve's exit code after SIGTERM:%n%s", serve.output())
+                    .isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
         }
     }
 
@@ -120,21 +144,44 @@ class SimulateCrashTest {
      */
     private Kill simulateAndKill(String label, long checkpointTarget) {
         long started = System.nanoTime();
-        try (AppProcess simulate = AppProcess.start(label, List.of(), "simulate", "--jdbc-url", db.jdbcUrl(),
-                "--accounts", String.valueOf(ACCOUNTS), "--commands", "200000", "--concurrency", "8",
-                "--partitions", "1", "--lease", "5s")) {
-            await(label + " projects past position " + checkpointTarget).atMost(PATIENCE)
+        try (AppProcess simulate = AppProcess.start(
+                label,
+                List.of(),
+                "simulate",
+                "--jdbc-url",
+                db.jdbcUrl(),
+                "--accounts",
+                String.valueOf(ACCOUNTS),
+                "--commands",
+                "200000",
+                "--concurrency",
+                "8",
+                "--partitions",
+                "1",
+                "--lease",
+                "5s")) {
+            await(label + " projects past position " + checkpointTarget)
+                    .atMost(PATIENCE)
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> watch.sample() && (checkpoint() > checkpointTarget || !simulate.isAlive()));
             long stored = storedEvents();
-            await(label + " still appends").atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
+            await(label + " still appends")
+                    .atMost(PATIENCE)
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> watch.sample() && (storedEvents() > stored || !simulate.isAlive()));
-            assertThat(simulate.isAlive()).as("%s runs until killed:%n%s", label, simulate.output()).isTrue();
+            assertThat(simulate.isAlive())
+                    .as("%s runs until killed:%n%s", label, simulate.output())
+                    .isTrue();
             simulate.kill();
         }
         Kill kill = new Kill(checkpoint(), storedEvents(), db.queryLong("SELECT count(*) FROM lockstep.event_log"));
-        System.out.printf("%s: SIGKILL after %.1f s at checkpoint %d, %d events stored, %d sequenced%n", label,
-                (System.nanoTime() - started) / 1e9, kill.checkpoint(), kill.storedEvents(), kill.sequencedEvents());
+        System.out.printf(
+                "%s: SIGKILL after %.1f s at checkpoint %d, %d events stored, %d sequenced%n",
+                label,
+                (System.nanoTime() - started) / 1e9,
+                kill.checkpoint(),
+                kill.storedEvents(),
+                kill.sequencedEvents());
         return kill;
     }
 
@@ -158,8 +205,8 @@ class SimulateCrashTest {
         /** Takes a snapshot. @return true, to be chained in a wait condition */
         boolean sample() throws SQLException {
             try (Connection connection = db.dataSource().getConnection();
-                 Statement statement = connection.createStatement();
-                 ResultSet row = statement.executeQuery(SNAPSHOT)) {
+                    Statement statement = connection.createStatement();
+                    ResultSet row = statement.executeQuery(SNAPSHOT)) {
                 row.next();
                 long checkpoint = row.getLong(1);
                 long accounts = row.getLong(2);
@@ -184,12 +231,15 @@ class SimulateCrashTest {
 
     private static JsonNode projection(Http http) throws Exception {
         Http.Response response = http.get("/projections");
-        assertThat(response.status()).as("GET /projections: %s", response.body()).isEqualTo(200);
+        assertThat(response.status())
+                .as("GET /projections: %s", response.body())
+                .isEqualTo(200);
         return response.json().get("projections").get(0);
     }
 
     private static long checkpoint() {
-        return db.queryLong("SELECT coalesce(max(position), -1) FROM lockstep.checkpoints WHERE projection = 'accounts'");
+        return db.queryLong(
+                "SELECT coalesce(max(position), -1) FROM lockstep.checkpoints WHERE projection = 'accounts'");
     }
 
     private static long storedEvents() {

@@ -12,7 +12,6 @@ import io.lockstep.postgres.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,13 +38,14 @@ class TwoServeProcessesTest {
     @Test
     void twoServeProcessesShareThePartitionsAndTheSurvivorTakesTheKilledOnesOver() throws Exception {
         try (TestDatabase db = TestDatabase.create(2);
-             AppProcess a = serve("two-serve-a", db);
-             AppProcess b = serve("two-serve-b", db)) {
+                AppProcess a = serve("two-serve-a", db);
+                AppProcess b = serve("two-serve-b", db)) {
             Http httpA = new Http(a.awaitListening());
             Http httpB = new Http(b.awaitListening());
 
             // then: 2 + 2 partitions, seen by both
-            await("each process owns two partitions").atMost(AppProcess.PATIENCE)
+            await("each process owns two partitions")
+                    .atMost(AppProcess.PATIENCE)
                     .until(() -> owners(httpA).equals(Map.of("node-a", 2L, "node-b", 2L)));
             assertThat(owners(httpB)).isEqualTo(Map.of("node-a", 2L, "node-b", 2L));
 
@@ -56,7 +56,8 @@ class TwoServeProcessesTest {
             AtomicLong sentThroughA = new AtomicLong();
             Thread clientA = Thread.ofVirtual().start(() -> send(httpA, ids, 1, sending, sentThroughA));
             Thread clientB = Thread.ofVirtual().start(() -> send(httpB, ids, 2, sendingToB, new AtomicLong()));
-            await("commands projected by both processes").atMost(AppProcess.PATIENCE)
+            await("commands projected by both processes")
+                    .atMost(AppProcess.PATIENCE)
                     .until(() -> processed(httpA) > 200 && processed(httpB) > 200);
             sendingToB.set(false);
             clientB.join();
@@ -64,27 +65,38 @@ class TwoServeProcessesTest {
             // when: b is killed while a keeps serving commands
             b.kill();
             long sentBeforeKill = sentThroughA.get();
-            await("a takes b's partitions over").atMost(AppProcess.PATIENCE)
+            await("a takes b's partitions over")
+                    .atMost(AppProcess.PATIENCE)
                     .until(() -> owners(httpA).equals(Map.of("node-a", 4L)) && runners(httpA) == 4);
-            await("a keeps serving commands").atMost(AppProcess.PATIENCE)
+            await("a keeps serving commands")
+                    .atMost(AppProcess.PATIENCE)
                     .until(() -> sentThroughA.get() > sentBeforeKill + 50);
             sending.set(false);
             clientA.join();
 
             // then: the read models are the fold of the log
-            await("every partition has projected the whole log").atMost(AppProcess.PATIENCE)
+            await("every partition has projected the whole log")
+                    .atMost(AppProcess.PATIENCE)
                     .until(() -> Projected.caughtUp(db.dataSource()));
-            assertThat(projections(httpA).get("partitioned").get(0).get("projectedThrough").asLong())
+            assertThat(projections(httpA)
+                            .get("partitioned")
+                            .get(0)
+                            .get("projectedThrough")
+                            .asLong())
                     .isEqualTo(db.queryLong("SELECT max(position) FROM lockstep.event_log"));
             LogFold fold = LogFold.of(db.dataSource());
             assertThat(fold.violations()).isEmpty();
             assertThat(fold.accounts()).hasSize(ACCOUNTS);
             assertThat(LogFold.differences(fold.accounts(), LogFold.accountBalance(db.dataSource())))
-                    .as("account_balance rows that differ from the fold of the log").isEmpty();
+                    .as("account_balance rows that differ from the fold of the log")
+                    .isEmpty();
             assertThat(LogFold.differences(fold.owners(), LogFold.ownerSummary(db.dataSource())))
-                    .as("owner_summary rows that differ from the fold of the log").isEmpty();
-            assertThat(a.output() + b.output()).as("partitions that deadlocked each other")
-                    .doesNotContain("40P01").doesNotContainIgnoringCase("deadlock");
+                    .as("owner_summary rows that differ from the fold of the log")
+                    .isEmpty();
+            assertThat(a.output() + b.output())
+                    .as("partitions that deadlocked each other")
+                    .doesNotContain("40P01")
+                    .doesNotContainIgnoringCase("deadlock");
 
             // and status shows each partition with its owner, and the projection as a whole, caught up
             String status = status(db);
@@ -97,16 +109,30 @@ class TwoServeProcessesTest {
     }
 
     private static AppProcess serve(String label, TestDatabase db) {
-        return AppProcess.start(label, List.of(), "serve", "--port", "0", "--jdbc-url", db.jdbcUrl(),
-                "--node-id", label.replace("two-serve-", "node-"), "--lease", "5s");
+        return AppProcess.start(
+                label,
+                List.of(),
+                "serve",
+                "--port",
+                "0",
+                "--jdbc-url",
+                db.jdbcUrl(),
+                "--node-id",
+                label.replace("two-serve-", "node-"),
+                "--lease",
+                "5s");
     }
 
     /** Opens the accounts through both processes in turn: owner {@code i % OWNERS}, so owners span partitions. */
     private static List<String> open(List<Http> processes) throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < ACCOUNTS; i++) {
-            Http.Response created = processes.get(i % 2).post("/accounts", "{\"owner\": \"owner-" + (i % OWNERS)
-                    + "\", \"initialDeposit\": 100000, \"accountId\": \"two-" + i + "\"}");
+            Http.Response created = processes
+                    .get(i % 2)
+                    .post(
+                            "/accounts",
+                            "{\"owner\": \"owner-" + (i % OWNERS)
+                                    + "\", \"initialDeposit\": 100000, \"accountId\": \"two-" + i + "\"}");
             assertThat(created.status()).as(created.body()).isEqualTo(201);
             ids.add("two-" + i);
         }
@@ -120,8 +146,9 @@ class TwoServeProcessesTest {
             while (sending.get()) {
                 String id = ids.get(random.nextInt(ids.size()));
                 String kind = random.nextBoolean() ? "deposits" : "withdrawals";
-                int status = http.post("/accounts/" + id + "/" + kind, "{\"amount\": " + (1 + random.nextInt(500))
-                        + "}").status();
+                int status = http.post(
+                                "/accounts/" + id + "/" + kind, "{\"amount\": " + (1 + random.nextInt(500)) + "}")
+                        .status();
                 assertThat(status).isIn(200, 202, 409);
                 sent.incrementAndGet();
             }
@@ -134,7 +161,8 @@ class TwoServeProcessesTest {
     private static Map<String, Long> owners(Http http) throws Exception {
         JsonNode partitions = projections(http).get("partitioned").get(0).get("partitions");
         Map<String, Long> owners = new HashMap<>();
-        partitions.forEach(p -> owners.merge(p.get("owner").isNull() ? "-" : p.get("owner").asText(), 1L, Long::sum));
+        partitions.forEach(
+                p -> owners.merge(p.get("owner").isNull() ? "-" : p.get("owner").asText(), 1L, Long::sum));
         return owners;
     }
 
@@ -157,7 +185,8 @@ class TwoServeProcessesTest {
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
         try {
-            assertThat(AccountsApplication.run("status", "--jdbc-url", db.jdbcUrl())).isZero();
+            assertThat(AccountsApplication.run("status", "--jdbc-url", db.jdbcUrl()))
+                    .isZero();
         } finally {
             System.setOut(stdout);
         }

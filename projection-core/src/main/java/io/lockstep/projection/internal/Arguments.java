@@ -11,8 +11,7 @@ public final class Arguments {
     /** The lowest valid position: "nothing processed yet". */
     public static final long NO_POSITION = -1L;
 
-    private Arguments() {
-    }
+    private Arguments() {}
 
     /**
      * Checks a name that PostgreSQL stores as text: a projection, tenant, stream or event type.
@@ -73,8 +72,8 @@ public final class Arguments {
      */
     public static int requireRange(String setting, int value, int min, int max, int defaultValue) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException(setting + " " + value + " makes no sense; use " + min + ".."
-                    + max + " (default " + defaultValue + ")");
+            throw new IllegalArgumentException(setting + " " + value + " makes no sense; use " + min + ".." + max
+                    + " (default " + defaultValue + ")");
         }
         return value;
     }

@@ -5,8 +5,7 @@ import java.time.Duration;
 /** Exponential backoff, the one doubling every retry and poll loop of Lockstep uses. Not an API. */
 public final class Backoff {
 
-    private Backoff() {
-    }
+    private Backoff() {}
 
     /** @return {@code current} doubled, at most {@code max} */
     public static Duration doubled(Duration current, Duration max) {

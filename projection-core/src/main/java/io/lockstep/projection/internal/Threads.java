@@ -3,8 +3,7 @@ package io.lockstep.projection.internal;
 /** Thread helpers shared by Lockstep's modules. Internal. */
 public final class Threads {
 
-    private Threads() {
-    }
+    private Threads() {}
 
     /**
      * Waits until {@code thread} has ended, even when interrupted meanwhile: a graceful stop must not return

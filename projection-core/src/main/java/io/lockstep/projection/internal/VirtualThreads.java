@@ -6,8 +6,8 @@ import java.util.concurrent.Executor;
 public final class VirtualThreads {
 
     /** Starts each task on a new virtual thread. Stateless. */
-    public static final Executor EXECUTOR = task -> Thread.ofVirtual().name("lockstep-blocking").start(task);
+    public static final Executor EXECUTOR =
+            task -> Thread.ofVirtual().name("lockstep-blocking").start(task);
 
-    private VirtualThreads() {
-    }
+    private VirtualThreads() {}
 }

@@ -21,7 +21,8 @@ class BackoffTest {
         Duration max = Duration.ofSeconds(10);
         assertThat(Backoff.after(1, Duration.ofMillis(100), max)).isEqualTo(Duration.ofMillis(100));
         assertThat(Backoff.after(4, Duration.ofMillis(100), max)).isEqualTo(Duration.ofMillis(800));
-        assertThat(Backoff.after(Integer.MAX_VALUE, Duration.ofMillis(100), max)).isEqualTo(max);
+        assertThat(Backoff.after(Integer.MAX_VALUE, Duration.ofMillis(100), max))
+                .isEqualTo(max);
         assertThat(Backoff.after(3, Duration.ZERO, max)).isZero();
     }
 }

@@ -8,5 +8,4 @@ package io.lockstep.postgres.eventlog;
  * @param firstVersion the version of the first event appended
  * @param lastVersion  the stream's version after the append: pass it as the next expected version
  */
-public record AppendResult(String streamId, long firstVersion, long lastVersion) {
-}
+public record AppendResult(String streamId, long firstVersion, long lastVersion) {}

@@ -24,13 +24,15 @@ final class AppendStatements {
 
     /** @return {@link EventLogSql#append} for {@code events} events */
     String append(int events, boolean takeTurns) {
-        return takeTurns ? built(takingTurns, events, n -> sql.append(n, true))
+        return takeTurns
+                ? built(takingTurns, events, n -> sql.append(n, true))
                 : built(reading, events, n -> sql.append(n, false));
     }
 
     /** @return {@link EventLogSql#appendInSavepoint} for {@code events} events */
     String appendInSavepoint(int events, boolean takeTurns) {
-        return takeTurns ? built(inSavepointTakingTurns, events, n -> sql.appendInSavepoint(n, true))
+        return takeTurns
+                ? built(inSavepointTakingTurns, events, n -> sql.appendInSavepoint(n, true))
                 : built(inSavepoint, events, n -> sql.appendInSavepoint(n, false));
     }
 

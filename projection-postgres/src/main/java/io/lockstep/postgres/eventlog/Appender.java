@@ -141,7 +141,8 @@ final class Appender {
         for (int attempt = 1; ; attempt++) {
             try {
                 // not remembered: the caller's transaction may still roll back
-                return insert(connection, append, append.anyVersion(), true, true).result();
+                return insert(connection, append, append.anyVersion(), true, true)
+                        .result();
             } catch (SQLException e) {
                 rollBackToSavepoint(connection, e);
                 if (!lostRace(e)) {
@@ -175,11 +176,12 @@ final class Appender {
      * @throws SQLException                   the driver's unique violation on a lost race
      * @throws StreamVersionConflictException when the stream is not at the expected version
      */
-    private Inserted insert(Connection connection, Encoded append, boolean takeTurns, boolean notify,
-                            boolean inSavepoint) throws SQLException {
+    private Inserted insert(
+            Connection connection, Encoded append, boolean takeTurns, boolean notify, boolean inSavepoint)
+            throws SQLException {
         int events = append.names().length;
-        String statementSql = inSavepoint ? statements.appendInSavepoint(events, takeTurns)
-                : statements.append(events, takeTurns);
+        String statementSql =
+                inSavepoint ? statements.appendInSavepoint(events, takeTurns) : statements.append(events, takeTurns);
         try (PreparedStatement statement = connection.prepareStatement(statementSql)) {
             int p = 1;
             if (takeTurns) {
@@ -190,11 +192,13 @@ final class Appender {
             statement.setString(p++, append.streamId());
             p = setEvents(connection, statement, p, append);
             statement.setBoolean(p++, append.anyVersion());
-            statement.setLong(p++, switch (append.expected()) {
-                case ExpectedVersion.Any any -> -2;
-                case ExpectedVersion.NoStream none -> -1;
-                case ExpectedVersion.Exactly exactly -> exactly.version();
-            });
+            statement.setLong(
+                    p++,
+                    switch (append.expected()) {
+                        case ExpectedVersion.Any any -> -2;
+                        case ExpectedVersion.NoStream none -> -1;
+                        case ExpectedVersion.Exactly exactly -> exactly.version();
+                    });
             statement.setBoolean(p++, notify);
             statement.setString(p, sql.appended());
             statement.execute();
@@ -214,17 +218,20 @@ final class Appender {
 
     private void remember(Encoded append, Inserted inserted) {
         if (inserted.durable()) {
-            versions.reached(inserted.epoch(), append.streamId(), inserted.result().lastVersion());
+            versions.reached(
+                    inserted.epoch(), append.streamId(), inserted.result().lastVersion());
         }
     }
 
     /** @return true when an append expecting {@code expected} may go after the remembered version */
     private static boolean fits(ExpectedVersion expected, StreamVersions.Remembered remembered) {
-        return remembered.known() && switch (expected) {
-            case ExpectedVersion.Any any -> true;
-            case ExpectedVersion.NoStream none -> false; // the stream exists: the read path reports the conflict
-            case ExpectedVersion.Exactly exactly -> exactly.version() == remembered.version();
-        };
+        return remembered.known()
+                && switch (expected) {
+                    case ExpectedVersion.Any any -> true;
+                    case ExpectedVersion.NoStream none ->
+                        false; // the stream exists: the read path reports the conflict
+                    case ExpectedVersion.Exactly exactly -> exactly.version() == remembered.version();
+                };
     }
 
     /**
@@ -234,8 +241,9 @@ final class Appender {
      *         longer durable when acknowledged
      * @throws SQLException the driver's unique violation when the remembered version is behind the stream
      */
-    private Inserted insertAfter(Connection connection, Encoded append, StreamVersions.Remembered remembered,
-                                 boolean notify) throws SQLException {
+    private Inserted insertAfter(
+            Connection connection, Encoded append, StreamVersions.Remembered remembered, boolean notify)
+            throws SQLException {
         int events = append.names().length;
         try (PreparedStatement statement = connection.prepareStatement(statements.appendAfter(events))) {
             int p = 1;
@@ -250,8 +258,8 @@ final class Appender {
             if (statement.executeUpdate() == 0) {
                 return null;
             }
-            AppendResult result = new AppendResult(append.streamId(), remembered.version() + 1,
-                    remembered.version() + events);
+            AppendResult result =
+                    new AppendResult(append.streamId(), remembered.version() + 1, remembered.version() + events);
             return new Inserted(result, remembered.epoch(), true);
         }
     }
@@ -286,8 +294,8 @@ final class Appender {
                 long version = rows.getLong(1);
                 if (last < 0) {
                     durable = rows.getBoolean(3);
-                    epoch = new StreamVersions.Epoch(rows.getObject(4, OffsetDateTime.class).toInstant(),
-                            rows.getString(5));
+                    epoch = new StreamVersions.Epoch(
+                            rows.getObject(4, OffsetDateTime.class).toInstant(), rows.getString(5));
                 }
                 first = Math.min(first, version);
                 last = Math.max(last, version);
@@ -300,8 +308,7 @@ final class Appender {
      * The versions an append took, the epoch its statement saw and whether its commit is durable once
      * acknowledged (see {@link StreamVersions}).
      */
-    private record Inserted(AppendResult result, StreamVersions.Epoch epoch, boolean durable) {
-    }
+    private record Inserted(AppendResult result, StreamVersions.Epoch epoch, boolean durable) {}
 
     /**
      * @return true when {@code e} says another appender took the stream's next version first (a unique

@@ -20,7 +20,9 @@ public final class BulkAppendConflictException extends LockstepException {
 
     BulkAppendConflictException(int streams, List<StreamVersionConflictException> conflicts) {
         super("bulk append of " + streams + " stream(s) found " + conflicts.size() + " not at the expected version: "
-                + conflicts.stream().limit(LISTED).map(BulkAppendConflictException::describe)
+                + conflicts.stream()
+                        .limit(LISTED)
+                        .map(BulkAppendConflictException::describe)
                         .collect(Collectors.joining("; "))
                 + (conflicts.size() > LISTED ? "; and " + (conflicts.size() - LISTED) + " more" : "")
                 + ". Nothing of the bulk was appended; reload those streams and retry");

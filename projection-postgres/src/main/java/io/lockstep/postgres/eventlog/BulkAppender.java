@@ -32,6 +32,7 @@ final class BulkAppender {
 
     /** Bulk appends that lose races on a stream's next version try again this often before giving up. */
     private static final int ATTEMPTS = 20;
+
     private static final String DEADLOCK = "40P01";
     /** COPY data is sent in pieces of about this many characters. */
     private static final int COPY_PIECE = 64 * 1024;
@@ -119,8 +120,7 @@ final class BulkAppender {
      *
      * @throws BulkAppendConflictException when streams are not at their expected versions; nothing is stored
      */
-    List<AppendResult> appendInTransaction(Connection connection, List<Appender.Encoded> appends)
-            throws SQLException {
+    List<AppendResult> appendInTransaction(Connection connection, List<Appender.Encoded> appends) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             Savepoint savepoint = connection.setSavepoint();
             try {
@@ -144,8 +144,10 @@ final class BulkAppender {
             throw failure;
         }
         if (attempt == ATTEMPTS) {
-            throw new LockstepException("bulk append lost the race for a stream's next version " + ATTEMPTS
-                    + " times in a row to concurrent appenders; nothing was appended. Retry later", failure);
+            throw new LockstepException(
+                    "bulk append lost the race for a stream's next version " + ATTEMPTS
+                            + " times in a row to concurrent appenders; nothing was appended. Retry later",
+                    failure);
         }
     }
 
@@ -175,8 +177,9 @@ final class BulkAppender {
     }
 
     /** Reads and checks the versions, then copies the events in; the caller commits or rolls back. */
-    private List<AppendResult> appendOnce(Connection connection, List<Appender.Encoded> appends, boolean notify,
-                                          boolean takeTurns) throws SQLException {
+    private List<AppendResult> appendOnce(
+            Connection connection, List<Appender.Encoded> appends, boolean notify, boolean takeTurns)
+            throws SQLException {
         long[] actual = actualVersions(connection, appends, notify, takeTurns);
         List<StreamVersionConflictException> conflicts = new ArrayList<>();
         for (int i = 0; i < actual.length; i++) {
@@ -209,11 +212,16 @@ final class BulkAppender {
      * @param takeTurns whether to take the advisory locks of the streams expecting any version first
      * @return each stream's version (-1 for none), in the bulk's order; one round trip
      */
-    private long[] actualVersions(Connection connection, List<Appender.Encoded> appends, boolean notify,
-                                  boolean takeTurns) throws SQLException {
+    private long[] actualVersions(
+            Connection connection, List<Appender.Encoded> appends, boolean notify, boolean takeTurns)
+            throws SQLException {
         String[] ids = appends.stream().map(Appender.Encoded::streamId).toArray(String[]::new);
-        String[] anyVersion = takeTurns ? appends.stream().filter(Appender.Encoded::anyVersion)
-                .map(Appender.Encoded::streamId).toArray(String[]::new) : new String[0];
+        String[] anyVersion = takeTurns
+                ? appends.stream()
+                        .filter(Appender.Encoded::anyVersion)
+                        .map(Appender.Encoded::streamId)
+                        .toArray(String[]::new)
+                : new String[0];
         boolean locking = anyVersion.length > 0;
         long[] actual = new long[ids.length];
         String statementSql = (locking ? this.takeTurns : "") + (notify ? versionsNotifying : versions);
@@ -249,7 +257,10 @@ final class BulkAppender {
             for (int i : order) {
                 Appender.Encoded append = appends.get(i);
                 for (int e = 0; e < append.names().length; e++) {
-                    copyText(piece, append.streamId()).append('\t').append(actual[i] + 1 + e).append('\t');
+                    copyText(piece, append.streamId())
+                            .append('\t')
+                            .append(actual[i] + 1 + e)
+                            .append('\t');
                     copyText(piece, append.names()[e]).append('\t');
                     copyText(piece, append.payloads()[e]).append('\t');
                     copyText(piece, append.metadata()).append('\n');
@@ -276,8 +287,7 @@ final class BulkAppender {
     /** Appends {@code value} in COPY's text format: backslash, tab, newline and carriage return escaped. */
     private static StringBuilder copyText(StringBuilder out, String value) {
         // Most values need no escape: four intrinsic scans and one copy cost less than a loop over the chars.
-        if (value.indexOf('\\') < 0 && value.indexOf('\t') < 0 && value.indexOf('\n') < 0
-                && value.indexOf('\r') < 0) {
+        if (value.indexOf('\\') < 0 && value.indexOf('\t') < 0 && value.indexOf('\n') < 0 && value.indexOf('\r') < 0) {
             return out.append(value);
         }
         for (int i = 0; i < value.length(); i++) {

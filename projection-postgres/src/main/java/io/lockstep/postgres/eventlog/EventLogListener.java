@@ -106,8 +106,8 @@ final class EventLogListener implements Runnable {
             appendNotified.run();
             return new PGNotification[0];
         }
-        PGNotification[] notifications = connection.unwrap(PGConnection.class)
-                .getNotifications((int) RECEIVE_TIMEOUT.toMillis());
+        PGNotification[] notifications =
+                connection.unwrap(PGConnection.class).getNotifications((int) RECEIVE_TIMEOUT.toMillis());
         return notifications == null ? new PGNotification[0] : notifications;
     }
 

@@ -4,9 +4,21 @@ package io.lockstep.postgres.eventlog;
  * The event log's SQL in one schema, built once from a validated schema name (quoted here, and part of the
  * channel names); every value that comes from a caller is a bound parameter.
  */
-record EventLogSql(String appended, String sequenced, String appendHead, String appendAfterHead,
-                   String versionsEpoch, String actualVersion, String tick, String anyFresh, String read, String head,
-                   String readStream, String backlog, String restoreGuard, String positionOf) {
+record EventLogSql(
+        String appended,
+        String sequenced,
+        String appendHead,
+        String appendAfterHead,
+        String versionsEpoch,
+        String actualVersion,
+        String tick,
+        String anyFresh,
+        String read,
+        String head,
+        String readStream,
+        String backlog,
+        String restoreGuard,
+        String positionOf) {
 
     /** Appends of up to this many events list them in a VALUES list; longer ones pass them as two arrays. */
     static final int MAX_LISTED_EVENTS = 64;
@@ -15,8 +27,8 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
     static final String APPEND_SAVEPOINT = "lockstep_append";
 
     /** Undoes a failed {@link #appendInSavepoint} and drops its savepoint, in one round trip. */
-    static final String ROLLBACK_APPEND_SAVEPOINT = "ROLLBACK TO SAVEPOINT " + APPEND_SAVEPOINT
-            + "; RELEASE SAVEPOINT " + APPEND_SAVEPOINT;
+    static final String ROLLBACK_APPEND_SAVEPOINT =
+            "ROLLBACK TO SAVEPOINT " + APPEND_SAVEPOINT + "; RELEASE SAVEPOINT " + APPEND_SAVEPOINT;
 
     /** True when the commit will be durable once acknowledged (every synchronous_commit but off). */
     private static final String DURABLE = "current_setting('synchronous_commit') <> 'off'";
@@ -69,15 +81,16 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                         + " ins AS (INSERT INTO " + q + "event_log (position, event_id, bucket)"
                         + "  SELECT base.p + row_number() OVER (ORDER BY f.id), f.id, f.bucket FROM fresh f, base"
                         + "  RETURNING position),"
-                        + " upd AS (UPDATE " + q + "sequencer_state SET snapshot = (SELECT s FROM cur), ticked_at = now()"
+                        + " upd AS (UPDATE " + q
+                        + "sequencer_state SET snapshot = (SELECT s FROM cur), ticked_at = now()"
                         + "  WHERE id = 1)"
                         + " SELECT count(*), coalesce(max(position), -1),"
                         + " CASE WHEN count(*) > 0 THEN pg_notify('" + schema + "_sequenced', max(position)::text) END"
                         + " FROM ins",
                 // Whether a tick would find events, without a lock or a write: run in a transaction that is rolled
                 // back, an idle log's check neither commits nor writes WAL.
-                "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true);"
-                        + snapshots + " SELECT EXISTS (" + fresh + ")",
+                "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true);" + snapshots
+                        + " SELECT EXISTS (" + fresh + ")",
                 "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
                         + " e.recorded_at FROM " + q + "event_log l JOIN " + q + "events e ON e.id = l.event_id"
                         + " WHERE l.position > ? ORDER BY l.position LIMIT ?",
@@ -85,11 +98,12 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
                 "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
                         + " e.recorded_at FROM " + q + "events e LEFT JOIN " + q + "event_log l ON l.event_id = e.id"
                         + " WHERE e.stream_id = ? AND e.stream_version >= ? ORDER BY e.stream_version LIMIT ?",
-                "SELECT count(*), (SELECT ticked_at FROM " + q + "sequencer_state WHERE id = 1) FROM " + q + "events e, "
+                "SELECT count(*), (SELECT ticked_at FROM " + q + "sequencer_state WHERE id = 1) FROM " + q
+                        + "events e, "
                         + q + "sequencer_state s WHERE s.id = 1 AND (e.tx_id >= pg_snapshot_xmax(s.snapshot)"
                         + " OR e.tx_id IN (SELECT pg_snapshot_xip(s.snapshot)))",
-                "SELECT max(tx_id)::text, pg_current_xact_id()::text, max(tx_id) > pg_current_xact_id() FROM "
-                        + q + "events",
+                "SELECT max(tx_id)::text, pg_current_xact_id()::text, max(tx_id) > pg_current_xact_id() FROM " + q
+                        + "events",
                 "SELECT l.position FROM " + q + "events e JOIN " + q + "event_log l ON l.event_id = e.id"
                         + " WHERE e.stream_id = ? AND e.stream_version = ?");
     }
@@ -115,7 +129,10 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
             statement.append("SELECT pg_advisory_xact_lock(hashtextextended(?, 0)); ");
         }
         statement.append(appendHead);
-        return withEvents(statement, events).append(" WHERE ? OR cur.v = ?").append(returning()).toString();
+        return withEvents(statement, events)
+                .append(" WHERE ? OR cur.v = ?")
+                .append(returning())
+                .toString();
     }
 
     /**
@@ -142,8 +159,14 @@ record EventLogSql(String appended, String sequenced, String appendHead, String 
      */
     String appendAfter(int events) {
         StringBuilder statement = new StringBuilder(appendAfterHead);
-        return withEvents(statement, events).append(" WHERE (").append(versionsEpoch).append(") = (?::timestamptz, ?)")
-                .append(" AND ").append(DURABLE).append(" AND (NOT ? OR pg_notify(?, '') IS NOT NULL)").toString();
+        return withEvents(statement, events)
+                .append(" WHERE (")
+                .append(versionsEpoch)
+                .append(") = (?::timestamptz, ?)")
+                .append(" AND ")
+                .append(DURABLE)
+                .append(" AND (NOT ? OR pg_notify(?, '') IS NOT NULL)")
+                .toString();
     }
 
     private static StringBuilder withEvents(StringBuilder statement, int events) {

@@ -47,7 +47,8 @@ public final class EventTypes {
         String name = namesByClass.get(event.getClass());
         if (name == null) {
             throw new IllegalArgumentException("event class " + event.getClass().getName() + " is not registered;"
-                    + " add .register(\"" + event.getClass().getSimpleName() + "\", " + event.getClass().getSimpleName()
+                    + " add .register(\"" + event.getClass().getSimpleName() + "\", "
+                    + event.getClass().getSimpleName()
                     + ".class) to the EventTypes builder");
         }
         return name;
@@ -58,8 +59,8 @@ public final class EventTypes {
         try {
             return json.writeValueAsString(event);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialise " + event.getClass().getName() + " to JSON: "
-                    + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot serialise " + event.getClass().getName() + " to JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -71,14 +72,17 @@ public final class EventTypes {
     public Object decode(String eventType, String payload) {
         Class<?> type = classesByName.get(eventType);
         if (type == null) {
-            return new UndecodableEvent(eventType, payload, "unknown event type '" + eventType + "' (registered: "
-                    + new java.util.TreeSet<>(classesByName.keySet()) + ")");
+            return new UndecodableEvent(
+                    eventType,
+                    payload,
+                    "unknown event type '" + eventType + "' (registered: "
+                            + new java.util.TreeSet<>(classesByName.keySet()) + ")");
         }
         try {
             return json.readValue(payload, type);
         } catch (JsonProcessingException e) {
-            return new UndecodableEvent(eventType, payload, "malformed " + eventType + " payload: "
-                    + e.getOriginalMessage());
+            return new UndecodableEvent(
+                    eventType, payload, "malformed " + eventType + " payload: " + e.getOriginalMessage());
         }
     }
 
@@ -111,10 +115,10 @@ public final class EventTypes {
     public static final class Builder {
         private final Map<String, Class<?>> classesByName = new HashMap<>();
         private final Map<Class<?>, String> namesByClass = new HashMap<>();
-        private ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        private ObjectMapper json =
+                new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /**
          * Registers {@code type} under the stable {@code name}.

@@ -19,12 +19,10 @@ public sealed interface ExpectedVersion {
     }
 
     /** Appends whatever the stream's version; concurrent appenders never conflict. */
-    record Any() implements ExpectedVersion {
-    }
+    record Any() implements ExpectedVersion {}
 
     /** The stream must have no events. */
-    record NoStream() implements ExpectedVersion {
-    }
+    record NoStream() implements ExpectedVersion {}
 
     /**
      * The stream's last event must have {@code version}.

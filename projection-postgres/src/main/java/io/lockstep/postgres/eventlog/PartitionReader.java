@@ -34,14 +34,14 @@ final class PartitionReader implements EventSource {
     /** After checkpoint {@code after}, this partition has no event up to {@code emptyTo}. */
     private final AtomicReference<Scanned> scanned = new AtomicReference<>(new Scanned(-1, -1));
 
-    private record Scanned(long after, long emptyTo) {
-    }
+    private record Scanned(long after, long emptyTo) {}
 
     PartitionReader(PostgresEventLog log, Partition partition, String schema) {
         this.log = log;
         this.partition = partition;
         this.buckets = IntStream.range(partition.firstBucket(), partition.endBucket())
-                .mapToObj(b -> (short) b).toArray(Short[]::new);
+                .mapToObj(b -> (short) b)
+                .toArray(Short[]::new);
         String q = "\"" + schema + "\".";
         this.sql = "SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.payload::text, e.metadata::text,"
                 + " e.recorded_at FROM " + q + "event_log l JOIN " + q + "events e ON e.id = l.event_id"
@@ -68,8 +68,8 @@ final class PartitionReader implements EventSource {
     }
 
     private List<Envelope> readWindow(long from, long to, int maxEvents) {
-        return log.readWith("reading partition " + partition + " after position " + from, sql,
-                (connection, statement) -> {
+        return log.readWith(
+                "reading partition " + partition + " after position " + from, sql, (connection, statement) -> {
                     Array array = connection.createArrayOf("int2", buckets);
                     statement.setArray(1, array);
                     statement.setLong(2, from);

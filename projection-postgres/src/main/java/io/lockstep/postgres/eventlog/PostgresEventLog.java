@@ -1,15 +1,15 @@
 package io.lockstep.postgres.eventlog;
 
-import io.lockstep.projection.internal.Backoff;
 import io.lockstep.migrations.LockstepMigrations;
 import io.lockstep.postgres.internal.JdbcConnections;
 import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.Envelope;
 import io.lockstep.projection.EventSource;
+import io.lockstep.projection.LockstepException;
 import io.lockstep.projection.Partition;
 import io.lockstep.projection.PartitionedEventSource;
-import io.lockstep.projection.LockstepException;
 import io.lockstep.projection.internal.Arguments;
+import io.lockstep.projection.internal.Backoff;
 import io.lockstep.projection.internal.Threads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -88,7 +88,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         this.sequencer = new Sequencer(jdbc, sql);
         this.runSequencer = builder.runSequencer;
         this.duty = new SequencerDuty(sequencer, readers, builder.tickInterval);
-        this.listener = new EventLogListener(dataSource, sql, runSequencer ? duty::wake : () -> { }, readers);
+        this.listener = new EventLogListener(dataSource, sql, runSequencer ? duty::wake : () -> {}, readers);
     }
 
     /**
@@ -116,9 +116,13 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         checkTransactionIds();
         // Platform threads: both block in socket reads and timed waits all day, which on virtual threads cost
         // carrier hand-offs, poller and timer work (measured: about 35 us of CPU per append at 1 appender).
-        listenerThread = Thread.ofPlatform().daemon().name("lockstep-event-log-listener").start(listener);
+        listenerThread =
+                Thread.ofPlatform().daemon().name("lockstep-event-log-listener").start(listener);
         if (runSequencer) {
-            dutyThread = Thread.ofPlatform().daemon().name("lockstep-event-log-sequencer").start(duty);
+            dutyThread = Thread.ofPlatform()
+                    .daemon()
+                    .name("lockstep-event-log-sequencer")
+                    .start(duty);
         }
     }
 
@@ -145,7 +149,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     void checkTransactionIds() {
         withConnection("checking transaction ids", connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.restoreGuard());
-                 ResultSet rows = statement.executeQuery()) {
+                    ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 if (rows.getBoolean(3)) {
                     throw new LockstepException(storeName + ": stored events carry transaction ids up to "
@@ -172,11 +176,13 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      * @throws StreamVersionConflictException when the stream is not at {@code expected}; nothing is stored
      * @throws IllegalArgumentException       for an empty list or an unregistered event class; nothing is stored
      */
-    public AppendResult append(String streamId, ExpectedVersion expected, List<?> events, Map<String, String> metadata) {
+    public AppendResult append(
+            String streamId, ExpectedVersion expected, List<?> events, Map<String, String> metadata) {
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         // The local sequencer is woken in-process: a NOTIFY per append would serialise the appenders' commits.
         boolean wakeLocally = duty.awake();
-        AppendResult result = withConnection("appending to '" + streamId + "'",
+        AppendResult result = withConnection(
+                "appending to '" + streamId + "'",
                 connection -> appender.appendCommitted(connection, append, !wakeLocally));
         if (wakeLocally) {
             duty.wake();
@@ -201,8 +207,12 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      * @throws IllegalArgumentException       for a connection in auto-commit mode, an empty list or an
      *                                        unregistered event class; nothing is sent
      */
-    public AppendResult appendInTransaction(Connection connection, String streamId, ExpectedVersion expected,
-                                            List<?> events, Map<String, String> metadata) {
+    public AppendResult appendInTransaction(
+            Connection connection,
+            String streamId,
+            ExpectedVersion expected,
+            List<?> events,
+            Map<String, String> metadata) {
         Objects.requireNonNull(connection, "connection");
         Appender.Encoded append = appender.encode(streamId, expected, events, metadata);
         try {
@@ -231,7 +241,8 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     public List<AppendResult> appendAll(List<StreamAppend> appends) {
         List<Appender.Encoded> encoded = bulk.encode(appends);
         boolean wakeLocally = duty.awake();
-        List<AppendResult> results = withConnection("appending " + encoded.size() + " streams in bulk",
+        List<AppendResult> results = withConnection(
+                "appending " + encoded.size() + " streams in bulk",
                 connection -> bulk.appendCommitted(connection, encoded, !wakeLocally));
         if (wakeLocally) {
             duty.wake();
@@ -335,7 +346,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     public long headPosition() {
         return withConnection("reading the head position", connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.head());
-                 ResultSet rows = statement.executeQuery()) {
+                    ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return rows.getLong(1);
             }
@@ -356,8 +367,8 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
                 return false;
             }
             // Notified while listening; polling with backoff while the LISTEN connection is down.
-            Duration wait = listener.listening() ? Duration.ofNanos(left)
-                    : Duration.ofNanos(Math.min(left, poll.toNanos()));
+            Duration wait =
+                    listener.listening() ? Duration.ofNanos(left) : Duration.ofNanos(Math.min(left, poll.toNanos()));
             readers.awaitAfter(seen, wait);
             poll = Backoff.doubled(poll, Duration.ofMillis(500));
         }
@@ -389,8 +400,8 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
             if (left <= 0) {
                 return OptionalLong.empty();
             }
-            Duration wait = listener.listening() ? Duration.ofNanos(left)
-                    : Duration.ofNanos(Math.min(left, poll.toNanos()));
+            Duration wait =
+                    listener.listening() ? Duration.ofNanos(left) : Duration.ofNanos(Math.min(left, poll.toNanos()));
             readers.awaitAfter(seen, wait);
             poll = Backoff.doubled(poll, Duration.ofMillis(200));
         }
@@ -429,7 +440,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     public SequencerStatus sequencerStatus() {
         return withConnection("reading the sequencer status", connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql.backlog());
-                 ResultSet rows = statement.executeQuery()) {
+                    ResultSet rows = statement.executeQuery()) {
                 rows.next();
                 return new SequencerStatus(rows.getTimestamp(2).toInstant(), rows.getLong(1), listener.listening());
             }
@@ -445,8 +456,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      * @param backlog   committed events without a position yet
      * @param listening whether this process receives notifications (false: it polls)
      */
-    public record SequencerStatus(Instant lastTick, long backlog, boolean listening) {
-    }
+    public record SequencerStatus(Instant lastTick, long backlog, boolean listening) {}
 
     private List<Envelope> envelopes(PreparedStatement statement, boolean allowUnsequenced) throws SQLException {
         List<Envelope> events = new ArrayList<>();
@@ -460,8 +470,13 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
                     position = 0; // not sequenced yet: a stream read does not need the global position
                 }
                 String type = rows.getString(4);
-                events.add(new Envelope(position, rows.getString(2), rows.getLong(3), type,
-                        rows.getTimestamp(7).toInstant(), types.decodeMetadata(rows.getString(6)),
+                events.add(new Envelope(
+                        position,
+                        rows.getString(2),
+                        rows.getLong(3),
+                        type,
+                        rows.getTimestamp(7).toInstant(),
+                        types.decodeMetadata(rows.getString(6)),
                         types.decode(type, rows.getString(5))));
             }
         }
@@ -498,7 +513,8 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
          */
         public Builder tickInterval(Duration tickInterval) {
             Objects.requireNonNull(tickInterval, "tickInterval");
-            if (tickInterval.compareTo(Duration.ofMillis(10)) < 0 || tickInterval.compareTo(Duration.ofSeconds(10)) > 0) {
+            if (tickInterval.compareTo(Duration.ofMillis(10)) < 0
+                    || tickInterval.compareTo(Duration.ofSeconds(10)) > 0) {
                 throw new IllegalArgumentException("tickInterval " + tickInterval + " makes no sense; use 10ms..10s"
                         + " (default " + DEFAULT_TICK_INTERVAL + ")");
             }

@@ -67,8 +67,8 @@ final class StreamVersions {
      */
     void reached(Epoch epoch, String streamId, long version) {
         Memory current = memory;
-        if (!epoch.equals(current.epoch) || current.versions.size() >= MAX_STREAMS
-                && !current.versions.containsKey(streamId)) {
+        if (!epoch.equals(current.epoch)
+                || current.versions.size() >= MAX_STREAMS && !current.versions.containsKey(streamId)) {
             current = new Memory(epoch);
             memory = current;
         }

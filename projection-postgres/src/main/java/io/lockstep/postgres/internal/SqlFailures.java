@@ -66,8 +66,7 @@ public final class SqlFailures {
             "25P03", "the session was idle in transaction for too long",
             "25P04", "the transaction timed out");
 
-    private SqlFailures() {
-    }
+    private SqlFailures() {}
 
     /**
      * @return true when {@code failure}'s cause chain holds a failure of the environment: see the class
@@ -119,8 +118,10 @@ public final class SqlFailures {
         }
         String reason = environmentReason(failure);
         if (reason != null) {
-            return new TransientStoreException(store + ": " + operation + " failed because " + reason
-                    + ", which is no event's fault; retried until it is fixed: " + failure + hint(failure), failure);
+            return new TransientStoreException(
+                    store + ": " + operation + " failed because " + reason
+                            + ", which is no event's fault; retried until it is fixed: " + failure + hint(failure),
+                    failure);
         }
         if (failure instanceof RuntimeException runtime) {
             return runtime;
@@ -133,11 +134,13 @@ public final class SqlFailures {
 
     private static String hint(Throwable failure) {
         return switch (sqlState(failure)) {
-            case "42P01", "3F000" -> ". If Lockstep's own tables are missing, run LockstepMigrations.migrate(dataSource)";
+            case "42P01", "3F000" ->
+                ". If Lockstep's own tables are missing, run LockstepMigrations.migrate(dataSource)";
             case "42501" -> ". Grant what the role needs (see the README's grants) and the runner goes on by itself";
-            case "55P03", "57014" -> ". A lock wait or statement ran into the store's lock or statement timeout"
-                    + " (PostgresProjectionStore.builder(...).lockTimeout/statementTimeout); find the session that"
-                    + " holds the lock (pg_locks, pg_stat_activity)";
+            case "55P03", "57014" ->
+                ". A lock wait or statement ran into the store's lock or statement timeout"
+                        + " (PostgresProjectionStore.builder(...).lockTimeout/statementTimeout); find the session that"
+                        + " holds the lock (pg_locks, pg_stat_activity)";
             default -> "";
         };
     }

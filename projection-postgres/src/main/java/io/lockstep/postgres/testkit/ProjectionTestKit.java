@@ -36,6 +36,7 @@ public final class ProjectionTestKit {
 
     /** How long {@link #whenProjected()} retries a failing store before it gives up, in seconds. */
     public static final int PATIENCE_SECONDS = 5;
+
     private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(PATIENCE_SECONDS);
 
     private final DataSource dataSource;
@@ -49,11 +50,13 @@ public final class ProjectionTestKit {
     }
 
     /** A kit for {@code projection} over the event log and store in the default {@code lockstep} schema. */
-    public static ProjectionTestKit of(DataSource dataSource, EventTypes types, Projection<PostgresTransaction> projection) {
+    public static ProjectionTestKit of(
+            DataSource dataSource, EventTypes types, Projection<PostgresTransaction> projection) {
         Objects.requireNonNull(dataSource, "dataSource");
         PostgresEventLog log = PostgresEventLog.builder(dataSource, types).build();
-        ProjectionRunner runner = ProjectionRunner.builder(projection,
-                PostgresProjectionStore.builder(dataSource).build(), log).build();
+        ProjectionRunner runner = ProjectionRunner.builder(
+                        projection, PostgresProjectionStore.builder(dataSource).build(), log)
+                .build();
         return new ProjectionTestKit(dataSource, log, runner);
     }
 

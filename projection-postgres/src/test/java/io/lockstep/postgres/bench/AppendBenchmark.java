@@ -52,15 +52,22 @@ import picocli.CommandLine.Spec;
  * </pre>
  * {@code -Dbench.args} takes the options below ({@code --help} lists them); {@code -Dbench.jvmArgs} the JVM's.
  */
-@Command(name = "append-benchmark", mixinStandardHelpOptions = true,
+@Command(
+        name = "append-benchmark",
+        mixinStandardHelpOptions = true,
         description = "Appends through Lockstep's event log and through plain INSERTs; prints events/s, ratios and"
                 + " append-to-projected latency.")
 public final class AppendBenchmark implements Callable<Integer> {
 
     private static final PrintStream OUT = System.out;
     /** Every contender, in the order a round starts with (rotated by one each round). */
-    private static final List<String> ALL = List.of(LockstepAppends.LOCKSTEP, PlainInserts.PLAIN,
-            LockstepAppends.UNSEQUENCED, PlainInserts.PLAIN_TX, PlainInserts.PLAIN_NOTIFY, PlainInserts.PLAIN_CTE,
+    private static final List<String> ALL = List.of(
+            LockstepAppends.LOCKSTEP,
+            PlainInserts.PLAIN,
+            LockstepAppends.UNSEQUENCED,
+            PlainInserts.PLAIN_TX,
+            PlainInserts.PLAIN_NOTIFY,
+            PlainInserts.PLAIN_CTE,
             PlainInserts.PLAIN_SEQUENCED);
 
     @Spec
@@ -69,23 +76,35 @@ public final class AppendBenchmark implements Callable<Integer> {
     @Option(names = "--seconds", description = "measured seconds per throughput trial (default: ${DEFAULT-VALUE})")
     int seconds = 5;
 
-    @Option(names = "--warmup-seconds", description = "unmeasured seconds before each trial's window"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup-seconds",
+            description = "unmeasured seconds before each trial's window" + " (default: ${DEFAULT-VALUE})")
     int warmupSeconds = 1;
 
-    @Option(names = "--rounds", description = "trials per contender and configuration; medians are reported"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--rounds",
+            description =
+                    "trials per contender and configuration; medians are reported" + " (default: ${DEFAULT-VALUE})")
     int rounds = 3;
 
-    @Option(names = "--appenders", split = ",", defaultValue = "1,4,8",
+    @Option(
+            names = "--appenders",
+            split = ",",
+            defaultValue = "1,4,8",
             description = "concurrent appender counts (default: ${DEFAULT-VALUE})")
     List<Integer> appenders;
 
-    @Option(names = "--batch", split = ",", defaultValue = "1,10",
+    @Option(
+            names = "--batch",
+            split = ",",
+            defaultValue = "1,10",
             description = "events per append (default: ${DEFAULT-VALUE})")
     List<Integer> batch;
 
-    @Option(names = "--contenders", split = ",", defaultValue = "lockstep,plain-insert",
+    @Option(
+            names = "--contenders",
+            split = ",",
+            defaultValue = "lockstep,plain-insert",
             description = "throughput contenders, of lockstep,plain-insert,lockstep-unsequenced,plain-insert-tx,"
                     + "plain-insert-notify,plain-insert-cte,plain-insert-sequenced (default: ${DEFAULT-VALUE})")
     List<String> contenders;
@@ -93,20 +112,24 @@ public final class AppendBenchmark implements Callable<Integer> {
     @Option(names = "--rate", description = "appends per second of the latency scenario (default: ${DEFAULT-VALUE})")
     int rate = 500;
 
-    @Option(names = "--latency-seconds", description = "measured seconds of the latency scenario, 0 to skip it"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--latency-seconds",
+            description = "measured seconds of the latency scenario, 0 to skip it" + " (default: ${DEFAULT-VALUE})")
     int latencySeconds = 10;
 
-    @Option(names = "--latency-warmup-seconds", description = "unmeasured paced seconds before them"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--latency-warmup-seconds",
+            description = "unmeasured paced seconds before them" + " (default: ${DEFAULT-VALUE})")
     int latencyWarmupSeconds = 2;
 
-    @Option(names = "--latency-appenders", description = "threads the paced appends are handed to"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--latency-appenders",
+            description = "threads the paced appends are handed to" + " (default: ${DEFAULT-VALUE})")
     int latencyAppenders = 4;
 
-    @Option(names = "--latency-prefill", description = "events in the log before the latency scenario starts"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--latency-prefill",
+            description = "events in the log before the latency scenario starts" + " (default: ${DEFAULT-VALUE})")
     int latencyPrefill = 0;
 
     @Option(names = "--tick-interval-ms", description = "the log's tick interval in ms (default: the log's, 100)")
@@ -115,8 +138,10 @@ public final class AppendBenchmark implements Callable<Integer> {
     @Option(names = "--no-throughput", description = "skip the throughput sweep")
     boolean noThroughput;
 
-    @Option(names = "--jdbc-url", description = "admin URL of the PostgreSQL server (default: the"
-            + " LOCKSTEP_TEST_JDBC_URL environment variable, else a server TestDatabase starts)")
+    @Option(
+            names = "--jdbc-url",
+            description = "admin URL of the PostgreSQL server (default: the"
+                    + " LOCKSTEP_TEST_JDBC_URL environment variable, else a server TestDatabase starts)")
     String jdbcUrl;
 
     /** Runs the command and exits with its status. */
@@ -152,22 +177,27 @@ public final class AppendBenchmark implements Callable<Integer> {
         require(seconds >= 1, "--seconds " + seconds + " makes no sense; use 1 or more (default 5)");
         require(warmupSeconds >= 0, "--warmup-seconds " + warmupSeconds + " makes no sense; use 0 or more (default 1)");
         require(rounds >= 1, "--rounds " + rounds + " makes no sense; use 1 or more (default 3)");
-        require(!appenders.isEmpty() && appenders.stream().allMatch(n -> n >= 1 && n <= 64),
+        require(
+                !appenders.isEmpty() && appenders.stream().allMatch(n -> n >= 1 && n <= 64),
                 "--appenders " + appenders + " makes no sense; use counts in 1..64 (default 1,4,8)");
-        require(!batch.isEmpty() && batch.stream().allMatch(n -> n >= 1 && n <= 1000),
+        require(
+                !batch.isEmpty() && batch.stream().allMatch(n -> n >= 1 && n <= 1000),
                 "--batch " + batch + " makes no sense; use sizes in 1..1000 (default 1,10)");
         for (String name : contenders) {
-            require(ALL.contains(name), "--contenders: unknown contender '" + name + "'; use any of "
-                    + String.join(",", ALL));
+            require(
+                    ALL.contains(name),
+                    "--contenders: unknown contender '" + name + "'; use any of " + String.join(",", ALL));
         }
         require(rate >= 1 && rate <= 100_000, "--rate " + rate + " makes no sense; use 1..100000 (default 500)");
         require(latencySeconds >= 0, "--latency-seconds " + latencySeconds + " makes no sense; use 0 or more");
         require(latencyWarmupSeconds >= 0, "--latency-warmup-seconds " + latencyWarmupSeconds + " makes no sense");
-        require(latencyAppenders >= 1 && latencyAppenders <= 64, "--latency-appenders " + latencyAppenders
-                + " makes no sense; use 1..64 (default 4)");
+        require(
+                latencyAppenders >= 1 && latencyAppenders <= 64,
+                "--latency-appenders " + latencyAppenders + " makes no sense; use 1..64 (default 4)");
         require(latencyPrefill >= 0, "--latency-prefill " + latencyPrefill + " makes no sense; use 0 or more");
-        require(tickIntervalMillis >= 10 && tickIntervalMillis <= 10_000, "--tick-interval-ms " + tickIntervalMillis
-                + " makes no sense; use 10..10000 (default 100)");
+        require(
+                tickIntervalMillis >= 10 && tickIntervalMillis <= 10_000,
+                "--tick-interval-ms " + tickIntervalMillis + " makes no sense; use 10..10000 (default 100)");
     }
 
     private void require(boolean condition, String message) {
@@ -183,8 +213,8 @@ public final class AppendBenchmark implements Callable<Integer> {
             for (int threads : appenders) {
                 pools.computeIfAbsent(threads, n -> pool(db, n + 2, "appenders-" + n));
             }
-            ThroughputTrial trial = new ThroughputTrial(db, Duration.ofSeconds(warmupSeconds),
-                    Duration.ofSeconds(seconds));
+            ThroughputTrial trial =
+                    new ThroughputTrial(db, Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds));
             warmUp(trial, all, pools);
             AppendMeasurements measurements = new AppendMeasurements();
             for (int round = 0; round < rounds; round++) {
@@ -211,7 +241,11 @@ public final class AppendBenchmark implements Callable<Integer> {
         int threads = appenders.stream().max(Integer::compare).orElseThrow();
         int events = batch.stream().max(Integer::compare).orElseThrow();
         for (AppendContender contender : all) {
-            printTrial("warm-up (untimed)", contender, threads, events,
+            printTrial(
+                    "warm-up (untimed)",
+                    contender,
+                    threads,
+                    events,
                     trial.run(contender, pools.get(threads), threads, events));
         }
     }
@@ -221,11 +255,12 @@ public final class AppendBenchmark implements Callable<Integer> {
         List<AppendContender> all = new ArrayList<>();
         for (String name : ALL) {
             if (contenders.contains(name)) {
-                all.add(switch (name) {
-                    case LockstepAppends.LOCKSTEP -> new LockstepAppends(true, tick);
-                    case LockstepAppends.UNSEQUENCED -> new LockstepAppends(false, tick);
-                    default -> new PlainInserts(name);
-                });
+                all.add(
+                        switch (name) {
+                            case LockstepAppends.LOCKSTEP -> new LockstepAppends(true, tick);
+                            case LockstepAppends.UNSEQUENCED -> new LockstepAppends(false, tick);
+                            default -> new PlainInserts(name);
+                        });
             }
         }
         return all;
@@ -240,19 +275,34 @@ public final class AppendBenchmark implements Callable<Integer> {
         return new HikariDataSource(config);
     }
 
-    private static void printTrial(String label, AppendContender contender, int threads, int events,
-                                   ThroughputTrial.Result result) {
-        OUT.printf(Locale.ROOT, "%-17s %-20s %2d thr x %3d ev/a  %,9.0f ev/s  %,8.0f appends/s  cli %6.1f us/ev"
-                        + "  srv %6.1f us/ev  machine %3.0f%%  backlog %,6d drained in %5.0f ms  (verified)%n", label,
-                contender.name(), threads, events, result.eventRate(), result.appendRate(),
-                result.cpu().clientPerEvent(result.events()), result.cpu().serverPerEvent(result.events()),
-                100 * result.cpu().machineBusy(), result.backlog(), result.drain().toNanos() / 1e6);
+    private static void printTrial(
+            String label, AppendContender contender, int threads, int events, ThroughputTrial.Result result) {
+        OUT.printf(
+                Locale.ROOT,
+                "%-17s %-20s %2d thr x %3d ev/a  %,9.0f ev/s  %,8.0f appends/s  cli %6.1f us/ev"
+                        + "  srv %6.1f us/ev  machine %3.0f%%  backlog %,6d drained in %5.0f ms  (verified)%n",
+                label,
+                contender.name(),
+                threads,
+                events,
+                result.eventRate(),
+                result.appendRate(),
+                result.cpu().clientPerEvent(result.events()),
+                result.cpu().serverPerEvent(result.events()),
+                100 * result.cpu().machineBusy(),
+                result.backlog(),
+                result.drain().toNanos() / 1e6);
     }
 
     private void measureLatency(TestDatabase db) throws Exception {
-        LatencyTrial.Options options = new LatencyTrial.Options(rate, Duration.ofSeconds(latencyWarmupSeconds),
-                Duration.ofSeconds(latencySeconds), latencyAppenders, ProjectionRunner.DEFAULT_IDLE_WAIT,
-                Duration.ofMillis(tickIntervalMillis), latencyPrefill);
+        LatencyTrial.Options options = new LatencyTrial.Options(
+                rate,
+                Duration.ofSeconds(latencyWarmupSeconds),
+                Duration.ofSeconds(latencySeconds),
+                latencyAppenders,
+                ProjectionRunner.DEFAULT_IDLE_WAIT,
+                Duration.ofMillis(tickIntervalMillis),
+                latencyPrefill);
         // The appenders, the LISTEN connection, a sequencer tick and the runner's read and transaction.
         try (HikariDataSource pool = pool(db, latencyAppenders + 4, "latency")) {
             LatencyTrial.Samples samples = new LatencyTrial(db, options).run(pool);
@@ -262,20 +312,38 @@ public final class AppendBenchmark implements Callable<Integer> {
 
     private void printSetup(TestDatabase db) throws SQLException {
         Runtime runtime = Runtime.getRuntime();
-        OUT.printf(Locale.ROOT, "Lockstep append benchmark: appenders %s x events/append %s, %d s windows after %d s"
-                        + " warm-up, %d round(s), contenders %s; event JSON %d bytes%n", appenders, batch, seconds,
-                warmupSeconds, rounds, contenders, AppendWorkload.payloadBytes());
-        OUT.printf(Locale.ROOT, "JVM: Java %s (%s), max heap %,d MiB, %d processors, args %s%n", Runtime.version(),
-                System.getProperty("java.vm.name"), runtime.maxMemory() / (1024 * 1024),
-                runtime.availableProcessors(), ManagementFactory.getRuntimeMXBean().getInputArguments());
-        OUT.printf(Locale.ROOT, "database: %s (PostgreSQL %s; fsync %s, synchronous_commit %s, shared_buffers %s)%n",
-                db.name(), setting(db, "server_version"), setting(db, "fsync"), setting(db, "synchronous_commit"),
+        OUT.printf(
+                Locale.ROOT,
+                "Lockstep append benchmark: appenders %s x events/append %s, %d s windows after %d s"
+                        + " warm-up, %d round(s), contenders %s; event JSON %d bytes%n",
+                appenders,
+                batch,
+                seconds,
+                warmupSeconds,
+                rounds,
+                contenders,
+                AppendWorkload.payloadBytes());
+        OUT.printf(
+                Locale.ROOT,
+                "JVM: Java %s (%s), max heap %,d MiB, %d processors, args %s%n",
+                Runtime.version(),
+                System.getProperty("java.vm.name"),
+                runtime.maxMemory() / (1024 * 1024),
+                runtime.availableProcessors(),
+                ManagementFactory.getRuntimeMXBean().getInputArguments());
+        OUT.printf(
+                Locale.ROOT,
+                "database: %s (PostgreSQL %s; fsync %s, synchronous_commit %s, shared_buffers %s)%n",
+                db.name(),
+                setting(db, "server_version"),
+                setting(db, "fsync"),
+                setting(db, "synchronous_commit"),
                 setting(db, "shared_buffers"));
     }
 
     private static String setting(TestDatabase db, String name) throws SQLException {
         try (var connection = db.dataSource().getConnection();
-             var statement = connection.prepareStatement("SELECT current_setting(?)")) {
+                var statement = connection.prepareStatement("SELECT current_setting(?)")) {
             statement.setString(1, name);
             try (var rows = statement.executeQuery()) {
                 rows.next();

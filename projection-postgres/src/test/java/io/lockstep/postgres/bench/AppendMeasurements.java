@@ -14,15 +14,15 @@ import java.util.function.ToDoubleFunction;
 final class AppendMeasurements {
 
     /** One cell of the sweep: concurrent appenders and events per append. */
-    record Config(int appenders, int eventsPerAppend) {
-    }
+    record Config(int appenders, int eventsPerAppend) {}
 
     private final Map<Config, Map<String, List<ThroughputTrial.Result>>> results = new LinkedHashMap<>();
 
     /** Records one trial; a contender's n-th trial at a configuration belongs to round n. */
     void add(Config config, String contender, ThroughputTrial.Result result) {
         results.computeIfAbsent(config, c -> new LinkedHashMap<>())
-                .computeIfAbsent(contender, name -> new ArrayList<>()).add(result);
+                .computeIfAbsent(contender, name -> new ArrayList<>())
+                .add(result);
     }
 
     List<Config> configs() {
@@ -40,7 +40,8 @@ final class AppendMeasurements {
 
     /** @return the median over rounds of {@code figure} */
     double median(Config config, String contender, ToDoubleFunction<ThroughputTrial.Result> figure) {
-        return Measurements.median(results(config, contender).stream().map(figure::applyAsDouble).toList());
+        return Measurements.median(
+                results(config, contender).stream().map(figure::applyAsDouble).toList());
     }
 
     /**

@@ -13,19 +13,18 @@ import java.util.UUID;
 final class AppendWorkload {
 
     /** The benchmark's event: a deposit with a unique id and a fixed note that pads it to about 100 bytes. */
-    record Deposited(UUID id, String account, long amount, String note) {
-    }
+    record Deposited(UUID id, String account, long amount, String note) {}
 
     /** The registry every contender encodes with, so all of them store the same JSON. */
-    static final EventTypes TYPES = EventTypes.builder().register("Deposited", Deposited.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Deposited", Deposited.class).build();
 
     /** Streams each appender thread rotates over. */
     static final int STREAMS_PER_THREAD = 64;
 
     private static final String NOTE = "bench deposit";
 
-    private AppendWorkload() {
-    }
+    private AppendWorkload() {}
 
     /** @return {@code count} new events for {@code streamId} */
     static List<Deposited> events(String streamId, int count) {

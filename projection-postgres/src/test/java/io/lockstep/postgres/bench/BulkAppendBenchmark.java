@@ -47,7 +47,9 @@ import picocli.CommandLine.Option;
  *     -Dbench.args="--rounds 5"
  * </pre>
  */
-@Command(name = "bulk-append-benchmark", mixinStandardHelpOptions = true,
+@Command(
+        name = "bulk-append-benchmark",
+        mixinStandardHelpOptions = true,
         description = "Bulk appends against plain COPY and appends in the caller's transaction; events/s, ratios.")
 public final class BulkAppendBenchmark implements Callable<Integer> {
 
@@ -60,14 +62,18 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
     @Option(names = "--events", description = "events per trial (default: ${DEFAULT-VALUE})")
     int events = 200_000;
 
-    @Option(names = "--streams-per-bulk", description = "streams per bulk, one transaction each"
-            + " (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--streams-per-bulk",
+            description = "streams per bulk, one transaction each" + " (default: ${DEFAULT-VALUE})")
     int streamsPerBulk = 1_000;
 
     @Option(names = "--rounds", description = "trials per contender (default: ${DEFAULT-VALUE})")
     int rounds = 5;
 
-    @Option(names = "--contenders", split = ",", defaultValue = BULK + "," + COPY + "," + IN_TRANSACTION,
+    @Option(
+            names = "--contenders",
+            split = ",",
+            defaultValue = BULK + "," + COPY + "," + IN_TRANSACTION,
             description = "of " + BULK + "," + COPY + "," + IN_TRANSACTION + "," + COPY_SEQUENCED
                     + " (default: ${DEFAULT-VALUE})")
     List<String> contenders;
@@ -80,11 +86,20 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<List<StreamAppend>> bulks = workload(events, streamsPerBulk, 42);
-        long total = bulks.stream().flatMap(List::stream).mapToLong(part -> part.events().size()).sum();
+        long total = bulks.stream()
+                .flatMap(List::stream)
+                .mapToLong(part -> part.events().size())
+                .sum();
         try (TestDatabase db = TestDatabase.create(4)) {
-            OUT.printf(Locale.ROOT, "bulk append benchmark: %,d events in %,d streams (1..19 events, 10 on average),"
-                            + " %,d streams per bulk, %d round(s); load average %.2f%n", total,
-                    bulks.stream().mapToInt(List::size).sum(), streamsPerBulk, rounds, loadAverage());
+            OUT.printf(
+                    Locale.ROOT,
+                    "bulk append benchmark: %,d events in %,d streams (1..19 events, 10 on average),"
+                            + " %,d streams per bulk, %d round(s); load average %.2f%n",
+                    total,
+                    bulks.stream().mapToInt(List::size).sum(),
+                    streamsPerBulk,
+                    rounds,
+                    loadAverage());
             HikariDataSource pool = pool(db);
             try (pool) {
                 List<List<StreamAppend>> warmUp = workload(Math.min(events, 20_000), streamsPerBulk, 7);
@@ -96,13 +111,16 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
                     for (int i = 0; i < contenders.size(); i++) {
                         String contender = contenders.get((i + round) % contenders.size());
                         double rate = run(db, pool, contender, bulks, "round " + (round + 1) + "/" + rounds);
-                        rates.computeIfAbsent(contender, name -> new ArrayList<>()).add(rate);
+                        rates.computeIfAbsent(contender, name -> new ArrayList<>())
+                                .add(rate);
                     }
                 }
                 summarize(rates);
             }
-            OUT.printf(Locale.ROOT, "appendInTransaction round trips: %.3f per append (1,000 appends, counted on"
-                    + " the wire)%n", roundTripsPerAppend(db));
+            OUT.printf(
+                    Locale.ROOT,
+                    "appendInTransaction round trips: %.3f per append (1,000 appends, counted on" + " the wire)%n",
+                    roundTripsPerAppend(db));
         }
         OUT.println("reproduce: LOCKSTEP_TEST_JDBC_URL=... mvn -q -pl projection-postgres -am test-compile"
                 + " exec:exec@bulk-append-benchmark -Dexec.executable=true -Dbench.jvmArgs=\""
@@ -135,11 +153,16 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
     }
 
     /** Runs one trial on an emptied log and checks it; @return events per second until the last commit */
-    private static double run(TestDatabase db, DataSource pool, String contender, List<List<StreamAppend>> bulks,
-                              String label) throws Exception {
+    private static double run(
+            TestDatabase db, DataSource pool, String contender, List<List<StreamAppend>> bulks, String label)
+            throws Exception {
         db.emptyEventLog();
-        long total = bulks.stream().flatMap(List::stream).mapToLong(part -> part.events().size()).sum();
-        PostgresEventLog log = PostgresEventLog.builder(pool, AppendWorkload.TYPES).build();
+        long total = bulks.stream()
+                .flatMap(List::stream)
+                .mapToLong(part -> part.events().size())
+                .sum();
+        PostgresEventLog log =
+                PostgresEventLog.builder(pool, AppendWorkload.TYPES).build();
         boolean sequenced = !contender.equals(COPY);
         if (sequenced) {
             log.start();
@@ -154,8 +177,8 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("unknown contender '" + contender + "'");
             }
             long committed = System.nanoTime() - start;
-            double cpuPerEvent = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e3
-                    / total;
+            double cpuPerEvent =
+                    (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e3 / total;
             long untilSequenced = committed;
             if (sequenced) {
                 while (log.headPosition() < total) {
@@ -168,10 +191,20 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
                 throw new IllegalStateException(contender + " stored " + stored + " of " + total + " events");
             }
             double rate = total / (committed / 1e9);
-            OUT.printf(Locale.ROOT, "%-9s %-22s %,9d ev  %7.3f s  %,9.0f ev/s committed  %s  client CPU %5.2f us/ev"
-                            + "  load %.2f  (verified)%n", label, contender, total, committed / 1e9, rate,
-                    sequenced ? String.format(Locale.ROOT, "%,9.0f ev/s sequenced", total / (untilSequenced / 1e9))
-                            : "                       ", cpuPerEvent, loadAverage());
+            OUT.printf(
+                    Locale.ROOT,
+                    "%-9s %-22s %,9d ev  %7.3f s  %,9.0f ev/s committed  %s  client CPU %5.2f us/ev"
+                            + "  load %.2f  (verified)%n",
+                    label,
+                    contender,
+                    total,
+                    committed / 1e9,
+                    rate,
+                    sequenced
+                            ? String.format(Locale.ROOT, "%,9.0f ev/s sequenced", total / (untilSequenced / 1e9))
+                            : "                       ",
+                    cpuPerEvent,
+                    loadAverage());
             return rate;
         } finally {
             log.close();
@@ -183,15 +216,23 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
         try (Connection connection = pool.getConnection()) {
             connection.setAutoCommit(false);
             for (List<StreamAppend> bulk : bulks) {
-                CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY lockstep.events"
-                        + " (stream_id, stream_version, event_type, payload, metadata) FROM STDIN");
+                CopyIn copy = connection
+                        .unwrap(PGConnection.class)
+                        .getCopyAPI()
+                        .copyIn("COPY lockstep.events"
+                                + " (stream_id, stream_version, event_type, payload, metadata) FROM STDIN");
                 StringBuilder rows = new StringBuilder(1 << 17);
                 for (StreamAppend part : bulk) {
                     long version = 0;
                     for (Object event : part.events()) {
-                        rows.append(part.streamId()).append('\t').append(version++).append('\t')
-                                .append(AppendWorkload.TYPES.nameOf(event)).append('\t')
-                                .append(AppendWorkload.TYPES.toJson(event)).append("\t{}\n");
+                        rows.append(part.streamId())
+                                .append('\t')
+                                .append(version++)
+                                .append('\t')
+                                .append(AppendWorkload.TYPES.nameOf(event))
+                                .append('\t')
+                                .append(AppendWorkload.TYPES.toJson(event))
+                                .append("\t{}\n");
                         if (rows.length() > 1 << 16) {
                             write(copy, rows);
                         }
@@ -218,8 +259,8 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
             connection.setAutoCommit(false);
             for (List<StreamAppend> bulk : bulks) {
                 for (StreamAppend part : bulk) {
-                    log.appendInTransaction(connection, part.streamId(), part.expected(), part.events(),
-                            part.metadata());
+                    log.appendInTransaction(
+                            connection, part.streamId(), part.expected(), part.events(), part.metadata());
                 }
                 connection.commit();
             }
@@ -229,15 +270,20 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
 
     private static double roundTripsPerAppend(TestDatabase db) throws Exception {
         db.emptyEventLog();
-        PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), AppendWorkload.TYPES).build();
+        PostgresEventLog log =
+                PostgresEventLog.builder(db.dataSource(), AppendWorkload.TYPES).build();
         try (RoundTripCounter counter = RoundTripCounter.relaying(db.jdbcUrl());
-             Connection connection = DriverManager.getConnection(counter.jdbcUrl(db.jdbcUrl()))) {
+                Connection connection = DriverManager.getConnection(counter.jdbcUrl(db.jdbcUrl()))) {
             connection.setAutoCommit(false);
             long before = counter.roundTrips();
             for (int i = 0; i < 1_000; i++) {
                 String stream = "rt-" + (i % 100);
-                log.appendInTransaction(connection, stream, i < 100 ? ExpectedVersion.noStream()
-                        : ExpectedVersion.exactly(i / 100 - 1), AppendWorkload.events(stream, 1), Map.of());
+                log.appendInTransaction(
+                        connection,
+                        stream,
+                        i < 100 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(i / 100 - 1),
+                        AppendWorkload.events(stream, 1),
+                        Map.of());
             }
             long trips = counter.roundTrips() - before;
             connection.commit();
@@ -256,8 +302,13 @@ public final class BulkAppendBenchmark implements Callable<Integer> {
             for (int round = 0; copies != null && round < own.size(); round++) {
                 ratios.add(own.get(round) / copies.get(round));
             }
-            OUT.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s |%n", entry.getKey(), median(own),
-                    own.stream().mapToDouble(d -> d).min().orElse(0), own.stream().mapToDouble(d -> d).max().orElse(0),
+            OUT.printf(
+                    Locale.ROOT,
+                    "| %s | %,.0f | %,.0f | %,.0f | %s |%n",
+                    entry.getKey(),
+                    median(own),
+                    own.stream().mapToDouble(d -> d).min().orElse(0),
+                    own.stream().mapToDouble(d -> d).max().orElse(0),
                     ratios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2fx", median(ratios)));
         }
         OUT.println("per round: " + rates);

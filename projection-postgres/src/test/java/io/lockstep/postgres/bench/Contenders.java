@@ -17,27 +17,48 @@ final class Contenders {
     static final String LOCKSTEP_TEMPLATED = "lockstep-templated";
     /** Per-event handlers in plain JDBC on {@code tx.connection()}. */
     static final String LOCKSTEP_JDBC = "lockstep-jdbc";
+
     static final String LOCKSTEP_FOLDED = "lockstep-folded";
     /** {@code lockstep-templated} with one UPDATE for deposits and withdrawals: the shape advice. */
     static final String LOCKSTEP_ONE_UPDATE = "lockstep-templated-one-update";
 
     /** The contenders a run measures by default, in the order a round runs them (rotated by one each round). */
-    static final List<String> DEFAULT = List.of(JDBC_PER_EVENT, JDBC_BATCH, JDBC_FOLD, LOCKSTEP_PER_EVENT,
-            LOCKSTEP_TEMPLATED, LOCKSTEP_FOLDED, LOCKSTEP_JDBC, LOCKSTEP_ONE_UPDATE);
+    static final List<String> DEFAULT = List.of(
+            JDBC_PER_EVENT,
+            JDBC_BATCH,
+            JDBC_FOLD,
+            LOCKSTEP_PER_EVENT,
+            LOCKSTEP_TEMPLATED,
+            LOCKSTEP_FOLDED,
+            LOCKSTEP_JDBC,
+            LOCKSTEP_ONE_UPDATE);
     /** Every contender there is: the defaults and {@link PipelineOptions}' diagnostics. */
-    static final List<String> ALL = List.of(JDBC_PER_EVENT, JDBC_BATCH, JDBC_FOLD, LOCKSTEP_PER_EVENT,
-            LOCKSTEP_TEMPLATED, LOCKSTEP_FOLDED, LOCKSTEP_JDBC, LOCKSTEP_ONE_UPDATE, PipelineOptions.RUNS, PipelineOptions.INLINE,
-            PipelineOptions.MULTI_STATEMENT, PipelineOptions.PIPELINE);
+    static final List<String> ALL = List.of(
+            JDBC_PER_EVENT,
+            JDBC_BATCH,
+            JDBC_FOLD,
+            LOCKSTEP_PER_EVENT,
+            LOCKSTEP_TEMPLATED,
+            LOCKSTEP_FOLDED,
+            LOCKSTEP_JDBC,
+            LOCKSTEP_ONE_UPDATE,
+            PipelineOptions.RUNS,
+            PipelineOptions.INLINE,
+            PipelineOptions.MULTI_STATEMENT,
+            PipelineOptions.PIPELINE);
 
-    private Contenders() {
-    }
+    private Contenders() {}
 
     /**
      * Builds the contenders named in {@code names} at {@code batchSize}, then one {@code lockstep-per-event}
      * per size of {@code sweep} (named {@code lockstep-per-event@<size>}).
      */
-    static List<Contender> create(List<String> names, int batchSize, List<Integer> sweep, DataSource dataSource,
-                                  PostgresProjectionStore store) {
+    static List<Contender> create(
+            List<String> names,
+            int batchSize,
+            List<Integer> sweep,
+            DataSource dataSource,
+            PostgresProjectionStore store) {
         List<Contender> contenders = new ArrayList<>();
         for (String name : ALL) {
             if (names.contains(name)) {
@@ -51,20 +72,19 @@ final class Contenders {
         return contenders;
     }
 
-    private static Contender create(String name, int batchSize, DataSource dataSource,
-                                    PostgresProjectionStore store) {
+    private static Contender create(String name, int batchSize, DataSource dataSource, PostgresProjectionStore store) {
         String checkpoint = "bench-" + name;
         return switch (name) {
             case JDBC_PER_EVENT -> new JdbcPerEventReplay(dataSource, batchSize);
             case JDBC_BATCH -> new JdbcBatchReplay(dataSource, batchSize);
             case JDBC_FOLD -> new JdbcFoldReplay(dataSource, batchSize);
             case LOCKSTEP_PER_EVENT -> new LockstepReplay(name, LiveProjections.dsl(checkpoint), store, batchSize);
-            case LOCKSTEP_TEMPLATED -> new LockstepReplay(name, LiveProjections.templated(checkpoint), store,
-                    batchSize);
+            case LOCKSTEP_TEMPLATED ->
+                new LockstepReplay(name, LiveProjections.templated(checkpoint), store, batchSize);
             case LOCKSTEP_JDBC -> new LockstepReplay(name, LiveProjections.jdbc(checkpoint), store, batchSize);
             case LOCKSTEP_FOLDED -> new LockstepReplay(name, LiveProjections.folded(checkpoint), store, batchSize);
-            case LOCKSTEP_ONE_UPDATE -> new LockstepReplay(name, LiveProjections.templatedOneUpdate(checkpoint),
-                    store, batchSize);
+            case LOCKSTEP_ONE_UPDATE ->
+                new LockstepReplay(name, LiveProjections.templatedOneUpdate(checkpoint), store, batchSize);
             case PipelineOptions.RUNS -> new PipelineOptions.Runs(dataSource, batchSize);
             case PipelineOptions.INLINE -> new PipelineOptions.Inline(dataSource, batchSize);
             case PipelineOptions.MULTI_STATEMENT -> new PipelineOptions.MultiStatement(dataSource, batchSize);

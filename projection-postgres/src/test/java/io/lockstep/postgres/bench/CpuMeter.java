@@ -23,12 +23,12 @@ final class CpuMeter {
 
     /** Linux's USER_HZ: /proc reports process times in these ticks. */
     private static final long TICKS_PER_SECOND = 100;
+
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     /** The counters at one instant; {@code serverTicks} and the machine's are -1 when unreadable. */
-    record Sample(long clientNanos, long serverTicks, long machineBusy, long machineTotal) {
-    }
+    record Sample(long clientNanos, long serverTicks, long machineBusy, long machineTotal) {}
 
     /**
      * CPU time spent between two samples.
@@ -71,10 +71,12 @@ final class CpuMeter {
     }
 
     static Usage between(Sample from, Sample to) {
-        Duration server = from.serverTicks() < 0 || to.serverTicks() < 0 ? null
+        Duration server = from.serverTicks() < 0 || to.serverTicks() < 0
+                ? null
                 : Duration.ofMillis((to.serverTicks() - from.serverTicks()) * 1000 / TICKS_PER_SECOND);
         long total = to.machineTotal() - from.machineTotal();
-        double busy = from.machineTotal() < 0 || total <= 0 ? Double.NaN
+        double busy = from.machineTotal() < 0 || total <= 0
+                ? Double.NaN
                 : (double) (to.machineBusy() - from.machineBusy()) / total;
         return new Usage(Duration.ofNanos(to.clientNanos() - from.clientNanos()), server, busy);
     }
@@ -82,9 +84,9 @@ final class CpuMeter {
     private List<Long> backendPids() throws SQLException {
         List<Long> pids = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
-             ResultSet rows = statement.executeQuery()) {
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
+                ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
                 pids.add(rows.getLong(1));
             }
@@ -113,7 +115,8 @@ final class CpuMeter {
     /** @return {busy, total} jiffies of all cores from /proc/stat, or {-1, -1} */
     private static long[] machine() {
         try {
-            String[] fields = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            String[] fields =
+                    Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
             long total = 0;
             for (int i = 1; i < Math.min(fields.length, 9); i++) {
                 total += Long.parseLong(fields[i]);

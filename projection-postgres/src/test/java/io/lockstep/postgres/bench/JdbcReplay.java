@@ -20,17 +20,19 @@ import javax.sql.DataSource;
 abstract class JdbcReplay implements Contender {
 
     /** The statement of each event type, as a user writes them. */
-    static final String OPEN = "INSERT INTO account_balance (account_id, owner, balance, events, closed)"
-            + " VALUES (?, ?, ?, 1, false)";
-    static final String DEPOSIT = "UPDATE account_balance SET balance = balance + ?, events = events + 1"
-            + " WHERE account_id = ?";
-    static final String WITHDRAW = "UPDATE account_balance SET balance = balance - ?, events = events + 1"
-            + " WHERE account_id = ?";
+    static final String OPEN =
+            "INSERT INTO account_balance (account_id, owner, balance, events, closed)" + " VALUES (?, ?, ?, 1, false)";
+
+    static final String DEPOSIT =
+            "UPDATE account_balance SET balance = balance + ?, events = events + 1" + " WHERE account_id = ?";
+    static final String WITHDRAW =
+            "UPDATE account_balance SET balance = balance - ?, events = events + 1" + " WHERE account_id = ?";
     static final String CLOSE = "UPDATE account_balance SET closed = true, events = events + 1 WHERE account_id = ?";
     /** The fold's one statement per touched account. */
     static final String UPSERT = "INSERT INTO account_balance AS a (account_id, owner, balance, events, closed)"
             + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET balance = a.balance + excluded.balance,"
             + " events = a.events + excluded.events, closed = a.closed OR excluded.closed";
+
     private static final String CLAIM = "UPDATE lockstep.checkpoints SET position = ?, updated_at = now()"
             + " WHERE tenant_id = '' AND projection = ? AND position = ?";
 
@@ -62,8 +64,9 @@ abstract class JdbcReplay implements Contender {
     @Override
     public final long replay(EventSource source) throws SQLException {
         long checkpoint = -1;
-        for (List<Envelope> batch = source.read(checkpoint, batchSize); !batch.isEmpty();
-             batch = source.read(checkpoint, batchSize)) {
+        for (List<Envelope> batch = source.read(checkpoint, batchSize);
+                !batch.isEmpty();
+                batch = source.read(checkpoint, batchSize)) {
             long next = batch.getLast().position();
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
@@ -85,12 +88,16 @@ abstract class JdbcReplay implements Contender {
     abstract void write(Connection connection, List<Envelope> batch) throws SQLException;
 
     /** The four statements of the per-event baselines, prepared on one connection. */
-    record Statements(PreparedStatement open, PreparedStatement deposit, PreparedStatement withdraw,
-                      PreparedStatement closing) implements AutoCloseable {
+    record Statements(
+            PreparedStatement open, PreparedStatement deposit, PreparedStatement withdraw, PreparedStatement closing)
+            implements AutoCloseable {
 
         static Statements prepare(Connection connection) throws SQLException {
-            return new Statements(connection.prepareStatement(OPEN), connection.prepareStatement(DEPOSIT),
-                    connection.prepareStatement(WITHDRAW), connection.prepareStatement(CLOSE));
+            return new Statements(
+                    connection.prepareStatement(OPEN),
+                    connection.prepareStatement(DEPOSIT),
+                    connection.prepareStatement(WITHDRAW),
+                    connection.prepareStatement(CLOSE));
         }
 
         /** Binds the statement of {@code event}'s type and returns it, or null for an event of no interest. */

@@ -45,9 +45,14 @@ final class LatencyTrial {
      * @param prefill      events already in the log (sequenced, and behind the projection's checkpoint) before
      *                     the scenario starts: a log in service is not empty
      */
-    record Options(int rate, Duration warmup, Duration duration, int appenders, Duration idleWait,
-                   Duration tickInterval, int prefill) {
-    }
+    record Options(
+            int rate,
+            Duration warmup,
+            Duration duration,
+            int appenders,
+            Duration idleWait,
+            Duration tickInterval,
+            int prefill) {}
 
     /**
      * The nanoTimes of the measured appends, index by index.
@@ -57,8 +62,7 @@ final class LatencyTrial {
      * @param returned  when {@code append} returned (committed)
      * @param projected when the projection's handler applied the event
      */
-    record Samples(long[] scheduled, long[] started, long[] returned, long[] projected) {
-    }
+    record Samples(long[] scheduled, long[] started, long[] returned, long[] projected) {}
 
     private final TestDatabase db;
     private final Options options;
@@ -74,16 +78,19 @@ final class LatencyTrial {
         int total = warm + (int) (options.rate() * options.duration().toNanos() / 1_000_000_000L);
         Map<UUID, Long> projected = new ConcurrentHashMap<>(total * 2);
         Projection<PostgresTransaction> projection = Projection.<PostgresTransaction>builder("append-latency")
-                .on(AppendWorkload.Deposited.class, (event, envelope, tx) ->
-                        projected.putIfAbsent(event.id(), System.nanoTime()))
+                .on(
+                        AppendWorkload.Deposited.class,
+                        (event, envelope, tx) -> projected.putIfAbsent(event.id(), System.nanoTime()))
                 .build();
         PostgresEventLog log = PostgresEventLog.builder(pool, AppendWorkload.TYPES)
-                .tickInterval(options.tickInterval()).build();
+                .tickInterval(options.tickInterval())
+                .build();
         PostgresProjectionStore store = PostgresProjectionStore.builder(pool).build();
         prefill(log, store, projection.name());
         log.start();
         try (ProjectionRunner runner = ProjectionRunner.builder(projection, store, log)
-                .idleWait(options.idleWait()).build()) {
+                .idleWait(options.idleWait())
+                .build()) {
             runner.start();
             Paced paced = drive(log, total);
             awaitProjected(projected, total);
@@ -98,7 +105,8 @@ final class LatencyTrial {
         if (options.prefill() == 0) {
             return;
         }
-        db.execute("INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload)"
+        db.execute(
+                "INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload)"
                         + " SELECT 'prefill-' || (g / 100), g % 100, 'Deposited', jsonb_build_object('id',"
                         + " gen_random_uuid(), 'account', 'prefill-' || (g / 100), 'amount', g, 'note', 'bench deposit')"
                         + " FROM generate_series(0, " + (options.prefill() - 1) + ") g",
@@ -108,13 +116,13 @@ final class LatencyTrial {
     }
 
     /** What the pacing thread and the appenders recorded, for every append, warm-up included. */
-    private record Paced(UUID[] ids, long[] scheduled, long[] started, long[] returned) {
-    }
+    private record Paced(UUID[] ids, long[] scheduled, long[] started, long[] returned) {}
 
     private Paced drive(PostgresEventLog log, int total) throws Exception {
         Paced paced = new Paced(new UUID[total], new long[total], new long[total], new long[total]);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        ExecutorService appenders = Executors.newFixedThreadPool(options.appenders(),
+        ExecutorService appenders = Executors.newFixedThreadPool(
+                options.appenders(),
                 Thread.ofPlatform().name("latency-appender-", 0).factory());
         long period = 1_000_000_000L / options.rate();
         long start = System.nanoTime() + period;

@@ -36,10 +36,14 @@ final class LiveProjections {
     static final Field<Long> EVENTS = field(name("events"), Long.class);
     static final Field<Boolean> CLOSED = field(name("closed"), Boolean.class);
 
-    static final StatementTemplate OPEN = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, OWNER,
-                    BALANCE, EVENTS, CLOSED)
-            .values(param("accountId", String.class), param("owner", String.class), param("balance", Long.class),
-                    DSL.inline(1L), DSL.inline(false)));
+    static final StatementTemplate OPEN =
+            StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, OWNER, BALANCE, EVENTS, CLOSED)
+                    .values(
+                            param("accountId", String.class),
+                            param("owner", String.class),
+                            param("balance", Long.class),
+                            DSL.inline(1L),
+                            DSL.inline(false)));
     static final StatementTemplate DEPOSIT = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
             .set(BALANCE, BALANCE.plus(param("amount", Long.class)))
             .set(EVENTS, EVENTS.plus(DSL.inline(1L)))
@@ -52,17 +56,21 @@ final class LiveProjections {
             .set(CLOSED, DSL.inline(true))
             .set(EVENTS, EVENTS.plus(DSL.inline(1L)))
             .where(ACCOUNT_ID.eq(param("accountId", String.class))));
-    static final StatementTemplate UPSERT = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, OWNER,
-                    BALANCE, EVENTS, CLOSED)
-            .values(param("accountId", String.class), param("owner", String.class), param("balance", Long.class),
-                    param("events", Long.class), param("closed", Boolean.class))
-            .onConflict(ACCOUNT_ID).doUpdate()
-            .set(BALANCE, stored(BALANCE).plus(DSL.excluded(BALANCE)))
-            .set(EVENTS, stored(EVENTS).plus(DSL.excluded(EVENTS)))
-            .set(CLOSED, DSL.field(DSL.condition(stored(CLOSED)).or(DSL.excluded(CLOSED)))));
+    static final StatementTemplate UPSERT =
+            StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, OWNER, BALANCE, EVENTS, CLOSED)
+                    .values(
+                            param("accountId", String.class),
+                            param("owner", String.class),
+                            param("balance", Long.class),
+                            param("events", Long.class),
+                            param("closed", Boolean.class))
+                    .onConflict(ACCOUNT_ID)
+                    .doUpdate()
+                    .set(BALANCE, stored(BALANCE).plus(DSL.excluded(BALANCE)))
+                    .set(EVENTS, stored(EVENTS).plus(DSL.excluded(EVENTS)))
+                    .set(CLOSED, DSL.field(DSL.condition(stored(CLOSED)).or(DSL.excluded(CLOSED)))));
 
-    private LiveProjections() {
-    }
+    private LiveProjections() {}
 
     /** @return {@code column} of the stored row, qualified: ON CONFLICT also sees {@code excluded} */
     private static <T> Field<T> stored(Field<T> column) {
@@ -72,18 +80,36 @@ final class LiveProjections {
     /** One jOOQ statement built per event, the natural way. */
     static Projection<PostgresTransaction> dsl(String name) {
         return Projection.<PostgresTransaction>builder(name)
-                .on(AccountOpened.class, (e, env, tx) -> tx.dsl()
-                        .insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, OWNER, BALANCE, EVENTS, CLOSED)
-                        .values(e.accountId(), e.owner(), e.initialDeposit(), 1L, false).execute())
-                .on(FundsDeposited.class, (e, env, tx) -> tx.dsl().update(ACCOUNT_BALANCE)
-                        .set(BALANCE, BALANCE.plus(e.amount())).set(EVENTS, EVENTS.plus(1))
-                        .where(ACCOUNT_ID.eq(e.accountId())).execute())
-                .on(FundsWithdrawn.class, (e, env, tx) -> tx.dsl().update(ACCOUNT_BALANCE)
-                        .set(BALANCE, BALANCE.minus(e.amount())).set(EVENTS, EVENTS.plus(1))
-                        .where(ACCOUNT_ID.eq(e.accountId())).execute())
-                .on(AccountClosed.class, (e, env, tx) -> tx.dsl().update(ACCOUNT_BALANCE)
-                        .set(CLOSED, true).set(EVENTS, EVENTS.plus(1))
-                        .where(ACCOUNT_ID.eq(e.accountId())).execute())
+                .on(
+                        AccountOpened.class,
+                        (e, env, tx) -> tx.dsl()
+                                .insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, OWNER, BALANCE, EVENTS, CLOSED)
+                                .values(e.accountId(), e.owner(), e.initialDeposit(), 1L, false)
+                                .execute())
+                .on(
+                        FundsDeposited.class,
+                        (e, env, tx) -> tx.dsl()
+                                .update(ACCOUNT_BALANCE)
+                                .set(BALANCE, BALANCE.plus(e.amount()))
+                                .set(EVENTS, EVENTS.plus(1))
+                                .where(ACCOUNT_ID.eq(e.accountId()))
+                                .execute())
+                .on(
+                        FundsWithdrawn.class,
+                        (e, env, tx) -> tx.dsl()
+                                .update(ACCOUNT_BALANCE)
+                                .set(BALANCE, BALANCE.minus(e.amount()))
+                                .set(EVENTS, EVENTS.plus(1))
+                                .where(ACCOUNT_ID.eq(e.accountId()))
+                                .execute())
+                .on(
+                        AccountClosed.class,
+                        (e, env, tx) -> tx.dsl()
+                                .update(ACCOUNT_BALANCE)
+                                .set(CLOSED, true)
+                                .set(EVENTS, EVENTS.plus(1))
+                                .where(ACCOUNT_ID.eq(e.accountId()))
+                                .execute())
                 .build();
     }
 
@@ -134,11 +160,12 @@ final class LiveProjections {
 
     /** Folds each batch in memory ({@link AccountFold}), then writes one upsert per touched account. */
     static Projection<PostgresTransaction> folded(String name) {
-        return Projection.<PostgresTransaction>builder(name).onBatch(LiveProjections::applyFolded).build();
+        return Projection.<PostgresTransaction>builder(name)
+                .onBatch(LiveProjections::applyFolded)
+                .build();
     }
 
-    private static void update(PostgresTransaction tx, String sql, long amount, String accountId)
-            throws SQLException {
+    private static void update(PostgresTransaction tx, String sql, long amount, String accountId) throws SQLException {
         try (PreparedStatement statement = tx.connection().prepareStatement(sql)) {
             statement.setLong(1, amount);
             statement.setString(2, accountId);

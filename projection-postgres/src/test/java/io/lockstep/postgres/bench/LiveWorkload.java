@@ -31,20 +31,16 @@ import org.postgresql.PGConnection;
 final class LiveWorkload {
 
     /** An account was opened with an initial deposit, in cents. */
-    record AccountOpened(String accountId, String owner, long initialDeposit) {
-    }
+    record AccountOpened(String accountId, String owner, long initialDeposit) {}
 
     /** Money came in, in cents. */
-    record FundsDeposited(String accountId, long amount) {
-    }
+    record FundsDeposited(String accountId, long amount) {}
 
     /** Money went out, in cents. */
-    record FundsWithdrawn(String accountId, long amount) {
-    }
+    record FundsWithdrawn(String accountId, long amount) {}
 
     /** The account was closed; it takes no more events. */
-    record AccountClosed(String accountId) {
-    }
+    record AccountClosed(String accountId) {}
 
     /** The type registry of {@link TableEventSource}. */
     static final Map<String, Class<?>> TYPES = Map.of(
@@ -64,6 +60,7 @@ final class LiveWorkload {
 
     /** Share of the log over which the accounts are opened. */
     private static final double OPENING_SPAN = 0.75;
+
     private static final int COPY_CHUNK = 10_000;
 
     /**
@@ -85,8 +82,8 @@ final class LiveWorkload {
 
         @Override
         public String toString() {
-            return owner + " balance " + values[0] + " after " + values[1] + " events" + (values[2] == 1 ? ", closed"
-                    : "");
+            return owner + " balance " + values[0] + " after " + values[1] + " events"
+                    + (values[2] == 1 ? ", closed" : "");
         }
     }
 
@@ -98,11 +95,9 @@ final class LiveWorkload {
      * @param runs     runs of consecutive events of one type, over the whole log
      * @param counts   events per type name
      */
-    record Seeded(long head, Map<String, Row> expected, long runs, Map<String, Long> counts) {
-    }
+    record Seeded(long head, Map<String, Row> expected, long runs, Map<String, Long> counts) {}
 
-    private LiveWorkload() {
-    }
+    private LiveWorkload() {}
 
     /** Creates {@code test_events} and the read model, and writes {@code events} events over {@code accounts}. */
     static Seeded seed(TestDatabase db, int accounts, int events) throws SQLException, IOException {
@@ -114,8 +109,10 @@ final class LiveWorkload {
             for (int position = 0; position < events; position++) {
                 generator.next(position, chunk);
                 if ((position + 1) % COPY_CHUNK == 0 || position == events - 1) {
-                    copy.copyIn("COPY test_events (position, stream_id, stream_version, event_type, payload)"
-                            + " FROM STDIN", new StringReader(chunk.toString()));
+                    copy.copyIn(
+                            "COPY test_events (position, stream_id, stream_version, event_type, payload)"
+                                    + " FROM STDIN",
+                            new StringReader(chunk.toString()));
                     chunk.setLength(0);
                 }
             }
@@ -141,12 +138,14 @@ final class LiveWorkload {
     /** Reads the read model: account id to row. */
     static Map<String, Row> actual(DataSource dataSource) throws SQLException {
         Map<String, Row> rows = new HashMap<>();
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery(
-                     "SELECT account_id, owner, balance, events, closed FROM account_balance")) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(
+                        "SELECT account_id, owner, balance, events, closed FROM account_balance")) {
             while (result.next()) {
-                rows.put(result.getString(1), new Row(result.getString(2), new long[] {result.getLong(3),
-                        result.getLong(4), result.getBoolean(5) ? 1 : 0}));
+                rows.put(result.getString(1), new Row(result.getString(2), new long[] {
+                    result.getLong(3), result.getLong(4), result.getBoolean(5) ? 1 : 0
+                }));
             }
         }
         return rows;
@@ -154,8 +153,20 @@ final class LiveWorkload {
 
     /** Makes the events, one at a time, in COPY's text format, and folds them. Not thread-safe. */
     private static final class Generator {
-        private static final String[] OWNERS = {"ada", "grace", "alan", "edsger", "barbara", "donald", "tony",
-            "margaret", "ken", "dennis", "leslie", "niklaus"};
+        private static final String[] OWNERS = {
+            "ada",
+            "grace",
+            "alan",
+            "edsger",
+            "barbara",
+            "donald",
+            "tony",
+            "margaret",
+            "ken",
+            "dennis",
+            "leslie",
+            "niklaus"
+        };
 
         private final SplittableRandom random = new SplittableRandom(20_240_601L);
         private final int accounts;
@@ -164,6 +175,7 @@ final class LiveWorkload {
         private final Map<String, Long> counts = new HashMap<>();
         /** Open accounts, by index; a closed one is swapped out. */
         private final List<String> open = new ArrayList<>();
+
         private int opened;
         private long runs;
         private String previousType;
@@ -213,8 +225,16 @@ final class LiveWorkload {
                 }
             }
             long version = rows.get(accountId).values()[1] - 1;
-            out.append(position).append('\t').append(accountId).append('\t').append(version).append('\t')
-                    .append(type).append('\t').append(payload).append('\n');
+            out.append(position)
+                    .append('\t')
+                    .append(accountId)
+                    .append('\t')
+                    .append(version)
+                    .append('\t')
+                    .append(type)
+                    .append('\t')
+                    .append(payload)
+                    .append('\n');
             counts.merge(type, 1L, Long::sum);
             if (!type.equals(previousType)) {
                 runs++;

@@ -32,7 +32,8 @@ final class LockstepAppends implements AppendContender {
 
     @Override
     public Session open(DataSource dataSource) {
-        PostgresEventLog log = PostgresEventLog.builder(dataSource, AppendWorkload.TYPES).tickInterval(tickInterval)
+        PostgresEventLog log = PostgresEventLog.builder(dataSource, AppendWorkload.TYPES)
+                .tickInterval(tickInterval)
                 .build();
         if (started) {
             log.start();

@@ -14,8 +14,11 @@ final class LockstepReplay implements Contender {
     private final ProjectionStore<PostgresTransaction> store;
     private final int batchSize;
 
-    LockstepReplay(String name, Projection<PostgresTransaction> projection, ProjectionStore<PostgresTransaction> store,
-                   int batchSize) {
+    LockstepReplay(
+            String name,
+            Projection<PostgresTransaction> projection,
+            ProjectionStore<PostgresTransaction> store,
+            int batchSize) {
         this.name = name;
         this.projection = projection;
         this.store = store;
@@ -39,7 +42,8 @@ final class LockstepReplay implements Contender {
 
     @Override
     public long replay(EventSource source) throws InterruptedException {
-        try (ProjectionRunner runner = ProjectionRunner.builder(projection, store, source).batchSize(batchSize)
+        try (ProjectionRunner runner = ProjectionRunner.builder(projection, store, source)
+                .batchSize(batchSize)
                 .build()) {
             return runner.catchUp();
         }

@@ -32,12 +32,16 @@ final class Measurements {
 
     /** @return events per second of each round of {@code contender}, in round order */
     List<Double> rates(String contender) {
-        return times.get(contender).stream().map(timing -> rate(timing.elapsed())).toList();
+        return times.get(contender).stream()
+                .map(timing -> rate(timing.elapsed()))
+                .toList();
     }
 
     /** @return the median CPU time, in microseconds per event, of the thread that replayed {@code contender} */
     double medianCpuPerEvent(String contender) {
-        return median(times.get(contender).stream().map(timing -> timing.cpu().toNanos() / 1e3 / events).toList());
+        return median(times.get(contender).stream()
+                .map(timing -> timing.cpu().toNanos() / 1e3 / events)
+                .toList());
     }
 
     /** @return the median events per second of {@code contender} */

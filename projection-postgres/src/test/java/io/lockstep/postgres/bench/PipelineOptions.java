@@ -47,25 +47,23 @@ final class PipelineOptions {
     static final String MULTI_STATEMENT = "jdbc-multi-statement";
     static final String PIPELINE = "jdbc-pipeline";
 
-    private PipelineOptions() {
-    }
+    private PipelineOptions() {}
 
     /** One statement and its values: a String or a Long each. */
-    private record Bound(String sql, Object[] values) {
-    }
+    private record Bound(String sql, Object[] values) {}
 
     private static List<Bound> statements(List<Envelope> batch) {
         List<Bound> out = new ArrayList<>(batch.size());
         for (Envelope envelope : batch) {
             switch (envelope.event()) {
-                case AccountOpened e -> out.add(new Bound(JdbcReplay.OPEN,
-                        new Object[] {e.accountId(), e.owner(), e.initialDeposit()}));
-                case FundsDeposited e -> out.add(new Bound(JdbcReplay.DEPOSIT, new Object[] {e.amount(),
-                    e.accountId()}));
-                case FundsWithdrawn e -> out.add(new Bound(JdbcReplay.WITHDRAW, new Object[] {e.amount(),
-                    e.accountId()}));
+                case AccountOpened e ->
+                    out.add(new Bound(JdbcReplay.OPEN, new Object[] {e.accountId(), e.owner(), e.initialDeposit()}));
+                case FundsDeposited e ->
+                    out.add(new Bound(JdbcReplay.DEPOSIT, new Object[] {e.amount(), e.accountId()}));
+                case FundsWithdrawn e ->
+                    out.add(new Bound(JdbcReplay.WITHDRAW, new Object[] {e.amount(), e.accountId()}));
                 case AccountClosed e -> out.add(new Bound(JdbcReplay.CLOSE, new Object[] {e.accountId()}));
-                default -> { }
+                default -> {}
             }
         }
         return out;
@@ -187,8 +185,8 @@ final class PipelineOptions {
                     queries[i] = cached.query;
                     parameters[i] = bind(cached.query, all.get(i).values());
                 }
-                BatchResultHandler handler = HANDLER.newInstance(statement.unwrap(PgStatement.class), queries,
-                        parameters, false);
+                BatchResultHandler handler =
+                        HANDLER.newInstance(statement.unwrap(PgStatement.class), queries, parameters, false);
                 executor.execute(queries, parameters, handler, 0, 0, QueryExecutor.QUERY_NO_RESULTS);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);

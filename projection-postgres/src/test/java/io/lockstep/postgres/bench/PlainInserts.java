@@ -51,8 +51,11 @@ final class PlainInserts implements AppendContender {
 
     @Override
     public Session open(DataSource dataSource) {
-        PostgresEventLog log = name.equals(PLAIN_SEQUENCED) ? PostgresEventLog.builder(dataSource,
-                AppendWorkload.TYPES).tickInterval(Duration.ofMillis(10)).build() : null;
+        PostgresEventLog log = name.equals(PLAIN_SEQUENCED)
+                ? PostgresEventLog.builder(dataSource, AppendWorkload.TYPES)
+                        .tickInterval(Duration.ofMillis(10))
+                        .build()
+                : null;
         if (log != null) {
             log.start();
         }
@@ -129,7 +132,8 @@ final class PlainInserts implements AppendContender {
         for (int i = 1; i <= count; i++) {
             sql.append(i == 1 ? "(" : ", (").append(i).append(", ?, ?)");
         }
-        return sql.append(") AS t(ord, type, payload) WHERE ? OR cur.v = ? RETURNING stream_version").toString();
+        return sql.append(") AS t(ord, type, payload) WHERE ? OR cur.v = ? RETURNING stream_version")
+                .toString();
     }
 
     private static void insertVersioned(DataSource dataSource, AppendWorkload.Streams streams, int count)
@@ -137,7 +141,7 @@ final class PlainInserts implements AppendContender {
         String streamId = streams.id(streams.advance());
         List<AppendWorkload.Deposited> events = AppendWorkload.events(streamId, count);
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(versioned(count))) {
+                PreparedStatement statement = connection.prepareStatement(versioned(count))) {
             int p = 1;
             statement.setString(p++, streamId);
             statement.setString(p++, "{}");
@@ -161,8 +165,8 @@ final class PlainInserts implements AppendContender {
     }
 
     private String sql(int rows) {
-        StringBuilder sql = new StringBuilder("INSERT INTO lockstep.events (stream_id, stream_version, event_type,"
-                + " payload, metadata) VALUES ");
+        StringBuilder sql = new StringBuilder(
+                "INSERT INTO lockstep.events (stream_id, stream_version, event_type," + " payload, metadata) VALUES ");
         for (int i = 0; i < rows; i++) {
             sql.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?::jsonb, ?::jsonb)");
         }

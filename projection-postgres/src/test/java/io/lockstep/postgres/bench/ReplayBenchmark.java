@@ -53,7 +53,9 @@ import picocli.CommandLine.Spec;
  * --accounts 50000 --contenders lockstep-per-event,lockstep-folded --rounds 1} checks a long replay in the
  * default heap.
  */
-@Command(name = "replay-benchmark", mixinStandardHelpOptions = true,
+@Command(
+        name = "replay-benchmark",
+        mixinStandardHelpOptions = true,
         description = "Replays one live accounts workload through Lockstep and hand-written JDBC baselines;"
                 + " prints events/s and same-round ratios.")
 public final class ReplayBenchmark implements Callable<Integer> {
@@ -75,30 +77,42 @@ public final class ReplayBenchmark implements Callable<Integer> {
     @Option(names = "--batch-size", description = "events per transaction, all contenders (default: ${DEFAULT-VALUE})")
     int batchSize = ProjectionRunner.DEFAULT_BATCH_SIZE;
 
-    @Option(names = "--rounds",
+    @Option(
+            names = "--rounds",
             description = "replays per contender; the median is reported (default: ${DEFAULT-VALUE})")
     int rounds = 3;
 
-    @Option(names = "--warmup-events", description = "events of the untimed warm-up replay per contender,"
-            + " 0 for none (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--warmup-events",
+            description =
+                    "events of the untimed warm-up replay per contender," + " 0 for none (default: ${DEFAULT-VALUE})")
     int warmupEvents = 20_000;
 
-    @Option(names = "--contenders", split = ",", description = "contenders to run (default: jdbc-per-event,"
-            + "jdbc-batch,jdbc-fold,lockstep-per-event,lockstep-templated,lockstep-folded,lockstep-jdbc,"
-            + "lockstep-templated-one-update); diagnostics: jdbc-runs,jdbc-inline-batch,jdbc-multi-statement,"
-            + "jdbc-pipeline")
+    @Option(
+            names = "--contenders",
+            split = ",",
+            description = "contenders to run (default: jdbc-per-event,"
+                    + "jdbc-batch,jdbc-fold,lockstep-per-event,lockstep-templated,lockstep-folded,lockstep-jdbc,"
+                    + "lockstep-templated-one-update); diagnostics: jdbc-runs,jdbc-inline-batch,jdbc-multi-statement,"
+                    + "jdbc-pipeline")
     List<String> contenders;
 
-    @Option(names = "--batch-sizes", split = ",", description = "also measure lockstep-per-event at each of"
-            + " these batch sizes, e.g. 100,500,1000")
+    @Option(
+            names = "--batch-sizes",
+            split = ",",
+            description = "also measure lockstep-per-event at each of" + " these batch sizes, e.g. 100,500,1000")
     List<Integer> batchSizes;
 
-    @Option(names = "--quick", description = "a short run: 40,000 events over 2,000 accounts, one round"
-            + " (overrides --events, --accounts, --rounds, --warmup-events)")
+    @Option(
+            names = "--quick",
+            description = "a short run: 40,000 events over 2,000 accounts, one round"
+                    + " (overrides --events, --accounts, --rounds, --warmup-events)")
     boolean quick;
 
-    @Option(names = "--jdbc-url", description = "admin URL of the PostgreSQL server (default: the"
-            + " LOCKSTEP_TEST_JDBC_URL environment variable, else a server TestDatabase starts)")
+    @Option(
+            names = "--jdbc-url",
+            description = "admin URL of the PostgreSQL server (default: the"
+                    + " LOCKSTEP_TEST_JDBC_URL environment variable, else a server TestDatabase starts)")
     String jdbcUrl;
 
     /** Runs the command and exits with its status. */
@@ -115,7 +129,8 @@ public final class ReplayBenchmark implements Callable<Integer> {
             warmupEvents = QUICK_WARMUP;
         }
         List<String> names = contenders == null ? Contenders.DEFAULT : contenders;
-        List<Integer> sweep = batchSizes == null ? List.of() : batchSizes.stream().distinct().toList();
+        List<Integer> sweep =
+                batchSizes == null ? List.of() : batchSizes.stream().distinct().toList();
         validate(names, sweep);
         if (jdbcUrl != null) {
             // TestServer reads the setting from system properties before the environment.
@@ -125,7 +140,8 @@ public final class ReplayBenchmark implements Callable<Integer> {
             long seedStart = System.nanoTime();
             LiveWorkload.Seeded seeded = LiveWorkload.seed(db, accounts, events);
             printSetup(db, seeded, Duration.ofNanos(System.nanoTime() - seedStart));
-            PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+            PostgresProjectionStore store =
+                    PostgresProjectionStore.builder(db.dataSource()).build();
             EventSource source = new TableEventSource(db.dataSource(), LiveWorkload.TYPES);
             List<Contender> all = Contenders.create(names, batchSize, sweep, db.dataSource(), store);
             ReplayTrial trial = new ReplayTrial(db, store.checkpoints());
@@ -141,18 +157,23 @@ public final class ReplayBenchmark implements Callable<Integer> {
 
     private void validate(List<String> names, List<Integer> sweep) {
         require(events >= 1, "--events " + events + " makes no sense; use 1 or more (default 200000)");
-        require(accounts >= 1 && accounts <= events, "--accounts " + accounts + " makes no sense; use 1..--events ("
-                + events + "), default 10000");
+        require(
+                accounts >= 1 && accounts <= events,
+                "--accounts " + accounts + " makes no sense; use 1..--events (" + events + "), default 10000");
         require(rounds >= 1, "--rounds " + rounds + " makes no sense; use 1 or more (default 3)");
         require(warmupEvents >= 0, "--warmup-events " + warmupEvents + " makes no sense; use 0 or more");
         for (int size : concat(batchSize, sweep)) {
-            require(size >= 1 && size <= ProjectionRunner.MAX_BATCH_SIZE, "batch size " + size + " makes no sense;"
-                    + " use 1.." + ProjectionRunner.MAX_BATCH_SIZE + " (default " + ProjectionRunner.DEFAULT_BATCH_SIZE
-                    + ")");
+            require(
+                    size >= 1 && size <= ProjectionRunner.MAX_BATCH_SIZE,
+                    "batch size " + size + " makes no sense;"
+                            + " use 1.." + ProjectionRunner.MAX_BATCH_SIZE + " (default "
+                            + ProjectionRunner.DEFAULT_BATCH_SIZE
+                            + ")");
         }
         for (String name : names) {
-            require(Contenders.ALL.contains(name), "--contenders: unknown contender '" + name + "'; use any of "
-                    + String.join(",", Contenders.ALL));
+            require(
+                    Contenders.ALL.contains(name),
+                    "--contenders: unknown contender '" + name + "'; use any of " + String.join(",", Contenders.ALL));
         }
         require(!names.isEmpty() || !sweep.isEmpty(), "nothing to measure: --contenders is empty");
     }
@@ -176,22 +197,35 @@ public final class ReplayBenchmark implements Callable<Integer> {
         for (Contender contender : all) {
             trial.run(contender, new PrefixEventSource(source, last), last, expected);
         }
-        OUT.printf(Locale.ROOT, "warm-up: each contender replayed the first %,d events (untimed, verified)%n",
-                last + 1);
+        OUT.printf(
+                Locale.ROOT, "warm-up: each contender replayed the first %,d events (untimed, verified)%n", last + 1);
     }
 
-    private Measurements measure(ReplayTrial trial, List<Contender> all, EventSource source, long head,
-                                 Map<String, LiveWorkload.Row> expected) throws Exception {
+    private Measurements measure(
+            ReplayTrial trial,
+            List<Contender> all,
+            EventSource source,
+            long head,
+            Map<String, LiveWorkload.Row> expected)
+            throws Exception {
         Measurements measurements = new Measurements(events);
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < all.size(); i++) {
                 Contender contender = all.get((i + round) % all.size());
                 ReplayTrial.Timing timing = trial.run(contender, source, head, expected);
                 measurements.add(contender.name(), timing);
-                OUT.printf(Locale.ROOT, "round %d/%d  %-30s batch %5d  %8.3f s  %,10.0f ev/s  client CPU %.3f s"
-                                + "  load %s  (verified)%n", round + 1, rounds, contender.name(), contender.batchSize(),
-                        timing.elapsed().toNanos() / 1e9, events * 1e9 / timing.elapsed().toNanos(),
-                        timing.cpu().toNanos() / 1e9, loadAverage());
+                OUT.printf(
+                        Locale.ROOT,
+                        "round %d/%d  %-30s batch %5d  %8.3f s  %,10.0f ev/s  client CPU %.3f s"
+                                + "  load %s  (verified)%n",
+                        round + 1,
+                        rounds,
+                        contender.name(),
+                        contender.batchSize(),
+                        timing.elapsed().toNanos() / 1e9,
+                        events * 1e9 / timing.elapsed().toNanos(),
+                        timing.cpu().toNanos() / 1e9,
+                        loadAverage());
             }
         }
         return measurements;
@@ -199,15 +233,33 @@ public final class ReplayBenchmark implements Callable<Integer> {
 
     private void printSetup(TestDatabase db, LiveWorkload.Seeded seeded, Duration seeding) throws SQLException {
         Runtime runtime = Runtime.getRuntime();
-        OUT.printf(Locale.ROOT, "Lockstep replay benchmark: %,d events over %,d accounts, batch size %d, %d round(s)%n",
-                events, accounts, batchSize, rounds);
-        OUT.printf(Locale.ROOT, "workload: live order, %s; %.0f runs of one event type per %,d events%n",
-                new java.util.TreeMap<>(seeded.counts()), seeded.runs() * (double) batchSize / events, batchSize);
-        OUT.printf(Locale.ROOT, "JVM: Java %s, max heap (Runtime.maxMemory) %,d MiB, %d processors, args %s%n",
-                Runtime.version(), runtime.maxMemory() / (1024 * 1024), runtime.availableProcessors(),
+        OUT.printf(
+                Locale.ROOT,
+                "Lockstep replay benchmark: %,d events over %,d accounts, batch size %d, %d round(s)%n",
+                events,
+                accounts,
+                batchSize,
+                rounds);
+        OUT.printf(
+                Locale.ROOT,
+                "workload: live order, %s; %.0f runs of one event type per %,d events%n",
+                new java.util.TreeMap<>(seeded.counts()),
+                seeded.runs() * (double) batchSize / events,
+                batchSize);
+        OUT.printf(
+                Locale.ROOT,
+                "JVM: Java %s, max heap (Runtime.maxMemory) %,d MiB, %d processors, args %s%n",
+                Runtime.version(),
+                runtime.maxMemory() / (1024 * 1024),
+                runtime.availableProcessors(),
                 ManagementFactory.getRuntimeMXBean().getInputArguments());
-        OUT.printf(Locale.ROOT, "database: %s (%s), seeded in %.1f s; load average %s%n", db.name(), serverVersion(db),
-                seeding.toMillis() / 1e3, loadAverage());
+        OUT.printf(
+                Locale.ROOT,
+                "database: %s (%s), seeded in %.1f s; load average %s%n",
+                db.name(),
+                serverVersion(db),
+                seeding.toMillis() / 1e3,
+                loadAverage());
     }
 
     /** @return the machine's 1-minute load average (other processes share it), or "?" when unknown */
@@ -218,8 +270,8 @@ public final class ReplayBenchmark implements Callable<Integer> {
 
     private static String serverVersion(TestDatabase db) throws SQLException {
         try (Connection connection = db.dataSource().getConnection();
-             Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SHOW server_version")) {
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SHOW server_version")) {
             rows.next();
             return "PostgreSQL " + rows.getString(1);
         }
@@ -229,11 +281,19 @@ public final class ReplayBenchmark implements Callable<Integer> {
         String args = "--events " + events + " --accounts " + accounts + " --batch-size " + batchSize + " --rounds "
                 + rounds + " --warmup-events " + warmupEvents
                 + (contenders == null ? "" : " --contenders " + String.join(",", contenders))
-                + (batchSizes == null ? "" : " --batch-sizes " + batchSizes.stream().map(String::valueOf)
-                        .reduce((a, b) -> a + "," + b).orElse(""))
+                + (batchSizes == null
+                        ? ""
+                        : " --batch-sizes "
+                                + batchSizes.stream()
+                                        .map(String::valueOf)
+                                        .reduce((a, b) -> a + "," + b)
+                                        .orElse(""))
                 + (jdbcUrl == null ? "" : " --jdbc-url '" + masked(jdbcUrl) + "'");
         String url = System.getenv("LOCKSTEP_TEST_JDBC_URL");
-        OUT.printf(Locale.ROOT, "JVM max heap (Runtime.maxMemory): %,d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
+        OUT.printf(
+                Locale.ROOT,
+                "JVM max heap (Runtime.maxMemory): %,d MiB%n",
+                Runtime.getRuntime().maxMemory() >> 20);
         OUT.println("reproduce:");
         OUT.println("  " + (url == null ? "" : "LOCKSTEP_TEST_JDBC_URL='" + masked(url) + "' ")
                 + "JAVA_HOME=" + System.getProperty("java.home") + " mvn -q -o -pl projection-postgres test-compile"

@@ -22,8 +22,7 @@ final class ReplayTrial {
      * @param elapsed wall time from the start of the replay to the checkpoint at the last event
      * @param cpu     CPU time of the replaying thread in that interval
      */
-    record Timing(Duration elapsed, Duration cpu) {
-    }
+    record Timing(Duration elapsed, Duration cpu) {}
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -50,16 +49,17 @@ final class ReplayTrial {
         long cpuStart = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         long reached = contender.replay(source);
-        Timing timing = new Timing(Duration.ofNanos(System.nanoTime() - start),
+        Timing timing = new Timing(
+                Duration.ofNanos(System.nanoTime() - start),
                 Duration.ofNanos(THREADS.getCurrentThreadCpuTime() - cpuStart));
         if (reached != head) {
-            throw new IllegalStateException(contender.name() + " stopped at checkpoint " + reached + ", not at the"
-                    + " last event " + head);
+            throw new IllegalStateException(
+                    contender.name() + " stopped at checkpoint " + reached + ", not at the" + " last event " + head);
         }
         long stored = checkpoints.getCheckpoint(contender.checkpoint());
         if (stored != head) {
-            throw new IllegalStateException(contender.name() + " reported checkpoint " + head + " but committed "
-                    + stored);
+            throw new IllegalStateException(
+                    contender.name() + " reported checkpoint " + head + " but committed " + stored);
         }
         verify(contender, expected);
         return timing;

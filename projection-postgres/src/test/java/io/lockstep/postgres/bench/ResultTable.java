@@ -14,8 +14,7 @@ final class ResultTable {
      *
      * @param target the least the ratio should reach, or NaN when it is informative only
      */
-    private record Ratio(String contender, String baseline, double target) {
-    }
+    private record Ratio(String contender, String baseline, double target) {}
 
     /** Issue 10's targets, then informative ratios (the shape advice among them). */
     private static final List<Ratio> RATIOS = List.of(
@@ -34,19 +33,35 @@ final class ResultTable {
     }
 
     void print(List<Contender> contenders, Measurements measurements) {
-        out.printf(Locale.ROOT, "%-30s %6s %12s %12s %12s %9s %9s  %s%n", "contender", "batch", "median ev/s",
-                "min ev/s", "max ev/s", "x batch", "cpu us/ev", "per round ev/s");
+        out.printf(
+                Locale.ROOT,
+                "%-30s %6s %12s %12s %12s %9s %9s  %s%n",
+                "contender",
+                "batch",
+                "median ev/s",
+                "min ev/s",
+                "max ev/s",
+                "x batch",
+                "cpu us/ev",
+                "per round ev/s");
         for (Contender contender : contenders) {
             String name = contender.name();
             if (!measurements.has(name)) {
                 continue;
             }
             List<Double> rates = measurements.rates(name);
-            out.printf(Locale.ROOT, "%-30s %6d %,12.0f %,12.0f %,12.0f %9s %9.2f  %s%n", name,
-                    contender.batchSize(), measurements.medianRate(name), min(rates), max(rates),
+            out.printf(
+                    Locale.ROOT,
+                    "%-30s %6d %,12.0f %,12.0f %,12.0f %9s %9.2f  %s%n",
+                    name,
+                    contender.batchSize(),
+                    measurements.medianRate(name),
+                    min(rates),
+                    max(rates),
                     format(measurements.medianRatio(name, Contenders.JDBC_BATCH)),
                     measurements.medianCpuPerEvent(name),
-                    rates.stream().map(rate -> String.format(Locale.ROOT, "%,.0f", rate))
+                    rates.stream()
+                            .map(rate -> String.format(Locale.ROOT, "%,.0f", rate))
                             .collect(Collectors.joining(" ")));
         }
         out.println("(x batch: median same-round ratio to jdbc-batch; cpu us/ev: CPU time of the replaying thread"
@@ -66,8 +81,12 @@ final class ResultTable {
             return;
         }
         double ofMedians = measurements.medianRate(wanted.contender()) / measurements.medianRate(wanted.baseline());
-        String verdict = Double.isNaN(wanted.target()) ? ""
-                : String.format(Locale.ROOT, "   target >= %.1fx: %s", wanted.target(),
+        String verdict = Double.isNaN(wanted.target())
+                ? ""
+                : String.format(
+                        Locale.ROOT,
+                        "   target >= %.1fx: %s",
+                        wanted.target(),
                         ratio.getAsDouble() >= wanted.target() ? "met" : "NOT met");
         out.printf(Locale.ROOT, "  %-50s %6.3fx  (%.3fx)%s%n", name, ratio.getAsDouble(), ofMedians, verdict);
     }

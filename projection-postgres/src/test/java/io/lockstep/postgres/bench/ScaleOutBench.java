@@ -19,16 +19,22 @@ final class ScaleOutBench {
             .register("FundsWithdrawn", FundsWithdrawn.class)
             .build();
 
-    private static final StatementTemplate OPEN = StatementTemplate.of(DSL.insertInto(DSL.table("account_balance"),
-                    DSL.field("account_id"), DSL.field("balance"), DSL.field("events"))
-            .values(DSL.param("accountId", String.class), DSL.param("balance", Long.class), DSL.param("events", Long.class)));
+    private static final StatementTemplate OPEN = StatementTemplate.of(DSL.insertInto(
+                    DSL.table("account_balance"), DSL.field("account_id"), DSL.field("balance"), DSL.field("events"))
+            .values(
+                    DSL.param("accountId", String.class),
+                    DSL.param("balance", Long.class),
+                    DSL.param("events", Long.class)));
     private static final StatementTemplate CREDIT = StatementTemplate.of(DSL.update(DSL.table("account_balance"))
-            .set(DSL.field("balance", Long.class), DSL.field("balance", Long.class).plus(DSL.param("delta", Long.class)))
-            .set(DSL.field("events", Long.class), DSL.field("events", Long.class).plus(DSL.inline(1L)))
+            .set(
+                    DSL.field("balance", Long.class),
+                    DSL.field("balance", Long.class).plus(DSL.param("delta", Long.class)))
+            .set(
+                    DSL.field("events", Long.class),
+                    DSL.field("events", Long.class).plus(DSL.inline(1L)))
             .where(DSL.field("account_id", String.class).eq(DSL.param("accountId", String.class))));
 
-    private ScaleOutBench() {
-    }
+    private ScaleOutBench() {}
 
     /** The accounts projection of the replay benchmark (one templated statement per event), with a reset handler. */
     static Projection<PostgresTransaction> projection(String name) {
@@ -45,7 +51,8 @@ final class ScaleOutBench {
      * deposits and withdrawals on pseudo-random accounts, each stream in version order.
      */
     static void seed(TestDatabase db, int accounts, int events) {
-        db.execute("CREATE TABLE IF NOT EXISTS account_balance (account_id text PRIMARY KEY, balance bigint NOT NULL,"
+        db.execute(
+                "CREATE TABLE IF NOT EXISTS account_balance (account_id text PRIMARY KEY, balance bigint NOT NULL,"
                         + " events bigint NOT NULL) WITH (fillfactor = 50)",
                 "INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload)"
                         + " SELECT 'acc-' || g, 0, 'AccountOpened', jsonb_build_object('accountId', 'acc-' || g,"

@@ -8,7 +8,6 @@ import io.lockstep.postgres.eventlog.ExpectedVersion;
 import io.lockstep.postgres.eventlog.PostgresEventLog;
 import io.lockstep.postgres.testing.AccountsWorkload.FundsDeposited;
 import io.lockstep.postgres.testing.TestDatabase;
-import io.lockstep.projection.Partition;
 import io.lockstep.projection.PartitionSet;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.StreamBuckets;
@@ -47,7 +46,8 @@ public final class ScaleOutBenchmark {
         this.db = db;
         this.events = events;
         this.store = PostgresProjectionStore.builder(db.dataSource()).build();
-        this.log = PostgresEventLog.builder(db.dataSource(), ScaleOutBench.TYPES).build();
+        this.log =
+                PostgresEventLog.builder(db.dataSource(), ScaleOutBench.TYPES).build();
     }
 
     public static void main(String[] args) throws Exception {
@@ -83,8 +83,14 @@ public final class ScaleOutBenchmark {
     }
 
     private void replays(int rounds) throws Exception {
-        String[] contenders = {"unpartitioned", "1 partition", "2 partitions", "4 partitions",
-            "2 partitions, 2 processes", "4 partitions, 2 processes"};
+        String[] contenders = {
+            "unpartitioned",
+            "1 partition",
+            "2 partitions",
+            "4 partitions",
+            "2 partitions, 2 processes",
+            "4 partitions, 2 processes"
+        };
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         for (int round = 1; round <= rounds; round++) {
             for (String contender : contenders) {
@@ -93,11 +99,13 @@ public final class ScaleOutBenchmark {
                 System.out.printf("round %d  %-28s %,10.0f events/s%n", round, contender, rate);
             }
         }
-        System.out.printf("%nreplay of %,d events, median of %d rounds (ratio: median of same-round ratios)%n", events, rounds);
+        System.out.printf(
+                "%nreplay of %,d events, median of %d rounds (ratio: median of same-round ratios)%n", events, rounds);
         for (String contender : contenders) {
             List<Double> ratios = new ArrayList<>();
             for (int i = 0; i < rounds; i++) {
-                ratios.add(rates.get(contender).get(i) / rates.get("unpartitioned").get(i));
+                ratios.add(
+                        rates.get(contender).get(i) / rates.get("unpartitioned").get(i));
             }
             System.out.printf("| %s | %,.0f | %.2fx |%n", contender, median(rates.get(contender)), median(ratios));
         }
@@ -105,7 +113,8 @@ public final class ScaleOutBenchmark {
 
     private double replaySeconds(String contender, int round) throws Exception {
         if (contender.equals("unpartitioned")) {
-            ProjectionRunner runner = ProjectionRunner.builder(ScaleOutBench.projection("bench-plain"), store, log).build();
+            ProjectionRunner runner = ProjectionRunner.builder(ScaleOutBench.projection("bench-plain"), store, log)
+                    .build();
             runner.replay();
             long start = System.nanoTime();
             runner.catchUp();
@@ -123,7 +132,8 @@ public final class ScaleOutBenchmark {
                 startNode(name + "-y", name, partitions, 0, 0);
                 await(() -> owners(name) == 2 && held(name) == partitions, Duration.ofMinutes(3));
             } else {
-                ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log).nodeId(name)
+                ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
+                        .nodeId(name)
                         .projection(set.projection(), partitions, runner -> runner.idleWait(Duration.ofMillis(100)))
                         .build();
                 node.start();
@@ -133,7 +143,9 @@ public final class ScaleOutBenchmark {
         }
         long start = System.nanoTime();
         set.setPaused(false);
-        await(() -> db.queryLong("SELECT coalesce(sum(events), 0) FROM account_balance") == events, Duration.ofMinutes(10));
+        await(
+                () -> db.queryLong("SELECT coalesce(sum(events), 0) FROM account_balance") == events,
+                Duration.ofMinutes(10));
         double seconds = (System.nanoTime() - start) / 1e9;
         set.setPaused(true);
         return seconds;
@@ -161,24 +173,33 @@ public final class ScaleOutBenchmark {
         for (int a = 0; a < 4; a++) {
             appenders.add(Thread.ofVirtual().start(() -> appendAt125PerSecond(until, pending, partitions)));
         }
-        Thread watcher = Thread.ofVirtual().start(() -> watch(set, pending, latencies, measureFrom, until + 2_000_000_000L));
+        Thread watcher =
+                Thread.ofVirtual().start(() -> watch(set, pending, latencies, measureFrom, until + 2_000_000_000L));
         for (Thread t : appenders) {
             t.join();
         }
         watcher.join();
         long appended = log.headPosition() - appendsFrom;
         // A diagnostic, not a figure to compare alone: every auto-committed statement is a transaction too.
-        System.out.printf("%s: %.1f database transactions per appended event (appends, sequencing, runners, leases,"
-                + " this benchmark's checkpoint polling)%n", label,
-                (transactions() - transactionsBefore) / (double) Math.max(1, appended));
+        System.out.printf(
+                "%s: %.1f database transactions per appended event (appends, sequencing, runners, leases,"
+                        + " this benchmark's checkpoint polling)%n",
+                label, (transactions() - transactionsBefore) / (double) Math.max(1, appended));
         nodes.forEach(Process::destroy);
         for (Process p : nodes) {
             p.waitFor();
         }
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
-        System.out.printf("append-to-projected, %s, 500 appends/s, %d s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms,"
-                + " max %.1f ms (%d events)%n", label, seconds, pct(sorted, 50), pct(sorted, 90), pct(sorted, 99),
-                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6, sorted.length);
+        System.out.printf(
+                "append-to-projected, %s, 500 appends/s, %d s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms,"
+                        + " max %.1f ms (%d events)%n",
+                label,
+                seconds,
+                pct(sorted, 50),
+                pct(sorted, 90),
+                pct(sorted, 99),
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
+                sorted.length);
     }
 
     private void appendAt125PerSecond(long until, List<ConcurrentSkipListMap<Long, Long>> pending, int partitions) {
@@ -191,8 +212,10 @@ public final class ScaleOutBenchmark {
             AppendResult result = log.append(stream, ExpectedVersion.any(), List.of(new FundsDeposited(stream, 1)));
             Thread.ofVirtual().start(() -> {
                 try {
-                    log.awaitPosition(result, Duration.ofSeconds(5)).ifPresent(position ->
-                            pending.get(StreamBuckets.of(stream) / (StreamBuckets.COUNT / partitions)).put(position, t0));
+                    log.awaitPosition(result, Duration.ofSeconds(5))
+                            .ifPresent(position -> pending.get(
+                                            StreamBuckets.of(stream) / (StreamBuckets.COUNT / partitions))
+                                    .put(position, t0));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -206,12 +229,17 @@ public final class ScaleOutBenchmark {
      * measuring costs the database the same for 1 partition as for 4 (reading each checkpoint on its own made the
      * 4-partition run pay 4 times the polling: 4,000 statements/s on the same two cores).
      */
-    private void watch(PartitionSet<PostgresTransaction> set, List<ConcurrentSkipListMap<Long, Long>> pending,
-                       List<Long> latencies, long measureFrom, long until) {
-        String[] names = set.partitions().stream().map(p -> set.key(p).projection()).toArray(String[]::new);
+    private void watch(
+            PartitionSet<PostgresTransaction> set,
+            List<ConcurrentSkipListMap<Long, Long>> pending,
+            List<Long> latencies,
+            long measureFrom,
+            long until) {
+        String[] names =
+                set.partitions().stream().map(p -> set.key(p).projection()).toArray(String[]::new);
         try (java.sql.Connection c = db.dataSource().getConnection();
-             java.sql.PreparedStatement read = c.prepareStatement("SELECT array_position(?::text[], projection) - 1,"
-                     + " position FROM lockstep.checkpoints WHERE tenant_id = '' AND projection = ANY(?::text[])")) {
+                java.sql.PreparedStatement read = c.prepareStatement("SELECT array_position(?::text[], projection) - 1,"
+                        + " position FROM lockstep.checkpoints WHERE tenant_id = '' AND projection = ANY(?::text[])")) {
             java.sql.Array array = c.createArrayOf("text", names);
             read.setArray(1, array);
             read.setArray(2, array);
@@ -244,25 +272,36 @@ public final class ScaleOutBenchmark {
         for (int i = 0; i < times; i++) {
             await(() -> owners(name) == 2 && held(name) == 4, Duration.ofMinutes(3));
             String victim = name + "-a" + i;
-            await(() -> db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + victim
-                    + "' AND expires_at > clock_timestamp()") == 2, Duration.ofMinutes(1));
+            await(
+                    () -> db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + victim
+                                    + "' AND expires_at > clock_timestamp()")
+                            == 2,
+                    Duration.ofMinutes(1));
             a.destroyForcibly().waitFor();
             long killed = System.nanoTime();
-            await(() -> db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + name
-                    + "-b' AND expires_at > clock_timestamp()") == 4, Duration.ofMinutes(1));
+            await(
+                    () -> db.queryLong("SELECT count(*) FROM lockstep.leases WHERE owner = '" + name
+                                    + "-b' AND expires_at > clock_timestamp()")
+                            == 4,
+                    Duration.ofMinutes(1));
             seconds.add((System.nanoTime() - killed) / 1e9);
             System.out.printf("failover %d: %.2f s%n", i + 1, seconds.getLast());
             a = startNode(name + "-a" + (i + 1), name, 4, 0, 0);
         }
         a.destroy();
         b.destroy();
-        System.out.printf("failover after SIGKILL (lease %s, heartbeat %s): median %.2f s, max %.2f s over %d%n",
-                ProjectionNode.DEFAULT_LEASE, ProjectionNode.DEFAULT_HEARTBEAT, median(seconds),
-                seconds.stream().mapToDouble(Double::doubleValue).max().orElse(0), times);
+        System.out.printf(
+                "failover after SIGKILL (lease %s, heartbeat %s): median %.2f s, max %.2f s over %d%n",
+                ProjectionNode.DEFAULT_LEASE,
+                ProjectionNode.DEFAULT_HEARTBEAT,
+                median(seconds),
+                seconds.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+                times);
     }
 
     private long transactions() {
-        return db.queryLong("SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database WHERE datname = current_database()");
+        return db.queryLong(
+                "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database WHERE datname = current_database()");
     }
 
     private long owners(String projection) {
@@ -278,11 +317,22 @@ public final class ScaleOutBenchmark {
     private Process startNode(String id, String projection, int partitions, long leaseMs, long heartbeatMs)
             throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                ScaleOutBenchNode.class.getName(), db.jdbcUrl(), id, projection, Integer.toString(partitions),
-                Long.toString(leaseMs), Long.toString(heartbeatMs))
-                .redirectErrorStream(true).redirectOutput(Path.of("target", "bench-" + id + ".log").toFile())
-                .directory(new File(System.getProperty("user.dir"))).start();
+        Process child = new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ScaleOutBenchNode.class.getName(),
+                        db.jdbcUrl(),
+                        id,
+                        projection,
+                        Integer.toString(partitions),
+                        Long.toString(leaseMs),
+                        Long.toString(heartbeatMs))
+                .redirectErrorStream(true)
+                .redirectOutput(Path.of("target", "bench-" + id + ".log").toFile())
+                .directory(new File(System.getProperty("user.dir")))
+                .start();
         children.add(child);
         return child;
     }
@@ -302,7 +352,8 @@ public final class ScaleOutBenchmark {
     }
 
     private static double median(List<Double> values) {
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return sorted[sorted.length / 2];
     }
 

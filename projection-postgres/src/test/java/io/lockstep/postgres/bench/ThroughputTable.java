@@ -19,8 +19,20 @@ final class ThroughputTable {
     }
 
     void print(AppendMeasurements measurements) {
-        out.printf(Locale.ROOT, "%4s %4s  %-20s %11s %11s %9s %9s %8s %7s %8s %8s  %s%n", "thr", "ev/a", "contender",
-                "median ev/s", "appends/s", "cli us/ev", "srv us/ev", "machine", "backlog", "drain ms", "x plain",
+        out.printf(
+                Locale.ROOT,
+                "%4s %4s  %-20s %11s %11s %9s %9s %8s %7s %8s %8s  %s%n",
+                "thr",
+                "ev/a",
+                "contender",
+                "median ev/s",
+                "appends/s",
+                "cli us/ev",
+                "srv us/ev",
+                "machine",
+                "backlog",
+                "drain ms",
+                "x plain",
                 "per round ev/s");
         for (AppendMeasurements.Config config : measurements.configs()) {
             for (String contender : measurements.contenders(config)) {
@@ -45,8 +57,12 @@ final class ThroughputTable {
 
     private void row(AppendMeasurements measurements, AppendMeasurements.Config config, String contender) {
         List<ThroughputTrial.Result> results = measurements.results(config, contender);
-        out.printf(Locale.ROOT, "%4d %4d  %-20s %,11.0f %,11.0f %9.1f %9.1f %7.0f%% %7.0f %8.0f %8s  %s%n",
-                config.appenders(), config.eventsPerAppend(), contender,
+        out.printf(
+                Locale.ROOT,
+                "%4d %4d  %-20s %,11.0f %,11.0f %9.1f %9.1f %7.0f%% %7.0f %8.0f %8s  %s%n",
+                config.appenders(),
+                config.eventsPerAppend(),
+                contender,
                 measurements.median(config, contender, ThroughputTrial.Result::eventRate),
                 measurements.median(config, contender, ThroughputTrial.Result::appendRate),
                 measurements.median(config, contender, r -> r.cpu().clientPerEvent(r.events())),
@@ -55,22 +71,32 @@ final class ThroughputTable {
                 measurements.median(config, contender, ThroughputTrial.Result::backlog),
                 measurements.median(config, contender, r -> r.drain().toNanos() / 1e6),
                 format(measurements.medianRatio(config, contender, PlainInserts.PLAIN)),
-                results.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r.eventRate()))
+                results.stream()
+                        .map(r -> String.format(Locale.ROOT, "%,.0f", r.eventRate()))
                         .collect(Collectors.joining(" ")));
     }
 
     private void ratio(AppendMeasurements measurements, AppendMeasurements.Config config, String contender) {
         OptionalDouble ratio = measurements.medianRatio(config, contender, PlainInserts.PLAIN);
-        String label = String.format(Locale.ROOT, "%d appender(s) x %d event(s)/append  %s / %s", config.appenders(),
-                config.eventsPerAppend(), contender, PlainInserts.PLAIN);
+        String label = String.format(
+                Locale.ROOT,
+                "%d appender(s) x %d event(s)/append  %s / %s",
+                config.appenders(),
+                config.eventsPerAppend(),
+                contender,
+                PlainInserts.PLAIN);
         if (ratio.isEmpty()) {
             out.printf(Locale.ROOT, "  %-62s not measured%n", label);
             return;
         }
         double ofMedians = measurements.median(config, contender, ThroughputTrial.Result::eventRate)
                 / measurements.median(config, PlainInserts.PLAIN, ThroughputTrial.Result::eventRate);
-        String verdict = !contender.equals(LockstepAppends.LOCKSTEP) ? ""
-                : String.format(Locale.ROOT, "   target >= %.2fx: %s", TARGET,
+        String verdict = !contender.equals(LockstepAppends.LOCKSTEP)
+                ? ""
+                : String.format(
+                        Locale.ROOT,
+                        "   target >= %.2fx: %s",
+                        TARGET,
                         ratio.getAsDouble() >= TARGET ? "met" : "NOT met");
         out.printf(Locale.ROOT, "  %-62s %6.3fx  (%.3fx)%s%n", label, ratio.getAsDouble(), ofMedians, verdict);
     }

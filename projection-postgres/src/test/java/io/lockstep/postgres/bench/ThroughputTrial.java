@@ -75,8 +75,8 @@ final class ThroughputTrial {
 
     /** Empties the log and moves the sequencer's snapshot to now, as after a fresh migration. */
     static void reset(TestDatabase db) {
-        db.executeRemovingEvents("TRUNCATE lockstep.event_log, lockstep.events, lockstep.checkpoints,"
-                        + " lockstep.dead_letters",
+        db.executeRemovingEvents(
+                "TRUNCATE lockstep.event_log, lockstep.events, lockstep.checkpoints," + " lockstep.dead_letters",
                 "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot(), ticked_at = now()");
     }
 
@@ -94,8 +94,8 @@ final class ThroughputTrial {
     private void verify(AppendContender contender, boolean sequenced, long expected) {
         long stored = db.queryLong("SELECT count(*) FROM lockstep.events");
         if (stored != expected) {
-            throw new IllegalStateException(contender.name() + " reported " + expected + " appended events but "
-                    + stored + " are stored");
+            throw new IllegalStateException(
+                    contender.name() + " reported " + expected + " appended events but " + stored + " are stored");
         }
         if (!sequenced) {
             return;

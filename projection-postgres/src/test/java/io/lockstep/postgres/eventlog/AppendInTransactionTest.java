@@ -27,13 +27,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class AppendInTransactionTest {
 
-    record Noted(String note) {
-    }
+    record Noted(String note) {}
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
 
-    private static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
+    private static final EventTypes TYPES =
+            EventTypes.builder().register("Noted", Noted.class).build();
 
     private PostgresEventLog log;
 
@@ -47,7 +47,7 @@ class AppendInTransactionTest {
     @Test
     void costsOneRoundTripPerAppendWhateverTheExpectedVersion() throws Exception {
         try (RoundTripCounter counter = RoundTripCounter.relaying(db.jdbcUrl());
-             Connection connection = DriverManager.getConnection(counter.jdbcUrl(db.jdbcUrl()))) {
+                Connection connection = DriverManager.getConnection(counter.jdbcUrl(db.jdbcUrl()))) {
             connection.setAutoCommit(false);
             // given: 10 streams created, moved on by exact versions, then by any version (which takes turns),
             // enough appends for the driver to switch to server-prepared statements on the way
@@ -67,9 +67,12 @@ class AppendInTransactionTest {
             connection.commit();
 
             // then
-            assertThat(appends).as("round trips of 30 appends in the caller's transaction").isEqualTo(30);
+            assertThat(appends)
+                    .as("round trips of 30 appends in the caller's transaction")
+                    .isEqualTo(30);
         }
-        assertThat(log.readStream("s7", 0, 10)).extracting(Envelope::event)
+        assertThat(log.readStream("s7", 0, 10))
+                .extracting(Envelope::event)
                 .containsExactly(new Noted("created"), new Noted("a"), new Noted("b"), new Noted("c"));
     }
 
@@ -82,8 +85,8 @@ class AppendInTransactionTest {
             sideEffect(connection, "before");
 
             // when
-            assertThatThrownBy(() -> log.appendInTransaction(connection, "s", ExpectedVersion.exactly(5),
-                    notes("stale"), Map.of()))
+            assertThatThrownBy(() -> log.appendInTransaction(
+                            connection, "s", ExpectedVersion.exactly(5), notes("stale"), Map.of()))
                     .isInstanceOfSatisfying(StreamVersionConflictException.class, e -> {
                         assertThat(e.streamId()).isEqualTo("s");
                         assertThat(e.expected()).isEqualTo(ExpectedVersion.exactly(5));
@@ -102,7 +105,8 @@ class AppendInTransactionTest {
 
     @Test
     void aLostRaceIsRolledBackToItsSavepointAndTheTransactionGoesOn() throws Exception {
-        try (Connection winner = db.openConnection(); Connection loser = db.openConnection()) {
+        try (Connection winner = db.openConnection();
+                Connection loser = db.openConnection()) {
             // given: the winner has taken version 0 of "race" and not committed yet
             winner.setAutoCommit(false);
             log.appendInTransaction(winner, "race", ExpectedVersion.noStream(), notes("winner"), Map.of());
@@ -119,13 +123,17 @@ class AppendInTransactionTest {
                     return e;
                 }
             });
-            await().atMost(Duration.ofSeconds(10)).until(() -> db.queryLong("SELECT count(*) FROM pg_stat_activity"
-                    + " WHERE pid = " + loserPid + " AND wait_event_type = 'Lock'") == 1);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> db.queryLong("SELECT count(*) FROM pg_stat_activity" + " WHERE pid = " + loserPid
+                                    + " AND wait_event_type = 'Lock'")
+                            == 1);
             winner.commit();
 
             // then: a conflict with the winner's version, and the loser's transaction still works
-            assertThat(lost.get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(StreamVersionConflictException.class,
-                    e -> assertThat(e.actual()).isZero());
+            assertThat(lost.get(10, TimeUnit.SECONDS))
+                    .isInstanceOfSatisfying(
+                            StreamVersionConflictException.class,
+                            e -> assertThat(e.actual()).isZero());
             log.appendInTransaction(loser, "other", ExpectedVersion.noStream(), notes("loser after"), Map.of());
             sideEffect(loser, "loser after");
             loser.commit();
@@ -138,13 +146,14 @@ class AppendInTransactionTest {
     @Test
     void refusesAConnectionInAutoCommitModeAndSendsNothing() throws Exception {
         try (RoundTripCounter counter = RoundTripCounter.relaying(db.jdbcUrl());
-             Connection connection = DriverManager.getConnection(counter.jdbcUrl(db.jdbcUrl()))) {
+                Connection connection = DriverManager.getConnection(counter.jdbcUrl(db.jdbcUrl()))) {
             long before = counter.roundTrips();
 
-            assertThatThrownBy(() -> log.appendInTransaction(connection, "s", ExpectedVersion.any(), notes("x"),
-                    Map.of()))
+            assertThatThrownBy(
+                            () -> log.appendInTransaction(connection, "s", ExpectedVersion.any(), notes("x"), Map.of()))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("auto-commit mode").hasMessageContaining("setAutoCommit(false)");
+                    .hasMessageContaining("auto-commit mode")
+                    .hasMessageContaining("setAutoCommit(false)");
             assertThat(counter.roundTrips()).isEqualTo(before);
         }
         assertThat(db.queryLong("SELECT count(*) FROM lockstep.events")).isZero();
@@ -163,7 +172,7 @@ class AppendInTransactionTest {
 
     private static int pid(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
-             var rows = statement.executeQuery("SELECT pg_backend_pid()")) {
+                var rows = statement.executeQuery("SELECT pg_backend_pid()")) {
             rows.next();
             return rows.getInt(1);
         }

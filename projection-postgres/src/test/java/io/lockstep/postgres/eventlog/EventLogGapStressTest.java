@@ -73,10 +73,10 @@ class EventLogGapStressTest {
     private static final Field<Long> STREAM_VERSION = field(name("stream_version"), Long.class);
     private static final Field<String> MARKER = field(name("marker"), String.class);
 
-    record Marked(String marker, String writer) {
-    }
+    record Marked(String marker, String writer) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Marked", Marked.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Marked", Marked.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(WRITERS + 10);
@@ -93,9 +93,12 @@ class EventLogGapStressTest {
         // given
         long seed = System.nanoTime();
         PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), TYPES).build();
-        PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
         ProjectionRunner runner = ProjectionRunner.builder(recordingProjection(), store, log)
-                .batchSize(50).idleWait(Duration.ofMillis(500)).build();
+                .batchSize(50)
+                .idleWait(Duration.ofMillis(500))
+                .build();
         Tally tally = new Tally();
         long headWhileHolderWasOpen;
         long started = System.nanoTime();
@@ -105,64 +108,94 @@ class EventLogGapStressTest {
             runner.start();
             CountDownLatch holderHasXid = new CountDownLatch(1);
             Future<Long> holder = threads.submit(() -> holdTheOldestTransactionIdOpen(log, holderHasXid));
-            assertThat(holderHasXid.await(10, TimeUnit.SECONDS)).as("holder took a transaction id").isTrue();
+            assertThat(holderHasXid.await(10, TimeUnit.SECONDS))
+                    .as("holder took a transaction id")
+                    .isTrue();
 
             // when
             long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
             List<Future<Void>> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
-                writers.add(threads.submit(new SlowWriter("w" + w, db.dataSource(), log, new Random(seed + w), tally,
-                        deadline)));
+                writers.add(threads.submit(
+                        new SlowWriter("w" + w, db.dataSource(), log, new Random(seed + w), tally, deadline)));
             }
             for (Future<Void> writer : writers) {
                 writer.get(RUN_LIMIT.toSeconds() + 10, TimeUnit.SECONDS);
             }
             headWhileHolderWasOpen = holder.get(HOLDER_SECONDS + 20, TimeUnit.SECONDS);
-            await("the runner has applied everything the sequencer has seen").atMost(Duration.ofSeconds(30))
+            await("the runner has applied everything the sequencer has seen")
+                    .atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> runner.status().state() == ProjectionState.FAILED
                             || (log.sequencerStatus().backlog() == 0
-                            && store.checkpoints().getCheckpoint(PROJECTION) == log.headPosition()));
+                                    && store.checkpoints().getCheckpoint(PROJECTION) == log.headPosition()));
         } finally {
             threads.shutdownNow();
             runner.close();
             log.close();
             threads.awaitTermination(30, TimeUnit.SECONDS);
         }
-        LOG.info("seed {}: {} transactions in {} ms: {} committed ({} events, {} bulks), {} rolled back, {} lost a"
+        LOG.info(
+                "seed {}: {} transactions in {} ms: {} committed ({} events, {} bulks), {} rolled back, {} lost a"
                         + " version race ({} on own streams), {} paused over 2 s; head while the holder was open: {}",
-                seed, tally.transactions, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), tally.commits,
-                tally.committedMarkers.size(), tally.bulks, tally.rollbacks, tally.conflicts, tally.ownStreamConflicts,
-                tally.longPauses, headWhileHolderWasOpen);
+                seed,
+                tally.transactions,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                tally.commits,
+                tally.committedMarkers.size(),
+                tally.bulks,
+                tally.rollbacks,
+                tally.conflicts,
+                tally.ownStreamConflicts,
+                tally.longPauses,
+                headWhileHolderWasOpen);
 
         // then
         assertThat(runner.status().state()).as("runner state").isNotEqualTo(ProjectionState.FAILED);
         assertThat(tally.rollbacks.get()).as("rolled-back transactions (setup)").isPositive();
-        assertThat(tally.longPauses.get()).as("transactions paused over 2 s (setup)").isPositive();
+        assertThat(tally.longPauses.get())
+                .as("transactions paused over 2 s (setup)")
+                .isPositive();
         assertThat(tally.bulks.get()).as("committed bulk appends (setup)").isPositive();
-        assertThat(tally.ownStreamConflicts.get()).as("conflicts on streams only one writer appends to").isZero();
-        assertThat(headWhileHolderWasOpen).as("events sequenced while the oldest transaction id was still open")
+        assertThat(tally.ownStreamConflicts.get())
+                .as("conflicts on streams only one writer appends to")
+                .isZero();
+        assertThat(headWhileHolderWasOpen)
+                .as("events sequenced while the oldest transaction id was still open")
                 .isPositive();
 
         long committedEvents = tally.committedMarkers.size();
         List<Applied> applied = applied();
         List<String> appliedMarkers = applied.stream().map(Applied::marker).toList();
         assertThat(appliedMarkers).as("applied markers").doesNotHaveDuplicates();
-        assertThat(minus(tally.committedMarkers, appliedMarkers)).as("committed but never applied").isEmpty();
-        assertThat(minus(appliedMarkers, tally.committedMarkers)).as("applied but never committed").isEmpty();
+        assertThat(minus(tally.committedMarkers, appliedMarkers))
+                .as("committed but never applied")
+                .isEmpty();
+        assertThat(minus(appliedMarkers, tally.committedMarkers))
+                .as("applied but never committed")
+                .isEmpty();
         assertThat(log.headPosition()).as("head position").isEqualTo(committedEvents);
-        assertThat(applied).extracting(Applied::position).as("applied positions")
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, committedEvents).boxed().toList());
-        versionsInPositionOrder(applied).forEach((stream, versions) ->
-                assertThat(versions).as("versions of stream '%s' in position order", stream)
-                        .containsExactlyElementsOf(LongStream.range(0, versions.size()).boxed().toList()));
+        assertThat(applied)
+                .extracting(Applied::position)
+                .as("applied positions")
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, committedEvents).boxed().toList());
+        versionsInPositionOrder(applied)
+                .forEach((stream, versions) -> assertThat(versions)
+                        .as("versions of stream '%s' in position order", stream)
+                        .containsExactlyElementsOf(
+                                LongStream.range(0, versions.size()).boxed().toList()));
         assertThat(db.queryLong("SELECT count(*) FROM lockstep.events e LEFT JOIN lockstep.event_log l"
-                + " ON l.event_id = e.id WHERE l.position IS NULL")).as("stored events without a position").isZero();
+                        + " ON l.event_id = e.id WHERE l.position IS NULL"))
+                .as("stored events without a position")
+                .isZero();
     }
 
     /** Takes the oldest transaction id, keeps it open for ten seconds, reads the head, then commits. */
-    private static long holdTheOldestTransactionIdOpen(PostgresEventLog log, CountDownLatch hasXid) throws SQLException {
-        try (Connection connection = db.openConnection(); Statement statement = connection.createStatement()) {
+    private static long holdTheOldestTransactionIdOpen(PostgresEventLog log, CountDownLatch hasXid)
+            throws SQLException {
+        try (Connection connection = db.openConnection();
+                Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
             statement.execute("SELECT pg_current_xact_id()");
             hasXid.countDown();
@@ -175,21 +208,27 @@ class EventLogGapStressTest {
 
     private static Projection<PostgresTransaction> recordingProjection() {
         return Projection.<PostgresTransaction>builder(PROJECTION)
-                .on(Marked.class, (event, envelope, tx) -> tx.dsl()
-                        .insertInto(APPLIED, POSITION, STREAM_ID, STREAM_VERSION, MARKER)
-                        .values(envelope.position(), envelope.streamId(), envelope.streamVersion(), event.marker())
-                        .execute())
+                .on(
+                        Marked.class,
+                        (event, envelope, tx) -> tx.dsl()
+                                .insertInto(APPLIED, POSITION, STREAM_ID, STREAM_VERSION, MARKER)
+                                .values(
+                                        envelope.position(),
+                                        envelope.streamId(),
+                                        envelope.streamVersion(),
+                                        event.marker())
+                                .execute())
                 .build();
     }
 
-    record Applied(long position, String streamId, long streamVersion, String marker) {
-    }
+    record Applied(long position, String streamId, long streamVersion, String marker) {}
 
     private static List<Applied> applied() throws SQLException {
         List<Applied> rows = new ArrayList<>();
-        try (Connection connection = db.dataSource().getConnection(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery(
-                     "SELECT position, stream_id, stream_version, marker FROM applied ORDER BY position")) {
+        try (Connection connection = db.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(
+                        "SELECT position, stream_id, stream_version, marker FROM applied ORDER BY position")) {
             while (result.next()) {
                 rows.add(new Applied(result.getLong(1), result.getString(2), result.getLong(3), result.getString(4)));
             }
@@ -228,24 +267,28 @@ class EventLogGapStressTest {
      * two appends, to a shared stream (any version) or to a stream only it writes (exact version); pauses
      * before committing; rolls one in ten back.
      */
-    private record SlowWriter(String name, DataSource dataSource, PostgresEventLog log, Random random, Tally tally,
-                              long deadline) implements Callable<Void> {
+    private record SlowWriter(
+            String name, DataSource dataSource, PostgresEventLog log, Random random, Tally tally, long deadline)
+            implements Callable<Void> {
 
         @Override
         public Void call() throws Exception {
             Map<String, Long> ownVersions = new HashMap<>();
             for (int t = 0; t < TRANSACTIONS_PER_WRITER && System.nanoTime() < deadline; t++) {
                 boolean own = random.nextInt(10) < 3;
-                String stream = own ? name + "-own-" + random.nextInt(OWN_STREAMS_PER_WRITER)
+                String stream = own
+                        ? name + "-own-" + random.nextInt(OWN_STREAMS_PER_WRITER)
                         : "shared-" + random.nextInt(SHARED_STREAMS);
                 long ownVersion = ownVersions.getOrDefault(stream, -1L);
-                ExpectedVersion expected = !own ? ExpectedVersion.any()
+                ExpectedVersion expected = !own
+                        ? ExpectedVersion.any()
                         : ownVersion < 0 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(ownVersion);
                 List<Marked> first = events();
                 List<Marked> second = random.nextInt(100) < 15 ? events() : List.of();
                 tally.transactions.incrementAndGet();
                 int kind = random.nextInt(100);
-                AppendResult result = kind < 60 ? transaction(stream, expected, first, second, own)
+                AppendResult result = kind < 60
+                        ? transaction(stream, expected, first, second, own)
                         : bulk(stream, expected, first, own, kind < 85);
                 if (result != null && own) {
                     ownVersions.put(stream, result.lastVersion());
@@ -255,16 +298,21 @@ class EventLogGapStressTest {
         }
 
         /** @return what the transaction stored when it committed, null when it rolled back */
-        private AppendResult transaction(String stream, ExpectedVersion expected, List<Marked> first,
-                                         List<Marked> second, boolean own) throws Exception {
+        private AppendResult transaction(
+                String stream, ExpectedVersion expected, List<Marked> first, List<Marked> second, boolean own)
+                throws Exception {
             try (Connection connection = dataSource.getConnection()) {
                 connection.setAutoCommit(false);
                 try {
-                    AppendResult result = log.appendInTransaction(connection, stream, expected, first,
-                            Map.of("writer", name));
+                    AppendResult result =
+                            log.appendInTransaction(connection, stream, expected, first, Map.of("writer", name));
                     if (!second.isEmpty()) {
-                        result = log.appendInTransaction(connection, stream,
-                                ExpectedVersion.exactly(result.lastVersion()), second, Map.of("writer", name));
+                        result = log.appendInTransaction(
+                                connection,
+                                stream,
+                                ExpectedVersion.exactly(result.lastVersion()),
+                                second,
+                                Map.of("writer", name));
                     }
                     Thread.sleep(pauseBeforeCommit()); // the slow transaction is the scenario, not a wait
                     if (random.nextInt(10) == 0) {
@@ -303,8 +351,9 @@ class EventLogGapStressTest {
          *
          * @return what the bulk stored in {@code stream} when it committed, null when it rolled back
          */
-        private AppendResult bulk(String stream, ExpectedVersion expected, List<Marked> first, boolean own,
-                                  boolean inTransaction) throws Exception {
+        private AppendResult bulk(
+                String stream, ExpectedVersion expected, List<Marked> first, boolean own, boolean inTransaction)
+                throws Exception {
             List<StreamAppend> parts = new ArrayList<>();
             parts.add(new StreamAppend(stream, expected, first, Map.of("writer", name)));
             int shared = 1 + random.nextInt(2);

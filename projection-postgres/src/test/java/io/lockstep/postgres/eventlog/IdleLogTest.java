@@ -16,8 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class IdleLogTest {
 
-    record Noted(String note) {
-    }
+    record Noted(String note) {}
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
@@ -26,7 +25,8 @@ class IdleLogTest {
     void anIdleStartedLogCommitsNoTransactionInTenSeconds() throws Exception {
         // given: a started log that sequenced one append, then has nothing to do
         EventTypes types = EventTypes.builder().register("Noted", Noted.class).build();
-        try (PostgresEventLog log = PostgresEventLog.builder(db.dataSource(), types).build()) {
+        try (PostgresEventLog log =
+                PostgresEventLog.builder(db.dataSource(), types).build()) {
             log.start();
             AppendResult appended = log.append("a", ExpectedVersion.noStream(), List.of(new Noted("only")));
             assertThat(log.awaitPosition(appended, Duration.ofSeconds(10))).isPresent();
@@ -38,8 +38,11 @@ class IdleLogTest {
             long[] after = countsAfter(Duration.ofSeconds(10));
 
             // then
-            assertThat(after[0] - before[0]).as("transactions committed in 10 idle seconds").isZero();
-            assertThat(after[1] - before[1]).as("looks rolled back in 10 idle seconds (one per 100 ms)")
+            assertThat(after[0] - before[0])
+                    .as("transactions committed in 10 idle seconds")
+                    .isZero();
+            assertThat(after[1] - before[1])
+                    .as("looks rolled back in 10 idle seconds (one per 100 ms)")
                     .isGreaterThan(20);
         }
     }

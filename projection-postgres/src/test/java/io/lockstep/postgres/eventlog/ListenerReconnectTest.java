@@ -36,16 +36,18 @@ class ListenerReconnectTest {
 
     /** Shorter than the fallback tick and the runner's idle wait: only a notification can be this quick. */
     private static final Duration QUICKLY = Duration.ofSeconds(3);
+
     private static final Duration TICK_FALLBACK = Duration.ofSeconds(6);
     private static final Duration RUNNER_IDLE_WAIT = Duration.ofSeconds(30);
 
-    record Pinged(int n) {
-    }
+    record Pinged(int n) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Pinged", Pinged.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Pinged", Pinged.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
+
     String application;
     HikariDataSource pool;
     final List<AutoCloseable> toClose = new ArrayList<>();
@@ -77,7 +79,9 @@ class ListenerReconnectTest {
     @Test
     void aTerminatedListenConnectionIsReestablishedAndTheNextAppendWakesTheRunner() throws Exception {
         // given
-        PostgresEventLog log = started(PostgresEventLog.builder(pool, TYPES).tickInterval(TICK_FALLBACK).build());
+        PostgresEventLog log = started(PostgresEventLog.builder(pool, TYPES)
+                .tickInterval(TICK_FALLBACK)
+                .build());
         started(runner(log));
         await().atMost(QUICKLY).until(() -> log.sequencerStatus().listening());
         log.append("s", ExpectedVersion.noStream(), List.of(new Pinged(0)));
@@ -88,9 +92,13 @@ class ListenerReconnectTest {
         terminate(killed);
 
         // then
-        await().atMost(QUICKLY).until(() -> listeningBackends().stream().anyMatch(pid -> pid != killed)
-                && log.sequencerStatus().listening());
-        assertThat(listeningBackends()).as("listening backends").doesNotContain(killed).hasSize(1);
+        await().atMost(QUICKLY)
+                .until(() -> listeningBackends().stream().anyMatch(pid -> pid != killed)
+                        && log.sequencerStatus().listening());
+        assertThat(listeningBackends())
+                .as("listening backends")
+                .doesNotContain(killed)
+                .hasSize(1);
         log.append("s", ExpectedVersion.exactly(0), List.of(new Pinged(1)));
         await().atMost(QUICKLY).until(() -> applied.size() == 2);
         assertThat(applied).containsExactly(1L, 2L);
@@ -100,16 +108,21 @@ class ListenerReconnectTest {
     @Test
     void survivesRepeatedTerminations() throws Exception {
         // given
-        PostgresEventLog log = started(PostgresEventLog.builder(pool, TYPES).tickInterval(TICK_FALLBACK).build());
+        PostgresEventLog log = started(PostgresEventLog.builder(pool, TYPES)
+                .tickInterval(TICK_FALLBACK)
+                .build());
         started(runner(log));
-        await().atMost(QUICKLY).until(() -> log.sequencerStatus().listening() && listeningBackends().size() == 1);
+        await().atMost(QUICKLY)
+                .until(() ->
+                        log.sequencerStatus().listening() && listeningBackends().size() == 1);
 
         for (int round = 0; round < 3; round++) {
             // when
             long killed = listeningBackend();
             terminate(killed);
-            await().atMost(QUICKLY).until(() -> listeningBackends().stream().anyMatch(pid -> pid != killed)
-                    && log.sequencerStatus().listening());
+            await().atMost(QUICKLY)
+                    .until(() -> listeningBackends().stream().anyMatch(pid -> pid != killed)
+                            && log.sequencerStatus().listening());
             log.append("s", ExpectedVersion.any(), List.of(new Pinged(round)));
 
             // then
@@ -123,9 +136,12 @@ class ListenerReconnectTest {
     void aRunnerWaitingWhileTheConnectionWasDownIsWokenForEventsSequencedMeanwhile() throws Exception {
         // given: a log that only follows (another process sequences), behind a gate that can refuse connections
         GatedDataSource gate = new GatedDataSource(pool);
-        PostgresEventLog following = started(PostgresEventLog.builder(gate, TYPES).tickInterval(TICK_FALLBACK)
-                .runSequencer(false).build());
-        PostgresEventLog sequencing = PostgresEventLog.builder(db.dataSource(), TYPES).build();
+        PostgresEventLog following = started(PostgresEventLog.builder(gate, TYPES)
+                .tickInterval(TICK_FALLBACK)
+                .runSequencer(false)
+                .build());
+        PostgresEventLog sequencing =
+                PostgresEventLog.builder(db.dataSource(), TYPES).build();
         started(runner(following));
         await().atMost(QUICKLY).until(() -> following.sequencerStatus().listening());
         sequencing.append("s", ExpectedVersion.noStream(), List.of(new Pinged(0)));
@@ -149,7 +165,9 @@ class ListenerReconnectTest {
     void closingTheLogLeavesNoPooledConnectionListening() throws Exception {
         // given
         PostgresEventLog log = started(PostgresEventLog.builder(pool, TYPES).build());
-        await().atMost(QUICKLY).until(() -> log.sequencerStatus().listening() && listeningBackends().size() == 1);
+        await().atMost(QUICKLY)
+                .until(() ->
+                        log.sequencerStatus().listening() && listeningBackends().size() == 1);
 
         // when
         log.close();
@@ -162,12 +180,14 @@ class ListenerReconnectTest {
                 Connection connection = pool.getConnection();
                 borrowed.add(connection);
                 try (Statement statement = connection.createStatement();
-                     ResultSet rows = statement.executeQuery("SELECT count(*) FROM pg_listening_channels()")) {
+                        ResultSet rows = statement.executeQuery("SELECT count(*) FROM pg_listening_channels()")) {
                     rows.next();
                     channels += rows.getLong(1);
                 }
             }
-            assertThat(channels).as("channels still listened to by pooled connections").isZero();
+            assertThat(channels)
+                    .as("channels still listened to by pooled connections")
+                    .isZero();
         } finally {
             for (Connection connection : borrowed) {
                 connection.close();
@@ -179,8 +199,10 @@ class ListenerReconnectTest {
         Projection<PostgresTransaction> recording = Projection.<PostgresTransaction>builder("pings")
                 .on(Pinged.class, (event, envelope, tx) -> applied.add(envelope.position()))
                 .build();
-        return ProjectionRunner.builder(recording, PostgresProjectionStore.builder(pool).build(), log)
-                .idleWait(RUNNER_IDLE_WAIT).build();
+        return ProjectionRunner.builder(
+                        recording, PostgresProjectionStore.builder(pool).build(), log)
+                .idleWait(RUNNER_IDLE_WAIT)
+                .build();
     }
 
     private PostgresEventLog started(PostgresEventLog log) {
@@ -197,18 +219,23 @@ class ListenerReconnectTest {
 
     /** @return the one backend of this test's pool that listens, waiting for it to exist */
     private long listeningBackend() {
-        return await().atMost(QUICKLY).until(this::listeningBackends, pids -> pids.size() == 1).getFirst();
+        return await().atMost(QUICKLY)
+                .until(this::listeningBackends, pids -> pids.size() == 1)
+                .getFirst();
     }
 
     /** @return the backends of this test's pool whose last statement was a LISTEN */
     private List<Long> listeningBackends() throws SQLException {
-        return pids("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?"
-                + " AND query LIKE 'LISTEN%'", db.dataSource());
+        return pids(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?"
+                        + " AND query LIKE 'LISTEN%'",
+                db.dataSource());
     }
 
     private List<Long> pids(String sql, DataSource dataSource) throws SQLException {
         List<Long> pids = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, application);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
@@ -221,6 +248,7 @@ class ListenerReconnectTest {
 
     private static void terminate(long pid) {
         assertThat(db.queryLong("SELECT CASE WHEN pg_terminate_backend(" + pid + ") THEN 1 ELSE 0 END"))
-                .as("terminated backend %d", pid).isOne();
+                .as("terminated backend %d", pid)
+                .isOne();
     }
 }

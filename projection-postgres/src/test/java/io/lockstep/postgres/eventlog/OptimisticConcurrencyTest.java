@@ -45,13 +45,14 @@ class OptimisticConcurrencyTest {
     private static final int ROUNDS = 50;
     private static final Duration LIMIT = Duration.ofSeconds(30);
 
-    record Tagged(String writer, int n) {
-    }
+    record Tagged(String writer, int n) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Tagged", Tagged.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Tagged", Tagged.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(20);
+
     PostgresEventLog log;
     ExecutorService threads;
 
@@ -80,7 +81,8 @@ class OptimisticConcurrencyTest {
                 if (seeded > 0) {
                     log.append(stream, ExpectedVersion.noStream(), tagged("seed", seeded));
                 }
-                ExpectedVersion expected = seeded == 0 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(seeded - 1);
+                ExpectedVersion expected =
+                        seeded == 0 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(seeded - 1);
                 List<Tagged> a = tagged("a", 1 + round % 3);
                 List<Tagged> b = tagged("b", 1 + (round + 1) % 3);
 
@@ -88,19 +90,36 @@ class OptimisticConcurrencyTest {
                 List<Outcome> outcomes = race(stream, expected, a, b, false);
 
                 // then
-                assertThat(outcomes).as("round %d outcomes", round).filteredOn(Outcome::won).hasSize(1);
-                Outcome winner = outcomes.stream().filter(Outcome::won).findFirst().orElseThrow();
-                Outcome loser = outcomes.stream().filter(o -> !o.won()).findFirst().orElseThrow();
-                assertThat(winner.result().firstVersion()).as("round %d winner's first version", round).isEqualTo(seeded);
-                assertThat(loser.conflict()).as("round %d loser's conflict", round).isNotNull();
+                assertThat(outcomes)
+                        .as("round %d outcomes", round)
+                        .filteredOn(Outcome::won)
+                        .hasSize(1);
+                Outcome winner =
+                        outcomes.stream().filter(Outcome::won).findFirst().orElseThrow();
+                Outcome loser =
+                        outcomes.stream().filter(o -> !o.won()).findFirst().orElseThrow();
+                assertThat(winner.result().firstVersion())
+                        .as("round %d winner's first version", round)
+                        .isEqualTo(seeded);
+                assertThat(loser.conflict())
+                        .as("round %d loser's conflict", round)
+                        .isNotNull();
                 assertThat(loser.conflict().streamId()).isEqualTo(stream);
                 assertThat(loser.conflict().expected()).isEqualTo(expected);
-                assertThat(loser.conflict().actual()).as("round %d actual version", round)
+                assertThat(loser.conflict().actual())
+                        .as("round %d actual version", round)
                         .isEqualTo(winner.result().lastVersion());
                 List<Envelope> stored = log.readStream(stream, 0, 100);
-                assertThat(stored).extracting(Envelope::streamVersion).as("round %d versions", round)
-                        .containsExactlyElementsOf(LongStream.range(0, seeded + winner.events().size()).boxed().toList());
-                assertThat(stored).extracting(Envelope::event).as("round %d events", round)
+                assertThat(stored)
+                        .extracting(Envelope::streamVersion)
+                        .as("round %d versions", round)
+                        .containsExactlyElementsOf(
+                                LongStream.range(0, seeded + winner.events().size())
+                                        .boxed()
+                                        .toList());
+                assertThat(stored)
+                        .extracting(Envelope::event)
+                        .as("round %d events", round)
                         .containsExactlyElementsOf(concat(tagged("seed", seeded), winner.events()));
             }
         }
@@ -115,14 +134,21 @@ class OptimisticConcurrencyTest {
                 List<Outcome> outcomes = race(stream, ExpectedVersion.noStream(), tagged("a", 2), tagged("b", 1), true);
 
                 // then
-                Outcome loser = outcomes.stream().filter(o -> !o.won()).findFirst().orElseThrow();
+                Outcome loser =
+                        outcomes.stream().filter(o -> !o.won()).findFirst().orElseThrow();
                 assertThat(outcomes).filteredOn(Outcome::won).hasSize(1);
                 assertThat(log.readStream("after-conflict-" + loser.writer() + "-" + stream, 0, 10))
                         .as("round %d: what the loser appended after its conflict", round)
-                        .extracting(Envelope::event).containsExactly(new Tagged(loser.writer(), 0));
-                assertThat(log.readStream(stream, 0, 10)).extracting(Envelope::event)
+                        .extracting(Envelope::event)
+                        .containsExactly(new Tagged(loser.writer(), 0));
+                assertThat(log.readStream(stream, 0, 10))
+                        .extracting(Envelope::event)
                         .as("round %d: the raced stream", round)
-                        .containsExactlyElementsOf(outcomes.stream().filter(Outcome::won).findFirst().orElseThrow().events());
+                        .containsExactlyElementsOf(outcomes.stream()
+                                .filter(Outcome::won)
+                                .findFirst()
+                                .orElseThrow()
+                                .events());
             }
         }
     }
@@ -140,10 +166,11 @@ class OptimisticConcurrencyTest {
             AnyRace race = raceAnyAppenders(false);
 
             // then
-            assertThat(race.failures()).as("failures other than version conflicts")
+            assertThat(race.failures())
+                    .as("failures other than version conflicts")
                     .allMatch(StreamVersionConflictException.class::isInstance);
-            assertStreamsHoldExactlyTheAppendsDenselyVersioned(race.appends(), APPENDERS * APPENDS_EACH
-                    - race.failures().size());
+            assertStreamsHoldExactlyTheAppendsDenselyVersioned(
+                    race.appends(), APPENDERS * APPENDS_EACH - race.failures().size());
         }
 
         @Test
@@ -152,10 +179,11 @@ class OptimisticConcurrencyTest {
             AnyRace race = raceAnyAppenders(true);
 
             // then
-            assertThat(race.failures()).as("failures other than version conflicts")
+            assertThat(race.failures())
+                    .as("failures other than version conflicts")
                     .allMatch(StreamVersionConflictException.class::isInstance);
-            assertStreamsHoldExactlyTheAppendsDenselyVersioned(race.appends(), APPENDERS * APPENDS_EACH
-                    - race.failures().size());
+            assertStreamsHoldExactlyTheAppendsDenselyVersioned(
+                    race.appends(), APPENDERS * APPENDS_EACH - race.failures().size());
         }
 
         @Test
@@ -165,8 +193,12 @@ class OptimisticConcurrencyTest {
             AnyRace callersTransactions = raceAnyAppenders(true);
 
             // then
-            assertThat(ownTransactions.failures()).as("failed appends in their own transactions").isEmpty();
-            assertThat(callersTransactions.failures()).as("failed appends in callers' transactions").isEmpty();
+            assertThat(ownTransactions.failures())
+                    .as("failed appends in their own transactions")
+                    .isEmpty();
+            assertThat(callersTransactions.failures())
+                    .as("failed appends in callers' transactions")
+                    .isEmpty();
         }
 
         /**
@@ -191,7 +223,8 @@ class OptimisticConcurrencyTest {
                             AppendResult result = inCallersTransactions
                                     ? appendInATransaction(stream, events, random.nextInt(5))
                                     : log.append(stream, ExpectedVersion.any(), events);
-                            appends.computeIfAbsent(stream, s -> new CopyOnWriteArrayList<>()).add(new Append(result, events));
+                            appends.computeIfAbsent(stream, s -> new CopyOnWriteArrayList<>())
+                                    .add(new Append(result, events));
                         } catch (RuntimeException e) {
                             failures.add(e);
                         }
@@ -206,12 +239,13 @@ class OptimisticConcurrencyTest {
             return new AnyRace(appends, List.copyOf(failures));
         }
 
-        private AppendResult appendInATransaction(String stream, List<Tagged> events, int pauseMillis) throws Exception {
+        private AppendResult appendInATransaction(String stream, List<Tagged> events, int pauseMillis)
+                throws Exception {
             try (Connection connection = db.dataSource().getConnection()) {
                 connection.setAutoCommit(false);
                 try {
-                    AppendResult result = log.appendInTransaction(connection, stream, ExpectedVersion.any(), events,
-                            Map.of());
+                    AppendResult result =
+                            log.appendInTransaction(connection, stream, ExpectedVersion.any(), events, Map.of());
                     Thread.sleep(pauseMillis); // a transaction that stays open a little is the scenario
                     connection.commit();
                     return result;
@@ -225,34 +259,43 @@ class OptimisticConcurrencyTest {
         }
 
         private void assertStreamsHoldExactlyTheAppendsDenselyVersioned(Map<String, List<Append>> appends, int count) {
-            assertThat(appends.values().stream().mapToInt(List::size).sum()).as("successful appends").isEqualTo(count);
+            assertThat(appends.values().stream().mapToInt(List::size).sum())
+                    .as("successful appends")
+                    .isEqualTo(count);
             appends.forEach((stream, made) -> {
                 List<Append> inVersionOrder = made.stream()
-                        .sorted(Comparator.comparingLong(append -> append.result().firstVersion())).toList();
+                        .sorted(Comparator.comparingLong(
+                                append -> append.result().firstVersion()))
+                        .toList();
                 List<Tagged> expectedEvents = new ArrayList<>();
                 long next = 0;
                 for (Append append : inVersionOrder) {
-                    assertThat(append.result().firstVersion()).as("first version of an append to %s", stream)
+                    assertThat(append.result().firstVersion())
+                            .as("first version of an append to %s", stream)
                             .isEqualTo(next);
-                    assertThat(append.result().lastVersion()).as("last version of an append to %s", stream)
+                    assertThat(append.result().lastVersion())
+                            .as("last version of an append to %s", stream)
                             .isEqualTo(next + append.events().size() - 1);
                     next = append.result().lastVersion() + 1;
                     expectedEvents.addAll(append.events());
                 }
                 List<Envelope> stored = log.readStream(stream, 0, 100_000);
-                assertThat(stored).extracting(Envelope::streamVersion).as("stored versions of %s", stream)
-                        .containsExactlyElementsOf(LongStream.range(0, next).boxed().toList());
-                assertThat(stored).extracting(Envelope::event).as("stored events of %s", stream)
+                assertThat(stored)
+                        .extracting(Envelope::streamVersion)
+                        .as("stored versions of %s", stream)
+                        .containsExactlyElementsOf(
+                                LongStream.range(0, next).boxed().toList());
+                assertThat(stored)
+                        .extracting(Envelope::event)
+                        .as("stored events of %s", stream)
                         .containsExactlyElementsOf(expectedEvents);
             });
         }
     }
 
-    record Append(AppendResult result, List<Tagged> events) {
-    }
+    record Append(AppendResult result, List<Tagged> events) {}
 
-    record AnyRace(Map<String, List<Append>> appends, List<Throwable> failures) {
-    }
+    record AnyRace(Map<String, List<Append>> appends, List<Throwable> failures) {}
 
     /** How one racer ended: its result when it committed, its conflict when it lost. */
     record Outcome(String writer, List<Tagged> events, AppendResult result, StreamVersionConflictException conflict) {
@@ -265,8 +308,9 @@ class OptimisticConcurrencyTest {
      * Two appenders open transactions with a transaction id each and are released together; the first
      * whose append returns waits until the other is blocked on it inside PostgreSQL, then commits.
      */
-    private List<Outcome> race(String stream, ExpectedVersion expected, List<Tagged> a, List<Tagged> b,
-                               boolean loserAppendsAgain) throws Exception {
+    private List<Outcome> race(
+            String stream, ExpectedVersion expected, List<Tagged> a, List<Tagged> b, boolean loserAppendsAgain)
+            throws Exception {
         CyclicBarrier released = new CyclicBarrier(2);
         AtomicLongArray pids = new AtomicLongArray(2);
         Future<Outcome> first = threads.submit(racer(0, "a", stream, expected, a, released, pids, loserAppendsAgain));
@@ -274,10 +318,18 @@ class OptimisticConcurrencyTest {
         return List.of(first.get(LIMIT.toSeconds(), TimeUnit.SECONDS), second.get(LIMIT.toSeconds(), TimeUnit.SECONDS));
     }
 
-    private Callable<Outcome> racer(int index, String writer, String stream, ExpectedVersion expected, List<Tagged> events,
-                                    CyclicBarrier released, AtomicLongArray pids, boolean appendAgainAfterConflict) {
+    private Callable<Outcome> racer(
+            int index,
+            String writer,
+            String stream,
+            ExpectedVersion expected,
+            List<Tagged> events,
+            CyclicBarrier released,
+            AtomicLongArray pids,
+            boolean appendAgainAfterConflict) {
         return () -> {
-            try (Connection connection = db.dataSource().getConnection(); Statement statement = connection.createStatement()) {
+            try (Connection connection = db.dataSource().getConnection();
+                    Statement statement = connection.createStatement()) {
                 connection.setAutoCommit(false);
                 try {
                     try (ResultSet pid = statement.executeQuery("SELECT pg_backend_pid(), pg_current_xact_id()")) {
@@ -290,8 +342,12 @@ class OptimisticConcurrencyTest {
                         result = log.appendInTransaction(connection, stream, expected, events, Map.of());
                     } catch (StreamVersionConflictException conflict) {
                         if (appendAgainAfterConflict) {
-                            log.appendInTransaction(connection, "after-conflict-" + writer + "-" + stream,
-                                    ExpectedVersion.noStream(), List.of(new Tagged(writer, 0)), Map.of());
+                            log.appendInTransaction(
+                                    connection,
+                                    "after-conflict-" + writer + "-" + stream,
+                                    ExpectedVersion.noStream(),
+                                    List.of(new Tagged(writer, 0)),
+                                    Map.of());
                             connection.commit();
                         } else {
                             connection.rollback();
@@ -299,8 +355,10 @@ class OptimisticConcurrencyTest {
                         return new Outcome(writer, events, null, conflict);
                     }
                     long other = pids.get(1 - index);
-                    await("the other appender waiting on this one's insert").atMost(LIMIT)
-                            .pollInterval(Duration.ofMillis(5)).until(() -> waitsOnALock(other));
+                    await("the other appender waiting on this one's insert")
+                            .atMost(LIMIT)
+                            .pollInterval(Duration.ofMillis(5))
+                            .until(() -> waitsOnALock(other));
                     connection.commit();
                     return new Outcome(writer, events, result, null);
                 } catch (Exception e) {
@@ -315,8 +373,8 @@ class OptimisticConcurrencyTest {
 
     private static boolean waitsOnALock(long pid) throws SQLException {
         try (Connection connection = db.dataSource().getConnection();
-             PreparedStatement statement = connection.prepareStatement(
-                     "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?")) {
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?")) {
             statement.setLong(1, pid);
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next() && rows.getBoolean(1);

@@ -29,11 +29,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PostgresEventLogTest {
 
-    record Opened(String id, long amount) {
-    }
+    record Opened(String id, long amount) {}
 
-    record Deposited(String id, long amount) {
-    }
+    record Deposited(String id, long amount) {}
 
     static final EventTypes TYPES = EventTypes.builder()
             .register("Opened", Opened.class)
@@ -42,6 +40,7 @@ class PostgresEventLogTest {
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(8);
+
     PostgresEventLog log;
 
     @BeforeEach
@@ -66,7 +65,8 @@ class PostgresEventLogTest {
             assertThat(sequenced).isEqualTo(3);
             List<Envelope> events = log.read(-1, 10);
             assertThat(events).extracting(Envelope::position).containsExactly(1L, 2L, 3L);
-            assertThat(events).extracting(Envelope::event)
+            assertThat(events)
+                    .extracting(Envelope::event)
                     .containsExactly(new Opened("a", 10), new Deposited("a", 5), new Opened("b", 20));
             assertThat(events).extracting(Envelope::streamVersion).containsExactly(0L, 1L, 0L);
             assertThat(log.headPosition()).isEqualTo(3);
@@ -94,28 +94,31 @@ class PostgresEventLogTest {
             long next = 0;
             for (int length : lengths) {
                 List<Deposited> events = LongStream.range(next, next + length)
-                        .mapToObj(n -> new Deposited("a", n)).toList();
+                        .mapToObj(n -> new Deposited("a", n))
+                        .toList();
 
                 // when
-                AppendResult result = log.append("a", next == 0 ? ExpectedVersion.noStream()
-                        : ExpectedVersion.exactly(next - 1), events);
+                AppendResult result = log.append(
+                        "a", next == 0 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(next - 1), events);
 
                 // then
                 assertThat(result.firstVersion()).isEqualTo(next);
                 assertThat(result.lastVersion()).isEqualTo(next + length - 1);
                 next += length;
             }
-            assertThat(log.readStream("a", 0, 1000)).extracting(Envelope::event)
+            assertThat(log.readStream("a", 0, 1000))
+                    .extracting(Envelope::event)
                     .containsExactlyElementsOf(LongStream.range(0, next)
-                            .mapToObj(n -> new Deposited("a", n)).toList());
+                            .mapToObj(n -> new Deposited("a", n))
+                            .toList());
         }
 
         @Test
         void appendsInTheCallersTransactionAndRollsBackWithIt() throws Exception {
             try (Connection connection = db.dataSource().getConnection()) {
                 connection.setAutoCommit(false);
-                log.appendInTransaction(connection, "a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)),
-                        Map.of());
+                log.appendInTransaction(
+                        connection, "a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)), Map.of());
                 connection.rollback();
             }
             assertThat(log.readStream("a", 0, 10)).isEmpty();
@@ -124,18 +127,23 @@ class PostgresEventLogTest {
 
         @Test
         void roundTripsMetadata() {
-            log.append("a", ExpectedVersion.any(), List.of(new Opened("a", 1)),
+            log.append(
+                    "a",
+                    ExpectedVersion.any(),
+                    List.of(new Opened("a", 1)),
                     Map.of("correlationId", "c-1", "causationId", "k-2", "user", "zoë"));
             log.sequence();
 
             assertThat(log.read(-1, 1).getFirst().metadata())
-                    .containsExactlyInAnyOrderEntriesOf(Map.of("correlationId", "c-1", "causationId", "k-2", "user", "zoë"));
+                    .containsExactlyInAnyOrderEntriesOf(
+                            Map.of("correlationId", "c-1", "causationId", "k-2", "user", "zoë"));
         }
 
         @Test
         void refusesAnUnregisteredClassAndStoresNothing() {
             assertThatThrownBy(() -> log.append("a", ExpectedVersion.any(), List.of("not an event")))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("is not registered");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("is not registered");
             assertThat(db.queryLong("SELECT count(*) FROM lockstep.events")).isZero();
         }
     }
@@ -151,8 +159,11 @@ class PostgresEventLogTest {
                     .on(Opened.class, (e, env, tx) -> seen.add(env.position()))
                     .build();
             log.start();
-            try (ProjectionRunner runner = ProjectionRunner.builder(projection,
-                    PostgresProjectionStore.builder(db.dataSource()).build(), log).idleWait(Duration.ofSeconds(30))
+            try (ProjectionRunner runner = ProjectionRunner.builder(
+                            projection,
+                            PostgresProjectionStore.builder(db.dataSource()).build(),
+                            log)
+                    .idleWait(Duration.ofSeconds(30))
                     .build()) {
                 runner.start();
 
@@ -177,8 +188,8 @@ class PostgresEventLogTest {
             log.start();
             try {
                 // when
-                AppendResult appended = log.append("b", ExpectedVersion.noStream(),
-                        List.of(new Opened("b", 1), new Deposited("b", 2)));
+                AppendResult appended =
+                        log.append("b", ExpectedVersion.noStream(), List.of(new Opened("b", 1), new Deposited("b", 2)));
 
                 // then
                 assertThat(log.awaitPosition(appended, Duration.ofSeconds(10))).hasValue(3);
@@ -201,27 +212,32 @@ class PostgresEventLogTest {
         void anUnknownTypeReachesTheFailurePolicyWithPositionAndType() throws Exception {
             // given: an event written under a name this registry does not know
             log.append("a", ExpectedVersion.noStream(), List.of(new Opened("a", 1)));
-            db.execute("INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload)"
-                    + " VALUES ('a', 1, 'Renamed', '{}')",
+            db.execute(
                     "INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload)"
-                    + " VALUES ('a', 2, 'Deposited', '{\"id\": [1, 2]}')");
+                            + " VALUES ('a', 1, 'Renamed', '{}')",
+                    "INSERT INTO lockstep.events (stream_id, stream_version, event_type, payload)"
+                            + " VALUES ('a', 2, 'Deposited', '{\"id\": [1, 2]}')");
             log.sequence();
-            PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource()).build();
+            PostgresProjectionStore store =
+                    PostgresProjectionStore.builder(db.dataSource()).build();
             Projection<PostgresTransaction> skipping = Projection.<PostgresTransaction>builder("decoding")
-                    .on(Opened.class, (e, env, tx) -> { })
+                    .on(Opened.class, (e, env, tx) -> {})
                     .failurePolicy(FailurePolicy.skip())
                     .build();
 
             // when
             assertThat(log.read(-1, 10)).extracting(Envelope::event).element(1).isInstanceOf(UndecodableEvent.class);
-            ProjectionRunner.builder(skipping, store, log).retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
-                    .build().catchUp();
+            ProjectionRunner.builder(skipping, store, log)
+                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                    .build()
+                    .catchUp();
 
             // then
             assertThat(db.queryLong("SELECT count(*) FROM lockstep.dead_letters WHERE error_class = '"
-                    + EventDecodingException.class.getName() + "' AND ((position = 2 AND error_message LIKE"
-                    + " '%type ''Renamed''%unknown event type%') OR (position = 3 AND error_message LIKE"
-                    + " '%malformed Deposited payload%'))")).isEqualTo(2);
+                            + EventDecodingException.class.getName() + "' AND ((position = 2 AND error_message LIKE"
+                            + " '%type ''Renamed''%unknown event type%') OR (position = 3 AND error_message LIKE"
+                            + " '%malformed Deposited payload%'))"))
+                    .isEqualTo(2);
         }
     }
 
@@ -231,14 +247,18 @@ class PostgresEventLogTest {
         @Test
         void refusesToStartWhenStoredTransactionIdsAreAheadOfTheServer() {
             // given: simulate a restore into a younger cluster
-            db.execute("ALTER TABLE lockstep.events DROP CONSTRAINT events_tx_id_check",
+            db.execute(
+                    "ALTER TABLE lockstep.events DROP CONSTRAINT events_tx_id_check",
                     "INSERT INTO lockstep.events (tx_id, stream_id, stream_version, event_type, payload)"
-                    + " VALUES ((pg_current_xact_id()::text::bigint + 1000000)::text::xid8, 'x', 0, 'Opened', '{}')");
+                            + " VALUES ((pg_current_xact_id()::text::bigint + 1000000)::text::xid8, 'x', 0, 'Opened', '{}')");
             try {
-                assertThatThrownBy(log::start).isInstanceOf(LockstepException.class)
-                        .hasMessageContaining("transaction counter").hasMessageContaining("pg_resetwal");
+                assertThatThrownBy(log::start)
+                        .isInstanceOf(LockstepException.class)
+                        .hasMessageContaining("transaction counter")
+                        .hasMessageContaining("pg_resetwal");
             } finally {
-                db.executeRemovingEvents("TRUNCATE lockstep.event_log, lockstep.events",
+                db.executeRemovingEvents(
+                        "TRUNCATE lockstep.event_log, lockstep.events",
                         "ALTER TABLE lockstep.events ADD CONSTRAINT events_tx_id_check CHECK (tx_id <= pg_current_xact_id())");
             }
         }

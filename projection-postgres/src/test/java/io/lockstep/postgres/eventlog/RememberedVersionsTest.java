@@ -26,10 +26,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class RememberedVersionsTest {
 
-    record Noted(String text) {
-    }
+    record Noted(String text) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Noted", Noted.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
@@ -73,7 +73,8 @@ class RememberedVersionsTest {
                         assertThat(conflict.actual()).isEqualTo(2);
                     });
             assertThat(stream(here, "s")).containsExactly("a", "b", "c");
-            assertThat(here.append("s", ExpectedVersion.exactly(2), notes("d")).firstVersion()).isEqualTo(3);
+            assertThat(here.append("s", ExpectedVersion.exactly(2), notes("d")).firstVersion())
+                    .isEqualTo(3);
         }
 
         @Test
@@ -105,14 +106,17 @@ class RememberedVersionsTest {
             log().append("s", ExpectedVersion.noStream(), notes("a", "b"));
 
             // when / then
-            for (String removal : List.of("DELETE FROM lockstep.events WHERE stream_id = 's'",
+            for (String removal : List.of(
+                    "DELETE FROM lockstep.events WHERE stream_id = 's'",
                     "TRUNCATE lockstep.events, lockstep.event_log",
                     "UPDATE lockstep.events SET stream_version = stream_version + 5",
                     "UPDATE lockstep.events SET stream_id = 'elsewhere'")) {
-                assertThatThrownBy(() -> db.execute(removal)).as(removal)
+                assertThatThrownBy(() -> db.execute(removal))
+                        .as(removal)
                         .hasMessageContaining("refused: stored events are never removed or moved");
             }
-            assertThat(db.queryLong("SELECT count(*) FROM lockstep.events WHERE stream_id = 's'")).isEqualTo(2);
+            assertThat(db.queryLong("SELECT count(*) FROM lockstep.events WHERE stream_id = 's'"))
+                    .isEqualTo(2);
         }
 
         @Test
@@ -156,8 +160,8 @@ class RememberedVersionsTest {
         @Test
         void theServersStartTimeMatchesWhateverTheSessionsDateStyleAndTimeZone() {
             // when: sessions print times their own way (the start time is bound as ISO 8601 text)
-            AppendResult result = appendAfterVersionsRemovedBehind(
-                    sessionsWith("-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu"));
+            AppendResult result =
+                    appendAfterVersionsRemovedBehind(sessionsWith("-c DateStyle=SQL,DMY -c TimeZone=Asia/Kathmandu"));
 
             // then: the remembered version was used (the epoch matched)
             assertThat(result.firstVersion()).isEqualTo(3);
@@ -200,7 +204,9 @@ class RememberedVersionsTest {
             config.setJdbcUrl(db.jdbcUrl());
             config.setMaximumPoolSize(1);
             try (HikariDataSource oneConnection = new HikariDataSource(config)) {
-                PostgresEventLog log = PostgresEventLog.builder(oneConnection, TYPES).schema("anew").build();
+                PostgresEventLog log = PostgresEventLog.builder(oneConnection, TYPES)
+                        .schema("anew")
+                        .build();
                 log.append("s", ExpectedVersion.noStream(), notes("0"));
                 for (int i = 1; i <= 5; i++) {
                     log.append("s", ExpectedVersion.any(), notes(String.valueOf(i)));
@@ -230,7 +236,9 @@ class RememberedVersionsTest {
     private static List<String> stream(PostgresEventLog log, String streamId) {
         List<Envelope> events = log.readStream(streamId, 0, 1000);
         for (int i = 0; i < events.size(); i++) {
-            assertThat(events.get(i).streamVersion()).as("version of event %d of %s", i, streamId).isEqualTo(i);
+            assertThat(events.get(i).streamVersion())
+                    .as("version of event %d of %s", i, streamId)
+                    .isEqualTo(i);
         }
         return events.stream().map(e -> ((Noted) e.event()).text()).toList();
     }

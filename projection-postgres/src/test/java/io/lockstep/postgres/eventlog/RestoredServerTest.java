@@ -23,10 +23,10 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class RestoredServerTest {
 
-    record Noted(String text) {
-    }
+    record Noted(String text) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Noted", Noted.class).build();
 
     @TempDir
     Path dir;
@@ -47,7 +47,8 @@ class RestoredServerTest {
         copy(data, backup);
         try (EmbeddedPostgres ignored = start(data, port)) {
             assertThat(log.append("s", ExpectedVersion.exactly(0), List.of(new Noted("b"), new Noted("c")))
-                    .lastVersion()).isEqualTo(2);
+                            .lastVersion())
+                    .isEqualTo(2);
         }
 
         // when: the backup is restored and the same process appends again
@@ -66,8 +67,12 @@ class RestoredServerTest {
 
     private static EmbeddedPostgres start(Path data, int port) throws IOException {
         // synchronous_commit on: appends under zonky's default (off) are not remembered at all
-        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
-                .setServerConfig("synchronous_commit", "on").start();
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .setServerConfig("synchronous_commit", "on")
+                .start();
     }
 
     private static int freePort() throws IOException {

@@ -39,13 +39,14 @@ class SequencerTest {
 
     private static final Duration QUICKLY = Duration.ofSeconds(5);
 
-    record Noted(String note) {
-    }
+    record Noted(String note) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Noted", Noted.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(24);
+
     final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
@@ -70,7 +71,8 @@ class SequencerTest {
             Connection a = transaction();
             Connection b = transaction();
             log.appendInTransaction(a, "a", ExpectedVersion.noStream(), List.of(new Noted("appended first")), Map.of());
-            log.appendInTransaction(b, "b", ExpectedVersion.noStream(), List.of(new Noted("appended second")), Map.of());
+            log.appendInTransaction(
+                    b, "b", ExpectedVersion.noStream(), List.of(new Noted("appended second")), Map.of());
             b.commit();
 
             // when
@@ -80,12 +82,14 @@ class SequencerTest {
 
             // then
             assertThat(db.queryLong("SELECT count(*) FROM lockstep.events a, lockstep.events b"
-                    + " WHERE a.stream_id = 'a' AND b.stream_id = 'b' AND a.id < b.id")).as("A's row id is lower").isOne();
+                            + " WHERE a.stream_id = 'a' AND b.stream_id = 'b' AND a.id < b.id"))
+                    .as("A's row id is lower")
+                    .isOne();
             assertThat(whileAWasOpen).isOne();
             assertThat(afterACommitted).isOne();
-            assertThat(log.read(-1, 10)).extracting(Envelope::position, Envelope::streamId)
-                    .containsExactly(tuple(1L, "b"),
-                            tuple(2L, "a"));
+            assertThat(log.read(-1, 10))
+                    .extracting(Envelope::position, Envelope::streamId)
+                    .containsExactly(tuple(1L, "b"), tuple(2L, "a"));
         }
 
         @Test
@@ -126,10 +130,12 @@ class SequencerTest {
             // then
             await().atMost(QUICKLY).until(() -> log.headPosition() == 20);
             assertThat(db.queryLong("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
-                    .as("the snapshot horizon is still held back by the holder").isLessThanOrEqualTo(holderXid);
+                    .as("the snapshot horizon is still held back by the holder")
+                    .isLessThanOrEqualTo(holderXid);
             assertThat(db.queryLong("SELECT count(*) FROM pg_stat_activity WHERE pid = " + holderPid
-                    + " AND state = 'idle in transaction' AND backend_xid IS NOT NULL"))
-                    .as("the holder's transaction is still open").isOne();
+                            + " AND state = 'idle in transaction' AND backend_xid IS NOT NULL"))
+                    .as("the holder's transaction is still open")
+                    .isOne();
             assertThat(log.sequencerStatus().backlog()).isZero();
         }
 
@@ -138,8 +144,8 @@ class SequencerTest {
             // given: a long transaction appends first, then others append and commit
             PostgresEventLog log = started(log());
             Connection slow = transaction();
-            log.appendInTransaction(slow, "slow", ExpectedVersion.noStream(), List.of(new Noted("s0"), new Noted("s1")),
-                    Map.of());
+            log.appendInTransaction(
+                    slow, "slow", ExpectedVersion.noStream(), List.of(new Noted("s0"), new Noted("s1")), Map.of());
             for (int i = 0; i < 5; i++) {
                 log.append("quick-" + i, ExpectedVersion.noStream(), List.of(new Noted("q" + i)));
             }
@@ -152,9 +158,9 @@ class SequencerTest {
             await().atMost(QUICKLY).until(() -> log.headPosition() == 7);
             List<Envelope> events = log.read(-1, 10);
             assertThat(events).extracting(Envelope::position).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
-            assertThat(events.subList(5, 7)).extracting(Envelope::streamId, Envelope::streamVersion)
-                    .containsExactly(tuple("slow", 0L),
-                            tuple("slow", 1L));
+            assertThat(events.subList(5, 7))
+                    .extracting(Envelope::streamId, Envelope::streamVersion)
+                    .containsExactly(tuple("slow", 0L), tuple("slow", 1L));
         }
     }
 
@@ -169,8 +175,11 @@ class SequencerTest {
         void twoStartedLogsAndManualTicksNeverGiveAPositionTwiceOrSkipOne() throws Exception {
             // given: two started logs on one database, plus a thread ticking by hand
             PostgresEventLog first = started(PostgresEventLog.builder(db.dataSource(), TYPES)
-                    .tickInterval(Duration.ofMillis(10)).build());
-            started(PostgresEventLog.builder(db.dataSource(), TYPES).tickInterval(Duration.ofMillis(10)).build());
+                    .tickInterval(Duration.ofMillis(10))
+                    .build());
+            started(PostgresEventLog.builder(db.dataSource(), TYPES)
+                    .tickInterval(Duration.ofMillis(10))
+                    .build());
             PostgresEventLog manual = log();
             ExecutorService threads = Executors.newFixedThreadPool(WRITERS + 1);
             AtomicLong conflicts = new AtomicLong();
@@ -212,21 +221,30 @@ class SequencerTest {
                 threads.awaitTermination(30, TimeUnit.SECONDS);
             }
             long stored = db.queryLong("SELECT count(*) FROM lockstep.events");
-            await().atMost(QUICKLY).until(() -> first.sequencerStatus().backlog() == 0 && first.headPosition() == stored);
+            await().atMost(QUICKLY)
+                    .until(() -> first.sequencerStatus().backlog() == 0 && first.headPosition() == stored);
 
             // then
             assertThat(manualTicks.get()).as("manual ticks (setup)").isPositive();
-            assertThat(stored).as("events stored (%d appends lost a version race)", conflicts.get())
+            assertThat(stored)
+                    .as("events stored (%d appends lost a version race)", conflicts.get())
                     .isGreaterThanOrEqualTo(WRITERS * APPENDS_EACH - conflicts.get());
             assertThat(db.queryLong("SELECT count(*) FROM lockstep.event_log")).isEqualTo(stored);
-            assertThat(db.queryLong("SELECT count(DISTINCT event_id) FROM lockstep.event_log")).isEqualTo(stored);
-            assertThat(db.queryLong("SELECT min(position) FROM lockstep.event_log")).isOne();
-            assertThat(db.queryLong("SELECT max(position) FROM lockstep.event_log")).isEqualTo(stored);
+            assertThat(db.queryLong("SELECT count(DISTINCT event_id) FROM lockstep.event_log"))
+                    .isEqualTo(stored);
+            assertThat(db.queryLong("SELECT min(position) FROM lockstep.event_log"))
+                    .isOne();
+            assertThat(db.queryLong("SELECT max(position) FROM lockstep.event_log"))
+                    .isEqualTo(stored);
             assertThat(db.queryLong("SELECT count(*) FROM lockstep.events e LEFT JOIN lockstep.event_log l"
-                    + " ON l.event_id = e.id WHERE l.position IS NULL")).as("events without a position").isZero();
-            versionsInPositionOrder().forEach((stream, versions) ->
-                    assertThat(versions).as("versions of %s in position order", stream)
-                            .containsExactlyElementsOf(LongStream.range(0, versions.size()).boxed().toList()));
+                            + " ON l.event_id = e.id WHERE l.position IS NULL"))
+                    .as("events without a position")
+                    .isZero();
+            versionsInPositionOrder()
+                    .forEach((stream, versions) -> assertThat(versions)
+                            .as("versions of %s in position order", stream)
+                            .containsExactlyElementsOf(
+                                    LongStream.range(0, versions.size()).boxed().toList()));
         }
 
         /**
@@ -292,14 +310,17 @@ class SequencerTest {
         void aStartedLogThatDoesNotRunTheSequencerListensButLeavesTheBacklog() {
             // given
             PostgresEventLog log = started(PostgresEventLog.builder(db.dataSource(), TYPES)
-                    .tickInterval(Duration.ofMillis(10)).runSequencer(false).build());
+                    .tickInterval(Duration.ofMillis(10))
+                    .runSequencer(false)
+                    .build());
             await().atMost(QUICKLY).until(() -> log.sequencerStatus().listening());
 
             // when
             log.append("a", ExpectedVersion.noStream(), List.of(new Noted("a0"), new Noted("a1")));
 
             // then: for many tick intervals nobody sequences
-            await().during(Duration.ofMillis(500)).atMost(QUICKLY)
+            await().during(Duration.ofMillis(500))
+                    .atMost(QUICKLY)
                     .until(() -> log.sequencerStatus().backlog() == 2 && log.headPosition() == -1);
             assertThat(log.sequence()).isEqualTo(2);
             assertThat(log.sequencerStatus().backlog()).isZero();
@@ -350,7 +371,8 @@ class SequencerTest {
     }
 
     private static long queryLong(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+        try (Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
             rows.next();
             return rows.getLong(1);
         }
@@ -358,11 +380,13 @@ class SequencerTest {
 
     private static Map<String, List<Long>> versionsInPositionOrder() throws SQLException {
         Map<String, List<Long>> versions = new LinkedHashMap<>();
-        try (Connection connection = db.dataSource().getConnection(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT e.stream_id, e.stream_version FROM lockstep.event_log l"
-                     + " JOIN lockstep.events e ON e.id = l.event_id ORDER BY l.position")) {
+        try (Connection connection = db.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT e.stream_id, e.stream_version FROM lockstep.event_log l"
+                        + " JOIN lockstep.events e ON e.id = l.event_id ORDER BY l.position")) {
             while (rows.next()) {
-                versions.computeIfAbsent(rows.getString(1), id -> new ArrayList<>()).add(rows.getLong(2));
+                versions.computeIfAbsent(rows.getString(1), id -> new ArrayList<>())
+                        .add(rows.getLong(2));
             }
         }
         return versions;

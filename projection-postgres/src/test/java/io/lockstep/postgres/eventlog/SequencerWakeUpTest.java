@@ -28,13 +28,14 @@ class SequencerWakeUpTest {
     private static final Duration SLOW_TICK = Duration.ofSeconds(10);
     private static final Duration QUICKLY = Duration.ofSeconds(3);
 
-    record Noted(String note) {
-    }
+    record Noted(String note) {}
 
-    static final EventTypes TYPES = EventTypes.builder().register("Noted", Noted.class).build();
+    static final EventTypes TYPES =
+            EventTypes.builder().register("Noted", Noted.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(8);
+
     final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
@@ -63,14 +64,17 @@ class SequencerWakeUpTest {
         // then
         assertThat(log.awaitPosition(second, QUICKLY)).hasValue(2);
         notify("test_marker");
-        assertThat(notificationsUpToTheMarker(listener)).as("append notifications sent before the marker").isEmpty();
+        assertThat(notificationsUpToTheMarker(listener))
+                .as("append notifications sent before the marker")
+                .isEmpty();
     }
 
     @Test
     void anAppendOfAProcessThatDoesNotRunTheLogNotifiesTheSequencerOfAnother() throws Exception {
         // given: a started log elsewhere, listening, and a log that only appends
         PostgresEventLog sequencing = started(slowlyTicking());
-        PostgresEventLog appendOnly = PostgresEventLog.builder(db.dataSource(), TYPES).build();
+        PostgresEventLog appendOnly =
+                PostgresEventLog.builder(db.dataSource(), TYPES).build();
         await().atMost(QUICKLY).until(() -> sequencing.sequencerStatus().listening());
 
         // when: the second append goes after the version the log remembers from the first
@@ -86,10 +90,13 @@ class SequencerWakeUpTest {
     void anAppendOfALogStartedWithoutSequencerNotifiesTheSequencerOfAnother() throws Exception {
         // given
         PostgresEventLog sequencing = started(slowlyTicking());
-        PostgresEventLog following = started(PostgresEventLog.builder(db.dataSource(), TYPES).tickInterval(SLOW_TICK)
-                .runSequencer(false).build());
-        await().atMost(QUICKLY).until(() -> sequencing.sequencerStatus().listening()
-                && following.sequencerStatus().listening());
+        PostgresEventLog following = started(PostgresEventLog.builder(db.dataSource(), TYPES)
+                .tickInterval(SLOW_TICK)
+                .runSequencer(false)
+                .build());
+        await().atMost(QUICKLY)
+                .until(() -> sequencing.sequencerStatus().listening()
+                        && following.sequencerStatus().listening());
 
         // when
         AppendResult appended = following.append("a", ExpectedVersion.noStream(), List.of(new Noted("notified")));
@@ -106,8 +113,8 @@ class SequencerWakeUpTest {
         AppendResult appended;
         try (Connection connection = db.dataSource().getConnection()) {
             connection.setAutoCommit(false);
-            appended = log.appendInTransaction(connection, "a", ExpectedVersion.noStream(),
-                    List.of(new Noted("in a command")), Map.of());
+            appended = log.appendInTransaction(
+                    connection, "a", ExpectedVersion.noStream(), List.of(new Noted("in a command")), Map.of());
 
             // when
             connection.commit();
@@ -119,7 +126,9 @@ class SequencerWakeUpTest {
     }
 
     private PostgresEventLog slowlyTicking() {
-        return PostgresEventLog.builder(db.dataSource(), TYPES).tickInterval(SLOW_TICK).build();
+        return PostgresEventLog.builder(db.dataSource(), TYPES)
+                .tickInterval(SLOW_TICK)
+                .build();
     }
 
     private PostgresEventLog started(PostgresEventLog log) {

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 
 class StreamVersionsTest {
 
-    static final StreamVersions.Epoch EPOCH = new StreamVersions.Epoch(
-            Instant.parse("2026-11-26T08:00:00Z"), "base/16384/16402");
-    static final StreamVersions.Epoch RESTARTED = new StreamVersions.Epoch(
-            Instant.parse("2026-11-26T09:00:00Z"), "base/16384/16402");
+    static final StreamVersions.Epoch EPOCH =
+            new StreamVersions.Epoch(Instant.parse("2026-11-26T08:00:00Z"), "base/16384/16402");
+    static final StreamVersions.Epoch RESTARTED =
+            new StreamVersions.Epoch(Instant.parse("2026-11-26T09:00:00Z"), "base/16384/16402");
 
     final StreamVersions versions = new StreamVersions();
 

@@ -23,17 +23,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class UndecodableEventTest {
 
-    record Deposited(String account, long amount) {
-    }
+    record Deposited(String account, long amount) {}
 
-    record Closed(String account) {
-    }
+    record Closed(String account) {}
 
     /** What a broken writer stored as a Deposited: an amount that is not a number. */
-    record MistypedDeposit(String account, String amount) {
-    }
+    record MistypedDeposit(String account, String amount) {}
 
-    static final EventTypes DEPOSITS = EventTypes.builder().register("Deposited", Deposited.class).build();
+    static final EventTypes DEPOSITS =
+            EventTypes.builder().register("Deposited", Deposited.class).build();
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
@@ -50,15 +48,24 @@ class UndecodableEventTest {
 
     private ProjectionRunner runner(EventTypes types) {
         Projection<PostgresTransaction> projection = Projection.<PostgresTransaction>builder("balances")
-                .on(Deposited.class, (e, env, tx) -> tx.dsl().execute("INSERT INTO balance VALUES (?, ?)"
-                        + " ON CONFLICT (account) DO UPDATE SET amount = balance.amount + EXCLUDED.amount",
-                        e.account(), e.amount()))
-                .on(Closed.class, (e, env, tx) -> tx.dsl().execute("DELETE FROM balance WHERE account = ?",
-                        e.account()))
+                .on(
+                        Deposited.class,
+                        (e, env, tx) -> tx.dsl()
+                                .execute(
+                                        "INSERT INTO balance VALUES (?, ?)"
+                                                + " ON CONFLICT (account) DO UPDATE SET amount = balance.amount + EXCLUDED.amount",
+                                        e.account(),
+                                        e.amount()))
+                .on(
+                        Closed.class,
+                        (e, env, tx) -> tx.dsl().execute("DELETE FROM balance WHERE account = ?", e.account()))
                 .build();
-        return ProjectionRunner.builder(projection, PostgresProjectionStore.builder(db.dataSource()).build(),
+        return ProjectionRunner.builder(
+                        projection,
+                        PostgresProjectionStore.builder(db.dataSource()).build(),
                         PostgresEventLog.builder(db.dataSource(), types).build())
-                .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)).build();
+                .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO))
+                .build();
     }
 
     private static StepResult stepUntilDone(ProjectionRunner runner) {
@@ -74,35 +81,57 @@ class UndecodableEventTest {
     @Test
     void anUnregisteredTypeFailsNamingItsFixAndARestartWithTheTypeRegisteredGoesOn() throws Exception {
         // given
-        PostgresEventLog writer = PostgresEventLog.builder(db.dataSource(),
-                EventTypes.builder().register("Deposited", Deposited.class).register("Closed", Closed.class).build())
+        PostgresEventLog writer = PostgresEventLog.builder(
+                        db.dataSource(),
+                        EventTypes.builder()
+                                .register("Deposited", Deposited.class)
+                                .register("Closed", Closed.class)
+                                .build())
                 .build();
-        writer.append("a", ExpectedVersion.any(), List.of(new Deposited("a", 5), new Closed("a"), new Deposited("a", 7)));
+        writer.append(
+                "a", ExpectedVersion.any(), List.of(new Deposited("a", 5), new Closed("a"), new Deposited("a", 7)));
         writer.sequence();
         ProjectionRunner before = runner(DEPOSITS);
         StepResult failed = stepUntilDone(before);
-        assertThat(failed).isInstanceOfSatisfying(StepResult.Failed.class, f -> assertThat(f.error().message())
-                .contains("unknown event type 'Closed'").contains("register the type (a restart picks it up)"));
+        assertThat(failed)
+                .isInstanceOfSatisfying(
+                        StepResult.Failed.class,
+                        f -> assertThat(f.error().message())
+                                .contains("unknown event type 'Closed'")
+                                .contains("register the type (a restart picks it up)"));
 
         // when: the fix is deployed: the process starts again with the type registered
-        ProjectionRunner restarted = runner(EventTypes.builder().register("Deposited", Deposited.class)
-                .register("Closed", Closed.class).build());
+        ProjectionRunner restarted = runner(EventTypes.builder()
+                .register("Deposited", Deposited.class)
+                .register("Closed", Closed.class)
+                .build());
 
         // then
         assertThat(restarted.catchUp()).isEqualTo(3L);
-        assertThat(db.queryLong("SELECT amount FROM balance WHERE account = 'a'")).isEqualTo(7L);
+        assertThat(db.queryLong("SELECT amount FROM balance WHERE account = 'a'"))
+                .isEqualTo(7L);
     }
 
     @Test
     void aMalformedPayloadFailsNamingItsFixAndAResumeAfterFixingItGoesOn() throws Exception {
         // given
-        PostgresEventLog.builder(db.dataSource(), EventTypes.builder().register("Deposited", MistypedDeposit.class)
-                .build()).build().append("a", ExpectedVersion.any(), List.of(new MistypedDeposit("a", "lots")));
+        PostgresEventLog.builder(
+                        db.dataSource(),
+                        EventTypes.builder()
+                                .register("Deposited", MistypedDeposit.class)
+                                .build())
+                .build()
+                .append("a", ExpectedVersion.any(), List.of(new MistypedDeposit("a", "lots")));
         PostgresEventLog.builder(db.dataSource(), DEPOSITS).build().sequence();
         ProjectionRunner runner = runner(DEPOSITS);
         StepResult failed = stepUntilDone(runner);
-        assertThat(failed).isInstanceOfSatisfying(StepResult.Failed.class, f -> assertThat(f.error().message())
-                .contains("malformed Deposited payload").contains("fix the stored payload").contains("then resume"));
+        assertThat(failed)
+                .isInstanceOfSatisfying(
+                        StepResult.Failed.class,
+                        f -> assertThat(f.error().message())
+                                .contains("malformed Deposited payload")
+                                .contains("fix the stored payload")
+                                .contains("then resume"));
 
         // when
         db.execute("UPDATE lockstep.events SET payload = jsonb_set(payload, '{amount}', '12')");
@@ -111,6 +140,7 @@ class UndecodableEventTest {
         // then
         assertThat(stepUntilDone(runner)).isEqualTo(new StepResult.Idle(1));
         assertThat(runner.status().state()).isEqualTo(ProjectionState.LIVE);
-        assertThat(db.queryLong("SELECT amount FROM balance WHERE account = 'a'")).isEqualTo(12L);
+        assertThat(db.queryLong("SELECT amount FROM balance WHERE account = 'a'"))
+                .isEqualTo(12L);
     }
 }

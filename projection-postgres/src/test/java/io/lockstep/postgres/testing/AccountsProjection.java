@@ -28,8 +28,7 @@ public final class AccountsProjection {
     public static final Field<Long> BALANCE = field(name("balance"), Long.class);
     public static final Field<Long> EVENTS = field(name("events"), Long.class);
 
-    private AccountsProjection() {
-    }
+    private AccountsProjection() {}
 
     /** One jOOQ statement per event, written the natural way. */
     public static Projection<PostgresTransaction> perEvent(String name) {
@@ -40,9 +39,12 @@ public final class AccountsProjection {
                 .build();
     }
 
-    static final StatementTemplate OPEN = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, BALANCE, EVENTS)
-            .values(DSL.param("accountId", String.class), DSL.param("balance", Long.class),
-                    DSL.param("events", Long.class)));
+    static final StatementTemplate OPEN =
+            StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, BALANCE, EVENTS)
+                    .values(
+                            DSL.param("accountId", String.class),
+                            DSL.param("balance", Long.class),
+                            DSL.param("events", Long.class)));
     static final StatementTemplate CREDIT = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
             .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
             .set(EVENTS, EVENTS.plus(DSL.param("events", Long.class)))
@@ -59,18 +61,23 @@ public final class AccountsProjection {
 
     /** Folds each batch in memory, then writes each touched account once (with statement templates). */
     public static Projection<PostgresTransaction> folded(String name) {
-        return Projection.<PostgresTransaction>builder(name).onBatch(AccountsProjection::applyFolded).build();
+        return Projection.<PostgresTransaction>builder(name)
+                .onBatch(AccountsProjection::applyFolded)
+                .build();
     }
 
     /** Inserts the account's row. */
     public static void open(AccountOpened e, PostgresTransaction tx) {
-        tx.dsl().insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, BALANCE, EVENTS).values(e.accountId(), e.initialDeposit(), 1L)
+        tx.dsl()
+                .insertInto(ACCOUNT_BALANCE, ACCOUNT_ID, BALANCE, EVENTS)
+                .values(e.accountId(), e.initialDeposit(), 1L)
                 .execute();
     }
 
     /** Adds {@code delta} cents to the account's balance and counts the event. */
     public static void credit(PostgresTransaction tx, String accountId, long delta) {
-        tx.dsl().update(ACCOUNT_BALANCE)
+        tx.dsl()
+                .update(ACCOUNT_BALANCE)
                 .set(BALANCE, BALANCE.plus(delta))
                 .set(EVENTS, EVENTS.plus(1))
                 .where(ACCOUNT_ID.eq(accountId))
@@ -85,7 +92,7 @@ public final class AccountsProjection {
                 case AccountOpened e -> opened.put(e.accountId(), e.initialDeposit());
                 case FundsDeposited e -> add(changes, e.accountId(), e.amount());
                 case FundsWithdrawn e -> add(changes, e.accountId(), -e.amount());
-                default -> { }
+                default -> {}
             }
         }
         for (Map.Entry<String, Long> open : opened.entrySet()) {

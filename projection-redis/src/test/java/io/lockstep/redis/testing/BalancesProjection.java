@@ -14,8 +14,7 @@ import java.util.SplittableRandom;
  */
 public final class BalancesProjection {
 
-    private BalancesProjection() {
-    }
+    private BalancesProjection() {}
 
     /** @return the projection {@code name}, its keys under {@code prefix} */
     public static Projection<RedisTransaction> create(String name, String prefix) {

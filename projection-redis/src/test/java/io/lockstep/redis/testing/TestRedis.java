@@ -36,8 +36,7 @@ public final class TestRedis {
     private static String whyNone;
     private static GenericContainer<?> container;
 
-    private TestRedis() {
-    }
+    private TestRedis() {}
 
     /** @return the URI of the test Redis; skips (or, when required, fails) the test when there is none */
     public static synchronized String uri() {
@@ -68,10 +67,14 @@ public final class TestRedis {
         RedisClient client = RedisClient.create(redisUri);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             List<String> keys = new ArrayList<>();
-            ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches(prefix + "*").limit(1000))
+            ScanIterator.scan(
+                            connection.sync(),
+                            ScanArgs.Builder.matches(prefix + "*").limit(1000))
                     .forEachRemaining(keys::add);
             for (int i = 0; i < keys.size(); i += 1000) {
-                connection.sync().unlink(keys.subList(i, Math.min(keys.size(), i + 1000)).toArray(String[]::new));
+                connection
+                        .sync()
+                        .unlink(keys.subList(i, Math.min(keys.size(), i + 1000)).toArray(String[]::new));
             }
         } finally {
             client.shutdown();
@@ -96,7 +99,8 @@ public final class TestRedis {
                 return;
             }
         } catch (RuntimeException | LinkageError e) {
-            whyNone = "LOCKSTEP_TEST_REDIS_URL is not set, 127.0.0.1:6379 does not answer and Testcontainers failed: " + e;
+            whyNone = "LOCKSTEP_TEST_REDIS_URL is not set, 127.0.0.1:6379 does not answer and Testcontainers failed: "
+                    + e;
             return;
         }
         whyNone = "LOCKSTEP_TEST_REDIS_URL is not set, 127.0.0.1:6379 does not answer and no Docker engine answers";

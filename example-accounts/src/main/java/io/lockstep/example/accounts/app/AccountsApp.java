@@ -63,6 +63,7 @@ public final class AccountsApp implements AutoCloseable {
     private final ProjectionNode node;
     /** The same projection seen from the reads pool, never started: how far it got, for reads. */
     private final ProjectionNode readView;
+
     private final ProjectionManagement management;
     private final PrometheusMeterRegistry registry;
     private final AccountCommands commands;
@@ -73,15 +74,19 @@ public final class AccountsApp implements AutoCloseable {
 
     private AccountsApp(Pools pools, Duration positionWait, TopBalances.Settings redis, NodeSettings settings) {
         this.vertx = Vertx.vertx();
-        this.log = PostgresEventLog.builder(pools.commands(), AccountEventTypes.registry()).build();
+        this.log = PostgresEventLog.builder(pools.commands(), AccountEventTypes.registry())
+                .build();
         // The runner's reads of the log, on the projection's pool; the sequencer runs with the write side.
         this.projectionLog = PostgresEventLog.builder(pools.projection(), AccountEventTypes.registry())
-                .runSequencer(false).build();
+                .runSequencer(false)
+                .build();
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProjectionMetrics metrics = new ProjectionMetrics(registry);
         this.store = PostgresProjectionStore.builder(pools.projection()).build();
-        this.node = ProjectionNode.builder(pools.projection(), store, projectionLog).nodeId(settings.nodeId())
-                .lease(settings.lease()).heartbeat(settings.heartbeat())
+        this.node = ProjectionNode.builder(pools.projection(), store, projectionLog)
+                .nodeId(settings.nodeId())
+                .lease(settings.lease())
+                .heartbeat(settings.heartbeat())
                 .projection(AccountsProjection.create(), settings.partitions(), runner -> runner.listener(metrics))
                 .build();
         this.topBalances = redis == null ? null : TopBalances.create(redis, projectionLog, metrics);
@@ -91,10 +96,15 @@ public final class AccountsApp implements AutoCloseable {
                 .description("appends that lost a race on their account's version and were decided again")
                 .register(registry);
         this.readModels = new ReadModels(pools.reads());
-        this.readLog = PostgresEventLog.builder(pools.reads(), AccountEventTypes.registry()).runSequencer(false)
+        this.readLog = PostgresEventLog.builder(pools.reads(), AccountEventTypes.registry())
+                .runSequencer(false)
                 .build();
-        this.readView = ProjectionNode.builder(pools.reads(), PostgresProjectionStore.builder(pools.reads()).build(),
-                readLog).nodeId(settings.nodeId()).projection(AccountsProjection.create(), settings.partitions())
+        this.readView = ProjectionNode.builder(
+                        pools.reads(),
+                        PostgresProjectionStore.builder(pools.reads()).build(),
+                        readLog)
+                .nodeId(settings.nodeId())
+                .projection(AccountsProjection.create(), settings.partitions())
                 .build();
     }
 
@@ -119,16 +129,17 @@ public final class AccountsApp implements AutoCloseable {
      * Starts the application as node {@code settings.nodeId()} of the processes on this database, with the
      * optional Redis read model when {@code redis} is not null.
      */
-    public static AccountsApp start(Pools pools, Duration positionWait, TopBalances.Settings redis,
-                                    NodeSettings settings) {
+    public static AccountsApp start(
+            Pools pools, Duration positionWait, TopBalances.Settings redis, NodeSettings settings) {
         AccountsApp app = new AccountsApp(pools, positionWait, redis, settings);
         try {
             app.log.start();
             app.projectionLog.start();
             await(app.vertx.deployVerticle(ProjectionVerticle.forHost(app.management, app.node)));
             if (app.topBalances != null) {
-                await(app.vertx.deployVerticle(() -> new ProjectionVerticle(app.management,
-                        List.of(app.topBalances.runner())), new DeploymentOptions()));
+                await(app.vertx.deployVerticle(
+                        () -> new ProjectionVerticle(app.management, List.of(app.topBalances.runner())),
+                        new DeploymentOptions()));
             }
             app.cleanUpKeys();
             app.vertx.setPeriodic(KEY_CLEANUP_EVERY.toMillis(), timer -> app.cleanUpKeys());
@@ -147,18 +158,22 @@ public final class AccountsApp implements AutoCloseable {
      * @return the bound port
      */
     public int listen(String host, int port) {
-        AccountsApi api = new AccountsApi(vertx, commands, readModels, readView, management,
-                ProjectionHealth.withDefaults(), registry);
+        AccountsApi api = new AccountsApi(
+                vertx, commands, readModels, readView, management, ProjectionHealth.withDefaults(), registry);
         try {
             Router router = api.router();
             if (topBalances != null) {
                 topBalances.mount(router);
             }
-            server = await(vertx.createHttpServer().invalidRequestHandler(api::invalidRequest)
-                    .requestHandler(router).listen(port, host));
+            server = await(vertx.createHttpServer()
+                    .invalidRequestHandler(api::invalidRequest)
+                    .requestHandler(router)
+                    .listen(port, host));
         } catch (RuntimeException e) {
-            throw new IllegalStateException("could not listen on " + host + ":" + port + " (" + e.getMessage()
-                    + "); pass another --port (0 picks a free one) or --host", e);
+            throw new IllegalStateException(
+                    "could not listen on " + host + ":" + port + " (" + e.getMessage()
+                            + "); pass another --port (0 picks a free one) or --host",
+                    e);
         }
         return server.actualPort();
     }
@@ -200,7 +215,9 @@ public final class AccountsApp implements AutoCloseable {
     private void cleanUpKeys() {
         vertx.executeBlocking(commands::deleteExpiredKeys, false).onComplete(removed -> {
             if (removed.failed()) {
-                LOG.warn("could not remove expired idempotency keys (retried in {}): {}", KEY_CLEANUP_EVERY,
+                LOG.warn(
+                        "could not remove expired idempotency keys (retried in {}): {}",
+                        KEY_CLEANUP_EVERY,
                         removed.cause().getMessage());
             } else if (removed.result() > 0) {
                 LOG.info("removed {} idempotency keys older than {}", removed.result(), AccountCommands.KEY_RETENTION);

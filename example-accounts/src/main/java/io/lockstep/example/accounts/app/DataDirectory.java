@@ -41,7 +41,8 @@ final class DataDirectory {
 
     /** @return a JDBC URL of the server running on this directory, when one answers */
     Optional<String> runningServer() {
-        return postmaster().map(p -> "jdbc:postgresql://localhost:" + p.port() + "/postgres?user=postgres")
+        return postmaster()
+                .map(p -> "jdbc:postgresql://localhost:" + p.port() + "/postgres?user=postgres")
                 .filter(DataDirectory::answers);
     }
 
@@ -78,35 +79,46 @@ final class DataDirectory {
      * @throws IllegalStateException when it does not stop within {@code timeout}, naming the pid to stop
      */
     void stopServer(Duration timeout) {
-        Optional<ProcessHandle> server = postmaster().flatMap(p -> ProcessHandle.of(p.pid()))
-                .filter(process -> process.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        Optional<ProcessHandle> server = postmaster()
+                .flatMap(p -> ProcessHandle.of(p.pid()))
+                .filter(process -> process.info()
+                        .command()
+                        .map(c -> c.endsWith("postgres"))
+                        .orElse(false));
         if (server.isEmpty()) {
             return;
         }
         ProcessHandle process = server.get();
         try {
-            new ProcessBuilder("kill", "-s", "INT", String.valueOf(process.pid())).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            new ProcessBuilder("kill", "-s", "INT", String.valueOf(process.pid()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
             process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while stopping the PostgreSQL on " + dir + " (pid "
-                    + process.pid() + ")", e);
+            throw new IllegalStateException(
+                    "interrupted while stopping the PostgreSQL on " + dir + " (pid " + process.pid() + ")", e);
         } catch (IOException | ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the PostgreSQL on " + dir + " (pid " + process.pid() + ") did not stop"
-                    + " within " + timeout.toSeconds() + " s (" + e + "); stop it (kill -INT " + process.pid() + ")", e);
+            throw new IllegalStateException(
+                    "the PostgreSQL on " + dir + " (pid " + process.pid() + ") did not stop" + " within "
+                            + timeout.toSeconds() + " s (" + e + "); stop it (kill -INT " + process.pid() + ")",
+                    e);
         }
     }
 
-    private record Postmaster(long pid, int port) {
-    }
+    private record Postmaster(long pid, int port) {}
 
     private Optional<Postmaster> postmaster() {
         Path pidFile = dir.resolve("postmaster.pid");
         try {
             List<String> lines = Files.readAllLines(pidFile);
-            return lines.size() < 4 ? Optional.empty()
-                    : Optional.of(new Postmaster(Long.parseLong(lines.get(0).strip()), Integer.parseInt(lines.get(3).strip())));
+            return lines.size() < 4
+                    ? Optional.empty()
+                    : Optional.of(new Postmaster(
+                            Long.parseLong(lines.get(0).strip()),
+                            Integer.parseInt(lines.get(3).strip())));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty(); // no server, or one still writing its pid file
         }

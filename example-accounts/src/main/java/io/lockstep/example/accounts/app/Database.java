@@ -27,8 +27,8 @@ public final class Database implements AutoCloseable {
      * with {@code ~} the {@code HOME} environment variable as a shell sees it (the JVM's {@code user.home}
      * when it is unset).
      */
-    public static final Path DEFAULT_DATA_DIR = home().resolve(".lockstep").resolve("example-accounts")
-            .resolve("postgres");
+    public static final Path DEFAULT_DATA_DIR =
+            home().resolve(".lockstep").resolve("example-accounts").resolve("postgres");
 
     private static final Duration MIGRATION_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -52,12 +52,17 @@ public final class Database implements AutoCloseable {
         Database database = new Database(server);
         try {
             // Flyway holds one connection for its lock and migrates on another.
-            try (HikariDataSource migrations = database.connect(new PoolSpec("migrations", 2, MIGRATION_CONNECTION_TIMEOUT,
-                    Optional.empty(), Optional.empty()))) {
+            try (HikariDataSource migrations = database.connect(
+                    new PoolSpec("migrations", 2, MIGRATION_CONNECTION_TIMEOUT, Optional.empty(), Optional.empty()))) {
                 LockstepMigrations.migrate(migrations);
                 // A history table of its own, so a database shared with other Flyway users stays unambiguous.
-                Flyway.configure().dataSource(migrations).locations("classpath:db/accounts")
-                        .table("accounts_schema_history").validateMigrationNaming(true).load().migrate();
+                Flyway.configure()
+                        .dataSource(migrations)
+                        .locations("classpath:db/accounts")
+                        .table("accounts_schema_history")
+                        .validateMigrationNaming(true)
+                        .load()
+                        .migrate();
             }
             return database;
         } catch (RuntimeException e) {
@@ -105,14 +110,18 @@ public final class Database implements AutoCloseable {
         config.setConnectionTimeout(spec.connectionTimeout().toMillis());
         config.setValidationTimeout(Math.max(250, spec.connectionTimeout().toMillis() / 2));
         // Seconds, for the driver: how long opening a socket to an unreachable server may take.
-        config.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, spec.connectionTimeout().toSeconds())));
+        config.addDataSourceProperty(
+                "connectTimeout",
+                String.valueOf(Math.max(1, spec.connectionTimeout().toSeconds())));
         spec.sessionSettings().ifPresent(config::setConnectionInitSql);
         try {
             return new HikariDataSource(config);
         } catch (HikariPool.PoolInitializationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("could not connect to " + server.description() + ": "
-                    + firstLine(cause.getMessage()) + " (is the server running? check --jdbc-url)", e);
+            throw new IllegalStateException(
+                    "could not connect to " + server.description() + ": " + firstLine(cause.getMessage())
+                            + " (is the server running? check --jdbc-url)",
+                    e);
         }
     }
 

@@ -40,8 +40,7 @@ sealed interface DatabaseServer extends AutoCloseable {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** The embedded server another live process owns. */
@@ -53,8 +52,7 @@ sealed interface DatabaseServer extends AutoCloseable {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** The embedded server this process started. */
@@ -113,13 +111,16 @@ sealed interface DatabaseServer extends AutoCloseable {
         Path startLock = dataDir.resolveSibling(dataDir.getFileName() + ".lock");
         try {
             Files.createDirectories(dataDir);
-            try (FileChannel channel = FileChannel.open(startLock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = channel.lock()) {
+            try (FileChannel channel =
+                            FileChannel.open(startLock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock ignored = channel.lock()) {
                 return attachOrStart(dataDir);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("could not lock " + startLock + " to start the embedded PostgreSQL: "
-                    + e.getMessage() + "; pass --data-dir for a directory this user may write to", e);
+            throw new IllegalStateException(
+                    "could not lock " + startLock + " to start the embedded PostgreSQL: " + e.getMessage()
+                            + "; pass --data-dir for a directory this user may write to",
+                    e);
         }
     }
 
@@ -142,15 +143,20 @@ sealed interface DatabaseServer extends AutoCloseable {
 
     private static EmbeddedPostgres start(Path dataDir) {
         try {
-            return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false)
+            return EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false)
                     // The library's defaults trade durability for test speed; an acknowledged command must
                     // survive a crash of the machine, as it would on a real server.
-                    .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
                     .setRegisterShutdownHook(false) // stopped by close(), after the application
                     .start();
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("could not start the embedded PostgreSQL in " + dataDir + ": "
-                    + e.getMessage() + "; pass --data-dir for another directory, or --jdbc-url for an existing server", e);
+            throw new IllegalStateException(
+                    "could not start the embedded PostgreSQL in " + dataDir + ": " + e.getMessage()
+                            + "; pass --data-dir for another directory, or --jdbc-url for an existing server",
+                    e);
         }
     }
 

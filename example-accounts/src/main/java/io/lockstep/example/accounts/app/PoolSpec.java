@@ -16,8 +16,12 @@ import java.util.Optional;
  * @param statementTimeout  PostgreSQL cancels a statement running longer (empty: no limit)
  * @param lockTimeout       PostgreSQL cancels a statement waiting longer for a lock (empty: no limit)
  */
-public record PoolSpec(String name, int size, Duration connectionTimeout, Optional<Duration> statementTimeout,
-                       Optional<Duration> lockTimeout) {
+public record PoolSpec(
+        String name,
+        int size,
+        Duration connectionTimeout,
+        Optional<Duration> statementTimeout,
+        Optional<Duration> lockTimeout) {
 
     /** Validates every component. */
     public PoolSpec {

@@ -54,11 +54,23 @@ public record Pools(DataSource reads, DataSource commands, DataSource projection
     /** Opens the three pools on {@code database} (closed with it). */
     public static Pools open(Database database, Sizes sizes) {
         return new Pools(
-                database.pool(new PoolSpec("reads", sizes.reads(), CONNECTION_TIMEOUT,
-                        Optional.of(READ_STATEMENT_TIMEOUT), Optional.of(READ_LOCK_TIMEOUT))),
-                database.pool(new PoolSpec("commands", sizes.commands(), CONNECTION_TIMEOUT,
-                        Optional.of(COMMAND_STATEMENT_TIMEOUT), Optional.of(COMMAND_LOCK_TIMEOUT))),
-                database.pool(new PoolSpec("projection", sizes.projection(), PROJECTION_CONNECTION_TIMEOUT,
-                        Optional.empty(), Optional.empty())));
+                database.pool(new PoolSpec(
+                        "reads",
+                        sizes.reads(),
+                        CONNECTION_TIMEOUT,
+                        Optional.of(READ_STATEMENT_TIMEOUT),
+                        Optional.of(READ_LOCK_TIMEOUT))),
+                database.pool(new PoolSpec(
+                        "commands",
+                        sizes.commands(),
+                        CONNECTION_TIMEOUT,
+                        Optional.of(COMMAND_STATEMENT_TIMEOUT),
+                        Optional.of(COMMAND_LOCK_TIMEOUT))),
+                database.pool(new PoolSpec(
+                        "projection",
+                        sizes.projection(),
+                        PROJECTION_CONNECTION_TIMEOUT,
+                        Optional.empty(),
+                        Optional.empty())));
     }
 }

@@ -13,7 +13,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongConsumer;
 
 /**
  * Realistic load through the write side's command handlers: opens accounts for a few owners, then sends
@@ -24,12 +23,10 @@ import java.util.function.LongConsumer;
 public final class Simulation {
 
     /** What the simulation asked for. */
-    public record Plan(int accounts, long commands, int concurrency, long seed) {
-    }
+    public record Plan(int accounts, long commands, int concurrency, long seed) {}
 
     /** What happened. */
-    public record Result(long opened, long appended, Map<String, Long> refused, double seconds) {
-    }
+    public record Result(long opened, long appended, Map<String, Long> refused, double seconds) {}
 
     private final AccountCommands commands;
     private final Plan plan;
@@ -80,7 +77,8 @@ public final class Simulation {
                         String id = ids.get((int) i);
                         long owner = i % owners;
                         try {
-                            send(() -> commands.open(Optional.of(id), "owner-" + owner, 10_000 + random.nextInt(90_000)));
+                            send(() ->
+                                    commands.open(Optional.of(id), "owner-" + owner, 10_000 + random.nextInt(90_000)));
                         } finally {
                             allOpened.countDown();
                         }
@@ -110,12 +108,17 @@ public final class Simulation {
             client.join();
         }
         if (failure.get() != null) {
-            throw new IllegalStateException("a simulated client failed after " + done.get() + " commands: "
-                    + failure.get().getMessage(), failure.get());
+            throw new IllegalStateException(
+                    "a simulated client failed after " + done.get() + " commands: "
+                            + failure.get().getMessage(),
+                    failure.get());
         }
         Map<String, Long> refusals = new java.util.TreeMap<>();
         refused.forEach((kind, count) -> refusals.put(kind, count.sum()));
-        return new Result(Math.min(plan.accounts(), nextOpen.get()), appended.sum(), refusals,
+        return new Result(
+                Math.min(plan.accounts(), nextOpen.get()),
+                appended.sum(),
+                refusals,
                 (System.nanoTime() - started) / 1e9);
     }
 
@@ -137,7 +140,8 @@ public final class Simulation {
             command.send();
             appended.increment();
         } catch (AccountRejection rejection) {
-            refused.computeIfAbsent(rejection.getClass().getSimpleName(), kind -> new LongAdder()).increment();
+            refused.computeIfAbsent(rejection.getClass().getSimpleName(), kind -> new LongAdder())
+                    .increment();
         } catch (RuntimeException e) {
             failure.compareAndSet(null, e);
         } finally {

@@ -16,18 +16,25 @@ final class NodeOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--node-id", description = "This process's id among the processes that share the projection's"
-            + " partitions on this database; unique (default: host name and process id, e.g. host:4711)")
+    @Option(
+            names = "--node-id",
+            description = "This process's id among the processes that share the projection's"
+                    + " partitions on this database; unique (default: host name and process id, e.g. host:4711)")
     String nodeId;
 
-    @Option(names = "--partitions", defaultValue = "" + NodeSettings.DEFAULT_PARTITIONS,
+    @Option(
+            names = "--partitions",
+            defaultValue = "" + NodeSettings.DEFAULT_PARTITIONS,
             description = "Partitions of the accounts projection, shared among the processes; a power of two,"
                     + " 1..1024, the same in every process (default: ${DEFAULT-VALUE})")
     int partitions;
 
-    @Option(names = "--lease", defaultValue = "10s", description = "How long a process killed without stopping"
-            + " keeps its partitions before the others take them over, e.g. 10s, 1500ms, 1m; 1s..5m; renewed every"
-            + " fifth of it (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--lease",
+            defaultValue = "10s",
+            description = "How long a process killed without stopping"
+                    + " keeps its partitions before the others take them over, e.g. 10s, 1500ms, 1m; 1s..5m; renewed every"
+                    + " fifth of it (default: ${DEFAULT-VALUE})")
     String lease;
 
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
@@ -36,8 +43,10 @@ final class NodeOptions {
     NodeSettings settings() {
         Matcher m = DURATION.matcher(lease.strip());
         if (!m.matches()) {
-            throw new ParameterException(spec.commandLine(), "--lease " + lease + " is not a duration; write a whole"
-                    + " number with ms, s or m, e.g. 10s (the default)");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--lease " + lease + " is not a duration; write a whole"
+                            + " number with ms, s or m, e.g. 10s (the default)");
         }
         long amount = Long.parseLong(m.group(1));
         Duration duration = switch (m.group(2)) {

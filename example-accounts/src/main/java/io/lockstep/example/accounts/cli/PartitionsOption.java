@@ -13,7 +13,9 @@ final class PartitionsOption {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--partitions", defaultValue = "" + NodeSettings.DEFAULT_PARTITIONS,
+    @Option(
+            names = "--partitions",
+            defaultValue = "" + NodeSettings.DEFAULT_PARTITIONS,
             description = "Partitions of the accounts projection, as serve runs it (default: ${DEFAULT-VALUE})")
     int partitions;
 

@@ -63,8 +63,16 @@ final class Progress {
         long left = Math.max(total - done, 0);
         String eta = rate > 0 ? clock(Math.round(left / rate)) : "--:--";
         double fraction = total <= 0 ? 1 : Math.min(1, (double) done / total);
-        String figures = String.format(Locale.ROOT, "%3.0f%% %,d/%,d %s  %,.0f %s/s  ETA %s", fraction * 100, done,
-                total, unit, rate, unit, eta);
+        String figures = String.format(
+                Locale.ROOT,
+                "%3.0f%% %,d/%,d %s  %,.0f %s/s  ETA %s",
+                fraction * 100,
+                done,
+                total,
+                unit,
+                rate,
+                unit,
+                eta);
         if (terminal) {
             int filled = (int) Math.round(fraction * WIDTH);
             out.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + figures + "   ");

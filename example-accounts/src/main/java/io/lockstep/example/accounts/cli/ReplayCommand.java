@@ -1,8 +1,8 @@
 package io.lockstep.example.accounts.cli;
 
 import io.lockstep.example.accounts.app.Database;
-import io.lockstep.example.accounts.app.PoolSpec;
 import io.lockstep.example.accounts.app.NodeSettings;
+import io.lockstep.example.accounts.app.PoolSpec;
 import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.domain.AccountEventTypes;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
@@ -14,19 +14,19 @@ import io.lockstep.projection.ProjectionListener;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
-import java.time.Duration;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import javax.sql.DataSource;
 
 /**
  * {@code replay <projection>}: clears the projection's tables and sets every partition's checkpoint to -1 in one
@@ -35,7 +35,9 @@ import javax.sql.DataSource;
  * beside {@code serve} processes they share the rebuild (partitions are spread over the live nodes, and handed
  * back when this one exits). Progress and the summary follow the database, whoever committed.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true,
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
         description = "Rebuilds a projection from position -1 and exits when it has caught up.")
 final class ReplayCommand implements Callable<Integer> {
 
@@ -48,7 +50,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
-    @Parameters(paramLabel = "<projection>", description = "The projection to replay: ${COMPLETION-CANDIDATES}",
+    @Parameters(
+            paramLabel = "<projection>",
+            description = "The projection to replay: ${COMPLETION-CANDIDATES}",
             completionCandidates = Projections.class)
     String projection;
 
@@ -64,16 +68,24 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!StatusCommand.PROJECTIONS.contains(projection)) {
-            throw new ParameterException(spec.commandLine(), "unknown projection '" + projection + "'; this application runs "
-                    + String.join(", ", StatusCommand.PROJECTIONS));
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "unknown projection '" + projection + "'; this application runs "
+                            + String.join(", ", StatusCommand.PROJECTIONS));
         }
         NodeSettings settings = node.settings();
         try (Resources resources = new Resources()) {
             Database db = resources.add(database.open());
-            DataSource pool = db.pool(new PoolSpec("replay", settings.projectionConnections(),
-                    Pools.PROJECTION_CONNECTION_TIMEOUT, Optional.empty(), Optional.empty()));
-            PostgresEventLog log = resources.add(PostgresEventLog.builder(pool, AccountEventTypes.registry()).build());
-            PostgresProjectionStore store = PostgresProjectionStore.builder(pool).build();
+            DataSource pool = db.pool(new PoolSpec(
+                    "replay",
+                    settings.projectionConnections(),
+                    Pools.PROJECTION_CONNECTION_TIMEOUT,
+                    Optional.empty(),
+                    Optional.empty()));
+            PostgresEventLog log = resources.add(
+                    PostgresEventLog.builder(pool, AccountEventTypes.registry()).build());
+            PostgresProjectionStore store =
+                    PostgresProjectionStore.builder(pool).build();
             LongAdder appliedHere = new LongAdder();
             ProjectionListener counting = new ProjectionListener() {
                 @Override
@@ -118,8 +130,9 @@ final class ReplayCommand implements Callable<Integer> {
             for (ProjectionRunner runner : replaying.runners()) {
                 ProjectionStatus status = runner.status();
                 if (status.state() == ProjectionState.FAILED) {
-                    throw new IllegalStateException("replay of " + projection + " stopped: " + status.name()
-                            + " failed: " + status.lastError().map(Object::toString).orElse("?"));
+                    throw new IllegalStateException(
+                            "replay of " + projection + " stopped: " + status.name() + " failed: "
+                                    + status.lastError().map(Object::toString).orElse("?"));
                 }
             }
             if (replaying.status(projection).stream().anyMatch(PartitionStatus::paused)) {
@@ -139,11 +152,21 @@ final class ReplayCommand implements Callable<Integer> {
         long rebuilt = Math.max(0, checkpoint); // positions are dense from 1
         long head = log.headPosition();
         long waiting = log.sequencerStatus().backlog();
-        out.printf(Locale.ROOT, "replayed %s: the log holds %,d events (head position %,d)%s; rebuilt from %,d of them"
+        out.printf(
+                Locale.ROOT,
+                "replayed %s: the log holds %,d events (head position %,d)%s; rebuilt from %,d of them"
                         + " in %.1f s (%,.0f events/s), checkpoint %,d: %,d applied by this process, %,d by another"
-                        + " runner of %s (serve, say)%n", projection, head, head,
+                        + " runner of %s (serve, say)%n",
+                projection,
+                head,
+                head,
                 waiting > 0 ? String.format(Locale.ROOT, " and %,d more waiting for a position", waiting) : "",
-                rebuilt, seconds, rebuilt / Math.max(seconds, 1e-3), checkpoint, here, Math.max(0, rebuilt - here),
+                rebuilt,
+                seconds,
+                rebuilt / Math.max(seconds, 1e-3),
+                checkpoint,
+                here,
+                Math.max(0, rebuilt - here),
                 projection);
     }
 }

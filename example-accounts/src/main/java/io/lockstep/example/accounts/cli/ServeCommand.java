@@ -15,7 +15,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code serve}: the HTTP API and the projections, until the process is stopped (Ctrl-C, SIGTERM). */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
         description = "Serves the HTTP API and runs the projections until stopped (the default command).")
 final class ServeCommand implements Callable<Integer> {
 
@@ -25,14 +27,22 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
-    @Option(names = "--port", defaultValue = "8080", description = "The HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
+            description = "The HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE})")
     int port;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
-            description = "The address to bind; 0.0.0.0 serves other machines too (default: ${DEFAULT-VALUE}, this machine only)")
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description =
+                    "The address to bind; 0.0.0.0 serves other machines too (default: ${DEFAULT-VALUE}, this machine only)")
     String host;
 
-    @Option(names = "--redis-url", defaultValue = "${env:LOCKSTEP_REDIS_URL}",
+    @Option(
+            names = "--redis-url",
+            defaultValue = "${env:LOCKSTEP_REDIS_URL}",
             description = "A Redis for the optional top-balances read model (GET /top-balances), e.g."
                     + " redis://127.0.0.1:6379/0 (default: $LOCKSTEP_REDIS_URL; when unset, no Redis read model)")
     String redisUrl;
@@ -43,21 +53,27 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65_535) {
-            throw new ParameterException(spec.commandLine(), "--port " + port + " is not a port; use 0..65535"
-                    + " (0 picks a free one; default 8080)");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--port " + port + " is not a port; use 0..65535" + " (0 picks a free one; default 8080)");
         }
         NodeSettings settings = node.settings();
         Resources resources = new Resources();
         try {
             Database db = resources.add(database.open());
-            TopBalances.Settings redis = redisUrl == null || redisUrl.isBlank() ? null : TopBalances.Settings.of(redisUrl);
-            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, Pools.Sizes.serve(settings)),
-                    AccountsApp.POSITION_WAIT, redis, settings));
+            TopBalances.Settings redis =
+                    redisUrl == null || redisUrl.isBlank() ? null : TopBalances.Settings.of(redisUrl);
+            AccountsApp app = resources.add(AccountsApp.start(
+                    Pools.open(db, Pools.Sizes.serve(settings)), AccountsApp.POSITION_WAIT, redis, settings));
             int bound = app.listen(host, port);
             System.out.printf("listening on http://localhost:%d%n", bound);
-            System.out.printf("node %s: the %s projection's %d partitions are shared with the other processes"
-                    + " serving this database%n", settings.nodeId(), AccountsProjection.NAME, settings.partitions());
-            System.out.printf("try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n", bound);
+            System.out.printf(
+                    "node %s: the %s projection's %d partitions are shared with the other processes"
+                            + " serving this database%n",
+                    settings.nodeId(), AccountsProjection.NAME, settings.partitions());
+            System.out.printf(
+                    "try:  curl -s -X POST localhost:%d/accounts -d '{\"owner\":\"ada\",\"initialDeposit\":1000}'%n",
+                    bound);
             System.out.printf("      curl -s localhost:%d/projections%n", bound);
             System.out.println("Ctrl-C stops it: the projection finishes its batch in flight"
                     + (db.ownsServer() ? ", then the embedded database stops" : ""));

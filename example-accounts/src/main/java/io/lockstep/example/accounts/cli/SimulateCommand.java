@@ -4,10 +4,10 @@ import io.lockstep.example.accounts.app.AccountsApp;
 import io.lockstep.example.accounts.app.Database;
 import io.lockstep.example.accounts.app.NodeSettings;
 import io.lockstep.example.accounts.app.Pools;
+import io.lockstep.example.accounts.app.Simulation;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.projection.PartitionStatus;
 import io.lockstep.projection.ProjectionRunner;
-import io.lockstep.example.accounts.app.Simulation;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
 import java.io.PrintStream;
@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
  * {@code simulate}: runs the application (projections included) and drives load through the command
  * handlers, with progress; then waits for the projection to catch up and prints a summary.
  */
-@Command(name = "simulate", mixinStandardHelpOptions = true,
+@Command(
+        name = "simulate",
+        mixinStandardHelpOptions = true,
         description = "Opens accounts and sends deposits, withdrawals and closings from concurrent clients.")
 final class SimulateCommand implements Callable<Integer> {
 
@@ -40,10 +42,15 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
-    @Option(names = "--accounts", defaultValue = "100", description = "Accounts to open, 1..100000 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--accounts",
+            defaultValue = "100",
+            description = "Accounts to open, 1..100000 (default: ${DEFAULT-VALUE})")
     int accounts;
 
-    @Option(names = "--commands", defaultValue = "10000",
+    @Option(
+            names = "--commands",
+            defaultValue = "10000",
             description = "Commands to send after the openings (deposits, withdrawals, closings), 0..100000000;"
                     + " each appends one event unless the account refuses it (default: ${DEFAULT-VALUE})."
                     + " --events, its older name, still works")
@@ -53,10 +60,16 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--events", hidden = true)
     Long events;
 
-    @Option(names = "--concurrency", defaultValue = "8", description = "Concurrent clients, 1..256 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--concurrency",
+            defaultValue = "8",
+            description = "Concurrent clients, 1..256 (default: ${DEFAULT-VALUE})")
     int concurrency;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of the random choices (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Seed of the random choices (default: ${DEFAULT-VALUE})")
     long seed;
 
     private final PrintStream out = System.out;
@@ -75,10 +88,13 @@ final class SimulateCommand implements Callable<Integer> {
         NodeSettings settings = node.settings();
         try (Resources resources = new Resources()) {
             Database db = resources.add(database.open());
-            AccountsApp app = resources.add(AccountsApp.start(Pools.open(db, new Pools.Sizes(2, concurrency + 4,
-                    settings.projectionConnections())), Duration.ZERO, null, settings));
-            Simulation simulation = new Simulation(app.commands(),
-                    new Simulation.Plan(accounts, commands, concurrency, seed));
+            AccountsApp app = resources.add(AccountsApp.start(
+                    Pools.open(db, new Pools.Sizes(2, concurrency + 4, settings.projectionConnections())),
+                    Duration.ZERO,
+                    null,
+                    settings));
+            Simulation simulation =
+                    new Simulation(app.commands(), new Simulation.Plan(accounts, commands, concurrency, seed));
             AtomicReference<Object> outcome = new AtomicReference<>();
             Thread driver = Thread.ofVirtual().name("simulation").start(() -> {
                 try {
@@ -96,23 +112,30 @@ final class SimulateCommand implements Callable<Integer> {
                 throw new IllegalStateException("the simulation failed: " + failure.getMessage(), failure);
             }
             Simulation.Result result = (Simulation.Result) outcome.get();
-            out.printf(Locale.ROOT, "sent %,d commands in %.1f s (%,.0f/s): %,d events appended, refused %s%n",
-                    simulation.done(), result.seconds(), simulation.done() / Math.max(result.seconds(), 1e-3),
-                    result.appended(), result.refused());
+            out.printf(
+                    Locale.ROOT,
+                    "sent %,d commands in %.1f s (%,.0f/s): %,d events appended, refused %s%n",
+                    simulation.done(),
+                    result.seconds(),
+                    simulation.done() / Math.max(result.seconds(), 1e-3),
+                    result.appended(),
+                    result.refused());
 
             // Every appended event gets a position, then every partition of the projection reaches it (this
             // process runs some; other processes on the database may run the others).
             Progress projecting = new Progress(out, "projecting", "events", Progress.isTerminal());
             long head = app.log().headPosition();
             long projected;
-            while ((projected = app.projectedThrough()) < head || app.log().sequencerStatus().backlog() > 0) {
+            while ((projected = app.projectedThrough()) < head
+                    || app.log().sequencerStatus().backlog() > 0) {
                 refuseToWaitForever(app, projected);
                 projecting.update(Math.max(0, projected), head);
                 Thread.sleep(Progress.BAR_EVERY.toMillis());
                 head = app.log().headPosition();
             }
             projecting.finish(head, head);
-            out.printf("projection %s: %d partitions, every event projected up to %d = head %d%n",
+            out.printf(
+                    "projection %s: %d partitions, every event projected up to %d = head %d%n",
                     AccountsProjection.NAME, settings.partitions(), projected, head);
         }
         return 0;
@@ -128,7 +151,8 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
         List<PartitionStatus> paused = app.node().status(AccountsProjection.NAME).stream()
-                .filter(PartitionStatus::paused).toList();
+                .filter(PartitionStatus::paused)
+                .toList();
         if (!paused.isEmpty()) {
             throw new IllegalStateException("the simulation is stored, but projection " + AccountsProjection.NAME
                     + " is paused (" + paused.size() + " of its partitions) at " + projected + "; resume it (POST"
@@ -138,8 +162,9 @@ final class SimulateCommand implements Callable<Integer> {
 
     private void check(String option, long value, long min, long max, long fallback) {
         if (value < min || value > max) {
-            throw new ParameterException(spec.commandLine(), option + " " + value + " makes no sense; use " + min + ".."
-                    + max + " (default " + fallback + ")");
+            throw new ParameterException(
+                    spec.commandLine(),
+                    option + " " + value + " makes no sense; use " + min + ".." + max + " (default " + fallback + ")");
         }
     }
 }

@@ -29,7 +29,9 @@ import picocli.CommandLine.Mixin;
  * lives in the process running it: {@code GET /projections} on {@code serve}. The log's positions start at 1, so
  * a checkpoint of -1 lags {@code head} events. Reads only: starts no node.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         description = "Prints each projection's and partition's checkpoint, owner, lag and state, and the sequencer's"
                 + " backlog.")
 final class StatusCommand implements Callable<Integer> {
@@ -50,20 +52,30 @@ final class StatusCommand implements Callable<Integer> {
         NodeSettings settings = partitions.settings();
         try (Resources resources = new Resources()) {
             Database db = resources.add(database.open());
-            DataSource pool = db.pool(new PoolSpec("status", 2, Pools.CONNECTION_TIMEOUT,
-                    Optional.of(Pools.READ_STATEMENT_TIMEOUT), Optional.empty()));
-            PostgresEventLog log = PostgresEventLog.builder(pool, AccountEventTypes.registry()).runSequencer(false)
+            DataSource pool = db.pool(new PoolSpec(
+                    "status",
+                    2,
+                    Pools.CONNECTION_TIMEOUT,
+                    Optional.of(Pools.READ_STATEMENT_TIMEOUT),
+                    Optional.empty()));
+            PostgresEventLog log = PostgresEventLog.builder(pool, AccountEventTypes.registry())
+                    .runSequencer(false)
                     .build();
-            PostgresProjectionStore store = PostgresProjectionStore.builder(pool).build();
-            ProjectionNode view = ProjectionNode.builder(pool, store, log).nodeId(settings.nodeId())
-                    .projection(AccountsProjection.create(), settings.partitions()).build(); // never started
-            out.printf("%-16s %7s %-10s %12s %12s %12s  %s%n", "projection", "version", "stored", "checkpoint", "head",
-                    "lag", "owner");
+            PostgresProjectionStore store =
+                    PostgresProjectionStore.builder(pool).build();
+            ProjectionNode view = ProjectionNode.builder(pool, store, log)
+                    .nodeId(settings.nodeId())
+                    .projection(AccountsProjection.create(), settings.partitions())
+                    .build(); // never started
+            out.printf(
+                    "%-16s %7s %-10s %12s %12s %12s  %s%n",
+                    "projection", "version", "stored", "checkpoint", "head", "lag", "owner");
             for (String name : PROJECTIONS) {
                 print(name, view, store);
             }
             PostgresEventLog.SequencerStatus sequencer = log.sequencerStatus();
-            out.printf("%nsequencer: last tick %s, %,d committed events waiting for a position%n",
+            out.printf(
+                    "%nsequencer: last tick %s, %,d committed events waiting for a position%n",
                     sequencer.lastTick(), sequencer.backlog());
         }
         return 0;
@@ -74,20 +86,32 @@ final class StatusCommand implements Callable<Integer> {
         List<PartitionStatus> parts = view.status(name);
         long projected = view.projectedThrough(name);
         long head = parts.getFirst().head();
-        int version = store.readCheckpoint(new CheckpointKey(CheckpointKey.NO_TENANT,
-                parts.getFirst().partition().checkpointName(name))).version();
+        int version = store.readCheckpoint(new CheckpointKey(
+                        CheckpointKey.NO_TENANT, parts.getFirst().partition().checkpointName(name)))
+                .version();
         boolean paused = parts.stream().anyMatch(PartitionStatus::paused);
         String state = paused ? "PAUSED" : projected >= head ? "CAUGHT_UP" : "BEHIND";
-        long owners = parts.stream().map(PartitionStatus::owner).flatMap(Optional::stream).distinct().count();
-        out.printf("%-16s %7d %-10s %,12d %,12d %,12d  %d partitions over %d node(s)%n", name, version, state,
-                projected, head, lag(head, projected), parts.size(), owners);
+        long owners = parts.stream()
+                .map(PartitionStatus::owner)
+                .flatMap(Optional::stream)
+                .distinct()
+                .count();
+        out.printf(
+                "%-16s %7d %-10s %,12d %,12d %,12d  %d partitions over %d node(s)%n",
+                name, version, state, projected, head, lag(head, projected), parts.size(), owners);
         if (parts.size() == 1 && parts.getFirst().owner().isEmpty()) {
             return;
         }
         for (PartitionStatus part : parts) {
-            out.printf("  %-14s %7s %-10s %,12d %12s %12s  %s%n", part.partition().checkpointName(name), "",
-                    part.paused() ? "PAUSED" : "", part.checkpoint(), "",
-                    String.format("<= %,d", lag(part.head(), part.checkpoint())), part.owner().orElse("-"));
+            out.printf(
+                    "  %-14s %7s %-10s %,12d %12s %12s  %s%n",
+                    part.partition().checkpointName(name),
+                    "",
+                    part.paused() ? "PAUSED" : "",
+                    part.checkpoint(),
+                    "",
+                    String.format("<= %,d", lag(part.head(), part.checkpoint())),
+                    part.owner().orElse("-"));
         }
     }
 

@@ -25,8 +25,9 @@ public record Account(String id, String owner, long balance, boolean closed, lon
     /** @return this account after {@code event}, the stream's event at {@code version} */
     Account apply(AccountEvent event, long version) {
         return switch (event) {
-            case AccountCreated created -> throw new IllegalStateException(
-                    "account " + id + " was created twice (again at version " + version + ")");
+            case AccountCreated created ->
+                throw new IllegalStateException(
+                        "account " + id + " was created twice (again at version " + version + ")");
             case FundsDeposited deposited -> new Account(id, owner, balance + deposited.amount(), closed, version);
             case FundsWithdrawn withdrawn -> new Account(id, owner, balance - withdrawn.amount(), closed, version);
             case AccountClosed ignored -> new Account(id, owner, balance, true, version);

@@ -27,7 +27,8 @@ public sealed interface AccountCommand {
 
         @Override
         public String request() {
-            return "{\"command\":\"open\",\"accountId\":" + accountId.map(id -> "\"" + id + "\"").orElse("null")
+            return "{\"command\":\"open\",\"accountId\":"
+                    + accountId.map(id -> "\"" + id + "\"").orElse("null")
                     + ",\"owner\":\"" + owner.replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"initialDeposit\":"
                     + initialDeposit + "}";
         }

@@ -44,6 +44,7 @@ public final class AccountCommands {
     public static final int MAX_OWNER_LENGTH = 100;
     /** How long idempotency keys are kept, at least: 24 hours. */
     public static final Duration KEY_RETENTION = IdempotencyKeys.RETENTION;
+
     private static final int PAGE = 10_000;
 
     private final PostgresEventLog log;
@@ -80,8 +81,7 @@ public final class AccountCommands {
      *                  the sequencer did not assign it within the wait (the event is stored all the same)
      * @param replayed  true when this is the stored outcome of an earlier command with the same idempotency key
      */
-    public record Outcome(String accountId, long version, OptionalLong position, boolean replayed) {
-    }
+    public record Outcome(String accountId, long version, OptionalLong position, boolean replayed) {}
 
     /**
      * Carries out {@code command}, once per {@code key} when one is given.
@@ -94,7 +94,8 @@ public final class AccountCommands {
     public Outcome handle(AccountCommand command, Optional<IdempotencyKey> key) throws InterruptedException {
         Objects.requireNonNull(command, "command");
         try {
-            return key.isPresent() ? new KeyedCommand(this, keys, command, key.get()).run()
+            return key.isPresent()
+                    ? new KeyedCommand(this, keys, command, key.get()).run()
                     : execute(command, this::appendAlone);
         } catch (AccountRejection | IdempotencyKeyReused refusal) {
             throw refusal;
@@ -151,7 +152,8 @@ public final class AccountCommands {
             List<Envelope> page = log.readStream(stream(accountId), from, PAGE);
             for (Envelope envelope : page) {
                 AccountEvent event = (AccountEvent) envelope.event();
-                account = account == null ? Account.opened((AccountCreated) event)
+                account = account == null
+                        ? Account.opened((AccountCreated) event)
                         : account.apply(event, envelope.streamVersion());
             }
             if (page.size() < PAGE) {
@@ -170,9 +172,10 @@ public final class AccountCommands {
     Outcome execute(AccountCommand command, EventAppend append) throws InterruptedException {
         return switch (command) {
             case AccountCommand.Open open -> open(open, append);
-            case AccountCommand.Deposit deposit -> decide(deposit.accountId(), a -> a.deposit(deposit.amount()), append);
-            case AccountCommand.Withdraw withdraw -> decide(withdraw.accountId(), a -> a.withdraw(withdraw.amount()),
-                    append);
+            case AccountCommand.Deposit deposit ->
+                decide(deposit.accountId(), a -> a.deposit(deposit.amount()), append);
+            case AccountCommand.Withdraw withdraw ->
+                decide(withdraw.accountId(), a -> a.withdraw(withdraw.amount()), append);
             case AccountCommand.Close close -> decide(close.accountId(), Account::close, append);
         };
     }
@@ -180,8 +183,14 @@ public final class AccountCommands {
     private Outcome open(AccountCommand.Open open, EventAppend append) {
         String id = open.accountId().orElseGet(() -> UUID.randomUUID().toString());
         try {
-            return outcome(id, append.append(id, ExpectedVersion.noStream(), 0,
-                    new AccountCreated(id, open.owner(), open.initialDeposit())), false);
+            return outcome(
+                    id,
+                    append.append(
+                            id,
+                            ExpectedVersion.noStream(),
+                            0,
+                            new AccountCreated(id, open.owner(), open.initialDeposit())),
+                    false);
         } catch (StreamVersionConflictException e) {
             throw new AccountRejection.DuplicateAccount(id);
         }
@@ -193,8 +202,11 @@ public final class AccountCommands {
             Account account = load(accountId).orElseThrow(() -> new AccountRejection.UnknownAccount(accountId));
             AccountEvent event = decision.apply(account);
             try {
-                return outcome(accountId, append.append(accountId, ExpectedVersion.exactly(account.version()),
-                        account.version() + 1, event), false);
+                return outcome(
+                        accountId,
+                        append.append(
+                                accountId, ExpectedVersion.exactly(account.version()), account.version() + 1, event),
+                        false);
             } catch (StreamVersionConflictException e) {
                 conflicts.increment();
                 if (attempt == maxAttempts) {
@@ -215,8 +227,13 @@ public final class AccountCommands {
      *
      * @throws KeyedCommand.KeyTaken when the key is stored already (nothing was appended)
      */
-    AppendResult appendWithKey(IdempotencyKey key, AccountCommand command, String accountId, ExpectedVersion expected,
-                               long version, AccountEvent event) {
+    AppendResult appendWithKey(
+            IdempotencyKey key,
+            AccountCommand command,
+            String accountId,
+            ExpectedVersion expected,
+            long version,
+            AccountEvent event) {
         try (Connection transaction = dataSource.getConnection()) {
             transaction.setAutoCommit(false);
             try {
@@ -224,8 +241,8 @@ public final class AccountCommands {
                     transaction.rollback();
                     throw new KeyedCommand.KeyTaken();
                 }
-                AppendResult appended = log.appendInTransaction(transaction, stream(accountId), expected,
-                        List.of(event), Map.of());
+                AppendResult appended =
+                        log.appendInTransaction(transaction, stream(accountId), expected, List.of(event), Map.of());
                 transaction.commit();
                 return appended;
             } catch (RuntimeException | SQLException e) {
@@ -233,8 +250,8 @@ public final class AccountCommands {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new CommandStoreException("could not store " + command.request() + " with Idempotency-Key '"
-                    + key.value() + "'", e);
+            throw new CommandStoreException(
+                    "could not store " + command.request() + " with Idempotency-Key '" + key.value() + "'", e);
         }
     }
 
@@ -272,15 +289,17 @@ public final class AccountCommands {
     /** @throws IllegalArgumentException naming the id and the allowed form */
     public static String requireAccountId(String accountId) {
         if (accountId == null || !ACCOUNT_ID.matcher(accountId).matches()) {
-            throw new IllegalArgumentException("accountId '" + accountId + "' is invalid: use 1 to 64 letters, digits,"
-                    + " '-' or '_'");
+            throw new IllegalArgumentException(
+                    "accountId '" + accountId + "' is invalid: use 1 to 64 letters, digits," + " '-' or '_'");
         }
         return accountId;
     }
 
     /** @throws IllegalArgumentException naming the owner and the allowed form */
     public static String requireOwner(String owner) {
-        if (owner == null || owner.isBlank() || owner.length() > MAX_OWNER_LENGTH
+        if (owner == null
+                || owner.isBlank()
+                || owner.length() > MAX_OWNER_LENGTH
                 || owner.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("owner '" + owner + "' is invalid: give a name of 1 to "
                     + MAX_OWNER_LENGTH + " characters without control characters");

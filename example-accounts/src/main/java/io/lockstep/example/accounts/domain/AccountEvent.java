@@ -7,18 +7,14 @@ public sealed interface AccountEvent {
     String accountId();
 
     /** An account was opened with a first deposit. */
-    record AccountCreated(String accountId, String owner, long initialDeposit) implements AccountEvent {
-    }
+    record AccountCreated(String accountId, String owner, long initialDeposit) implements AccountEvent {}
 
     /** Money came in. */
-    record FundsDeposited(String accountId, long amount) implements AccountEvent {
-    }
+    record FundsDeposited(String accountId, long amount) implements AccountEvent {}
 
     /** Money went out. */
-    record FundsWithdrawn(String accountId, long amount) implements AccountEvent {
-    }
+    record FundsWithdrawn(String accountId, long amount) implements AccountEvent {}
 
     /** The account was closed. */
-    record AccountClosed(String accountId) implements AccountEvent {
-    }
+    record AccountClosed(String accountId) implements AccountEvent {}
 }

@@ -5,8 +5,7 @@ import io.lockstep.postgres.eventlog.EventTypes;
 /** The stable names the accounts events are stored under. Renaming a class never changes them. */
 public final class AccountEventTypes {
 
-    private AccountEventTypes() {
-    }
+    private AccountEventTypes() {}
 
     /** @return the registry of the four account events */
     public static EventTypes registry() {

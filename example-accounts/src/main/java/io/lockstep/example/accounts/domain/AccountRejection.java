@@ -42,8 +42,8 @@ public abstract sealed class AccountRejection extends RuntimeException {
             case "DuplicateAccount" -> new DuplicateAccount(accountId, message);
             case "AccountClosed" -> new AccountClosed(accountId, message);
             case "InsufficientFunds" -> new InsufficientFunds(accountId, message);
-            default -> throw new IllegalArgumentException("unknown stored refusal '" + kind + "' for account "
-                    + accountId);
+            default ->
+                throw new IllegalArgumentException("unknown stored refusal '" + kind + "' for account " + accountId);
         };
     }
 
@@ -94,8 +94,10 @@ public abstract sealed class AccountRejection extends RuntimeException {
     /** Other commands kept changing the account; gave up after the configured attempts. Safe to retry. */
     public static final class Contention extends AccountRejection {
         public Contention(String accountId, int attempts) {
-            super(accountId, "account " + accountId + " changed concurrently " + attempts
-                    + " times in a row; nothing was appended, try again");
+            super(
+                    accountId,
+                    "account " + accountId + " changed concurrently " + attempts
+                            + " times in a row; nothing was appended, try again");
         }
     }
 }

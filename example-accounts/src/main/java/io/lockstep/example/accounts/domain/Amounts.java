@@ -6,8 +6,7 @@ public final class Amounts {
     /** The largest amount one command may move: 1,000,000,000 cents (10 million in the currency's units). */
     public static final long MAX_AMOUNT = 1_000_000_000L;
 
-    private Amounts() {
-    }
+    private Amounts() {}
 
     /**
      * @param field the name the caller knows the amount by, for the message
@@ -16,8 +15,8 @@ public final class Amounts {
      */
     public static long require(long amount, String field) {
         if (amount <= 0 || amount > MAX_AMOUNT) {
-            throw new IllegalArgumentException(field + " " + amount + " is out of range: amounts are whole cents from 1 to "
-                    + MAX_AMOUNT);
+            throw new IllegalArgumentException(
+                    field + " " + amount + " is out of range: amounts are whole cents from 1 to " + MAX_AMOUNT);
         }
         return amount;
     }

@@ -30,8 +30,11 @@ public final class DatabaseUnavailable extends RuntimeException {
      *         for a passing reason, else {@code failure} itself
      */
     public static RuntimeException classify(RuntimeException failure) {
-        return failure instanceof DatabaseUnavailable ? failure
-                : reason(failure).<RuntimeException>map(reason -> new DatabaseUnavailable(reason, failure)).orElse(failure);
+        return failure instanceof DatabaseUnavailable
+                ? failure
+                : reason(failure)
+                        .<RuntimeException>map(reason -> new DatabaseUnavailable(reason, failure))
+                        .orElse(failure);
     }
 
     private static Optional<String> reason(Throwable failure) {
@@ -42,7 +45,8 @@ public final class DatabaseUnavailable extends RuntimeException {
                     return reason;
                 }
             }
-            if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
+            if (t instanceof SQLTransientException
+                    || t instanceof SQLRecoverableException
                     || t instanceof TransientStoreException) {
                 Throwable deeper = t.getCause();
                 Optional<String> detail = deeper == null || deeper == t ? Optional.empty() : reason(deeper);

@@ -14,10 +14,13 @@ public record IdempotencyKey(String value) {
 
     /** @throws IllegalArgumentException for an empty or longer key, or one with other than visible ASCII */
     public IdempotencyKey {
-        if (value == null || value.isEmpty() || value.length() > MAX_LENGTH
+        if (value == null
+                || value.isEmpty()
+                || value.length() > MAX_LENGTH
                 || !value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new IllegalArgumentException("Idempotency-Key '" + (value == null ? "" : value.length() > 40
-                    ? value.substring(0, 40) + "..." : value) + "' is invalid: give 1 to " + MAX_LENGTH
+            throw new IllegalArgumentException("Idempotency-Key '"
+                    + (value == null ? "" : value.length() > 40 ? value.substring(0, 40) + "..." : value)
+                    + "' is invalid: give 1 to " + MAX_LENGTH
                     + " visible ASCII characters (no spaces), e.g. a UUID, new for each command");
         }
     }

@@ -25,20 +25,18 @@ final class IdempotencyKeys {
         String request();
 
         /** The request appended: the account's stream was at {@code version} after it. */
-        record Appended(String request, String accountId, long version) implements Stored {
-        }
+        record Appended(String request, String accountId, long version) implements Stored {}
 
         /** The request was refused by the account's rules. */
-        record Refused(String request, String accountId, String kind, String message) implements Stored {
-        }
+        record Refused(String request, String accountId, String kind, String message) implements Stored {}
     }
 
     private static final String FIND = "SELECT request, account_id, stream_version, refusal, message"
             + " FROM idempotency_keys WHERE idempotency_key = ?";
     private static final String INSERT = "INSERT INTO idempotency_keys (idempotency_key, request, account_id,"
             + " stream_version, refusal, message) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING";
-    private static final String DELETE_EXPIRED = "DELETE FROM idempotency_keys"
-            + " WHERE created_at < now() - make_interval(secs => ?)";
+    private static final String DELETE_EXPIRED =
+            "DELETE FROM idempotency_keys" + " WHERE created_at < now() - make_interval(secs => ?)";
 
     private final DataSource dataSource;
 
@@ -49,16 +47,18 @@ final class IdempotencyKeys {
     /** @return what the key's first request led to, or empty for a key not used (or no longer kept) */
     Optional<Stored> find(IdempotencyKey key) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(FIND)) {
+                PreparedStatement statement = connection.prepareStatement(FIND)) {
             statement.setString(1, key.value());
             try (ResultSet row = statement.executeQuery()) {
                 if (!row.next()) {
                     return Optional.empty();
                 }
                 long version = row.getLong(3);
-                return Optional.of(row.wasNull()
-                        ? new Stored.Refused(row.getString(1), row.getString(2), row.getString(4), row.getString(5))
-                        : new Stored.Appended(row.getString(1), row.getString(2), version));
+                return Optional.of(
+                        row.wasNull()
+                                ? new Stored.Refused(
+                                        row.getString(1), row.getString(2), row.getString(4), row.getString(5))
+                                : new Stored.Appended(row.getString(1), row.getString(2), version));
             }
         }
     }
@@ -69,15 +69,22 @@ final class IdempotencyKeys {
      *
      * @return false when the key is taken (the caller rolls back and reads what it holds)
      */
-    boolean insertAppended(Connection transaction, IdempotencyKey key, AccountCommand command, String accountId,
-                           long version) throws SQLException {
+    boolean insertAppended(
+            Connection transaction, IdempotencyKey key, AccountCommand command, String accountId, long version)
+            throws SQLException {
         return insert(transaction, key, command.request(), accountId, version, null, null);
     }
 
     /** Records a refusal in a transaction of its own. @return false when the key is taken */
     boolean insertRefused(IdempotencyKey key, AccountCommand command, AccountRejection refusal) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            return insert(connection, key, command.request(), refusal.accountId(), null, refusal.kind(),
+            return insert(
+                    connection,
+                    key,
+                    command.request(),
+                    refusal.accountId(),
+                    null,
+                    refusal.kind(),
                     refusal.getMessage());
         }
     }
@@ -85,14 +92,21 @@ final class IdempotencyKeys {
     /** Removes the keys older than {@code retention}. @return how many */
     int deleteExpired(Duration retention) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement(DELETE_EXPIRED)) {
+                PreparedStatement statement = connection.prepareStatement(DELETE_EXPIRED)) {
             statement.setDouble(1, retention.toMillis() / 1000.0);
             return statement.executeUpdate();
         }
     }
 
-    private static boolean insert(Connection connection, IdempotencyKey key, String request, String accountId,
-                                  Long version, String refusal, String message) throws SQLException {
+    private static boolean insert(
+            Connection connection,
+            IdempotencyKey key,
+            String request,
+            String accountId,
+            Long version,
+            String refusal,
+            String message)
+            throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(INSERT)) {
             statement.setString(1, key.value());
             statement.setString(2, request);

@@ -40,8 +40,10 @@ final class KeyedCommand {
                 return replay(stored.get());
             }
             try {
-                return commands.execute(command, (accountId, expected, version, event) ->
-                        commands.appendWithKey(key, command, accountId, expected, version, event));
+                return commands.execute(
+                        command,
+                        (accountId, expected, version, event) ->
+                                commands.appendWithKey(key, command, accountId, expected, version, event));
             } catch (KeyTaken taken) {
                 // a concurrent first use committed: answer its outcome
             } catch (AccountRejection refusal) {
@@ -51,8 +53,10 @@ final class KeyedCommand {
                 // a concurrent first use stored its outcome first: answer that one
             }
         }
-        throw new CommandStoreException("Idempotency-Key '" + key.value() + "' kept changing hands (stored, then"
-                + " expired) " + MAX_LOOKUPS + " times; retry", null);
+        throw new CommandStoreException(
+                "Idempotency-Key '" + key.value() + "' kept changing hands (stored, then" + " expired) " + MAX_LOOKUPS
+                        + " times; retry",
+                null);
     }
 
     private AccountCommands.Outcome replay(IdempotencyKeys.Stored stored) {
@@ -60,11 +64,14 @@ final class KeyedCommand {
             throw new IdempotencyKeyReused(key, stored.request(), command.request());
         }
         return switch (stored) {
-            case IdempotencyKeys.Stored.Appended appended -> commands.outcome(appended.accountId(),
-                    new AppendResult(AccountCommands.stream(appended.accountId()), appended.version(),
-                            appended.version()), true);
+            case IdempotencyKeys.Stored.Appended appended ->
+                commands.outcome(
+                        appended.accountId(),
+                        new AppendResult(
+                                AccountCommands.stream(appended.accountId()), appended.version(), appended.version()),
+                        true);
             case IdempotencyKeys.Stored.Refused refused ->
-                    throw AccountRejection.restore(refused.kind(), refused.accountId(), refused.message());
+                throw AccountRejection.restore(refused.kind(), refused.accountId(), refused.message());
         };
     }
 
@@ -80,8 +87,10 @@ final class KeyedCommand {
         try {
             return keys.insertRefused(key, command, refusal);
         } catch (SQLException e) {
-            throw new CommandStoreException("could not store the refusal of " + command.request()
-                    + " with Idempotency-Key '" + key.value() + "'", e);
+            throw new CommandStoreException(
+                    "could not store the refusal of " + command.request() + " with Idempotency-Key '" + key.value()
+                            + "'",
+                    e);
         }
     }
 }

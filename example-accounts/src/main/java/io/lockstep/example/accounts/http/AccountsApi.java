@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lockstep.example.accounts.domain.AccountCommand;
 import io.lockstep.example.accounts.domain.AccountCommands;
-import io.lockstep.example.accounts.domain.AccountCommands.Outcome;
 import io.lockstep.example.accounts.domain.IdempotencyKey;
 import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.example.accounts.readmodel.ReadModels;
@@ -25,9 +24,9 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.LongSupplier;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 
 /**
  * The HTTP API (JSON). Commands and reads run JDBC on worker pools of their own (so slow reads never hold
@@ -58,6 +57,7 @@ public final class AccountsApi {
     public static final int COMMAND_WORKERS = 12;
     /** The header that makes a command safe to repeat. */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String COMMAND = "accounts.command";
 
@@ -76,8 +76,14 @@ public final class AccountsApi {
      * @param readView the node the reads ask how far the projection they are served from got, in every partition
      *                 ({@code ?minPosition} waits with its {@code awaitProjected}); it reads on the reads' pool
      */
-    public AccountsApi(Vertx vertx, AccountCommands commands, ReadModels readModels, ProjectionHost readView,
-                       ProjectionManagement management, ProjectionHealth health, PrometheusMeterRegistry registry) {
+    public AccountsApi(
+            Vertx vertx,
+            AccountCommands commands,
+            ReadModels readModels,
+            ProjectionHost readView,
+            ProjectionManagement management,
+            ProjectionHealth health,
+            PrometheusMeterRegistry registry) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.commands = Objects.requireNonNull(commands, "commands");
         this.readModels = Objects.requireNonNull(readModels, "readModels");
@@ -98,11 +104,13 @@ public final class AccountsApi {
         JsonBody body = new JsonBody();
         routes.post("/accounts", body, this::open);
         routes.post("/accounts/:id/deposits", body, ctx -> {
-            long amount = Requests.amount(Requests.parse(ctx, Requests.Movement.class).amount(), "amount");
+            long amount =
+                    Requests.amount(Requests.parse(ctx, Requests.Movement.class).amount(), "amount");
             command(ctx, 200, new AccountCommand.Deposit(accountId(ctx), amount));
         });
         routes.post("/accounts/:id/withdrawals", body, ctx -> {
-            long amount = Requests.amount(Requests.parse(ctx, Requests.Movement.class).amount(), "amount");
+            long amount =
+                    Requests.amount(Requests.parse(ctx, Requests.Movement.class).amount(), "amount");
             command(ctx, 200, new AccountCommand.Withdraw(accountId(ctx), amount));
         });
         routes.post("/accounts/:id/close", body, ctx -> {
@@ -119,8 +127,9 @@ public final class AccountsApi {
         });
         router.route("/projections*").handler(ctx -> management.handle(ctx.request()));
         routes.get("/health", ctx -> health.handle(ctx.request()));
-        routes.get("/metrics", ctx -> end(ctx, 200, "text/plain; version=0.0.4; charset=utf-8",
-                Buffer.buffer(registry.scrape())));
+        routes.get(
+                "/metrics",
+                ctx -> end(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", Buffer.buffer(registry.scrape())));
         router.route().last().handler(ctx -> fail(ctx, routes.unrouted(ctx)));
         router.route().failureHandler(this::failure);
         return router;
@@ -137,8 +146,8 @@ public final class AccountsApi {
     private void open(RoutingContext ctx) {
         Requests.OpenAccount request = Requests.parse(ctx, Requests.OpenAccount.class);
         if (request.owner() == null) {
-            throw ApiError.badRequest("owner", "owner is required: a name of 1 to " + AccountCommands.MAX_OWNER_LENGTH
-                    + " characters");
+            throw ApiError.badRequest(
+                    "owner", "owner is required: a name of 1 to " + AccountCommands.MAX_OWNER_LENGTH + " characters");
         }
         try {
             AccountCommands.requireOwner(request.owner());
@@ -153,19 +162,21 @@ public final class AccountsApi {
     private void command(RoutingContext ctx, int status, AccountCommand command) {
         Optional<IdempotencyKey> key = idempotencyKey(ctx);
         ctx.put(COMMAND, true);
-        blocking(commandWorkers, () -> commands.handle(command, key)).onSuccess(outcome -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("accountId", outcome.accountId());
-            body.put("version", outcome.version());
-            outcome.position().ifPresent(position -> body.put("position", position));
-            if (status == 201) {
-                ctx.response().putHeader("location", "/accounts/" + outcome.accountId());
-            }
-            if (outcome.replayed()) {
-                ctx.response().putHeader("Idempotent-Replayed", "true");
-            }
-            respond(ctx, outcome.position().isPresent() ? status : 202, body);
-        }).onFailure(ctx::fail);
+        blocking(commandWorkers, () -> commands.handle(command, key))
+                .onSuccess(outcome -> {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("accountId", outcome.accountId());
+                    body.put("version", outcome.version());
+                    outcome.position().ifPresent(position -> body.put("position", position));
+                    if (status == 201) {
+                        ctx.response().putHeader("location", "/accounts/" + outcome.accountId());
+                    }
+                    if (outcome.replayed()) {
+                        ctx.response().putHeader("Idempotent-Replayed", "true");
+                    }
+                    respond(ctx, outcome.position().isPresent() ? status : 202, body);
+                })
+                .onFailure(ctx::fail);
     }
 
     private static Optional<IdempotencyKey> idempotencyKey(RoutingContext ctx) {
@@ -181,22 +192,29 @@ public final class AccountsApi {
     }
 
     private void read(RoutingContext ctx, Callable<Optional<?>> query, String what) {
-        minPosition(ctx).compose(ignored -> blocking(readWorkers, () -> {
-            Optional<?> row = query.call();
-            return new Found(row, row.isPresent() ? -1 : projectedThrough.getAsLong());
-        })).onSuccess(found -> {
-            if (found.row().isPresent()) {
-                respond(ctx, 200, found.row().get());
-            } else {
-                fail(ctx, new ApiError(404, null, what + " is not in the read model (the projection is at position "
-                        + found.projectedThrough() + ")"));
-            }
-        }).onFailure(ctx::fail);
+        minPosition(ctx)
+                .compose(ignored -> blocking(readWorkers, () -> {
+                    Optional<?> row = query.call();
+                    return new Found(row, row.isPresent() ? -1 : projectedThrough.getAsLong());
+                }))
+                .onSuccess(found -> {
+                    if (found.row().isPresent()) {
+                        respond(ctx, 200, found.row().get());
+                    } else {
+                        fail(
+                                ctx,
+                                new ApiError(
+                                        404,
+                                        null,
+                                        what + " is not in the read model (the projection is at position "
+                                                + found.projectedThrough() + ")"));
+                    }
+                })
+                .onFailure(ctx::fail);
     }
 
     /** A read's row, or how far the projection had got when it was not there. */
-    private record Found(Optional<?> row, long projectedThrough) {
-    }
+    private record Found(Optional<?> row, long projectedThrough) {}
 
     private Future<Void> minPosition(RoutingContext ctx) {
         String value = ctx.request().getParam("minPosition");
@@ -207,12 +225,13 @@ public final class AccountsApi {
         try {
             minPosition = Long.parseLong(value);
         } catch (NumberFormatException e) {
-            return Future.failedFuture(ApiError.badRequest("minPosition", "minPosition '" + value
-                    + "' is not a position: give the whole number a command answered with"));
+            return Future.failedFuture(ApiError.badRequest(
+                    "minPosition",
+                    "minPosition '" + value + "' is not a position: give the whole number a command answered with"));
         }
         if (minPosition < -1) {
-            return Future.failedFuture(ApiError.badRequest("minPosition", "minPosition " + minPosition
-                    + " is not a position: positions start at -1"));
+            return Future.failedFuture(ApiError.badRequest(
+                    "minPosition", "minPosition " + minPosition + " is not a position: positions start at -1"));
         }
         return checkpointWait.until(minPosition);
     }
@@ -235,8 +254,13 @@ public final class AccountsApi {
 
     private void failure(RoutingContext ctx) {
         boolean isCommand = Boolean.TRUE.equals(ctx.get(COMMAND));
-        fail(ctx, Failures.toApiError(ctx.failure(), ctx.statusCode(), isCommand,
-                ctx.request().method() + " " + ctx.request().path()));
+        fail(
+                ctx,
+                Failures.toApiError(
+                        ctx.failure(),
+                        ctx.statusCode(),
+                        isCommand,
+                        ctx.request().method() + " " + ctx.request().path()));
     }
 
     private static void fail(RoutingContext ctx, ApiError error) {
@@ -244,8 +268,9 @@ public final class AccountsApi {
         body.put("error", error.getMessage());
         body.put("field", error.field());
         body.putAll(error.details());
-        error.retryAfter().ifPresent(after -> ctx.response().putHeader("Retry-After",
-                String.valueOf(Math.max(1, after.toSeconds()))));
+        error.retryAfter()
+                .ifPresent(after ->
+                        ctx.response().putHeader("Retry-After", String.valueOf(Math.max(1, after.toSeconds()))));
         respond(ctx, error.status(), body);
     }
 
@@ -273,7 +298,9 @@ public final class AccountsApi {
     private static void end(RoutingContext ctx, int status, String contentType, Buffer body) {
         ctx.response().setStatusCode(status).putHeader("content-type", contentType);
         if (ctx.request().method() == HttpMethod.HEAD) {
-            ctx.response().putHeader("content-length", String.valueOf(body.length())).end();
+            ctx.response()
+                    .putHeader("content-length", String.valueOf(body.length()))
+                    .end();
         } else {
             ctx.response().end(body);
         }

@@ -25,8 +25,8 @@ final class ApiError extends RuntimeException {
         this(status, field, message, details, Optional.empty());
     }
 
-    private ApiError(int status, String field, String message, Map<String, Object> details,
-                     Optional<Duration> retryAfter) {
+    private ApiError(
+            int status, String field, String message, Map<String, Object> details, Optional<Duration> retryAfter) {
         super(message, null, false, false);
         this.status = status;
         this.field = field;

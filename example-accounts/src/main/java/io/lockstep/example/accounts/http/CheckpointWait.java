@@ -36,8 +36,8 @@ final class CheckpointWait {
      *         or fails with a 503 {@link ApiError} carrying how far it got after the timeout
      */
     Future<Void> until(long minPosition) {
-        return Future.fromCompletionStage(host.awaitProjected(AccountsProjection.NAME, minPosition, timeout),
-                        vertx.getOrCreateContext())
+        return Future.fromCompletionStage(
+                        host.awaitProjected(AccountsProjection.NAME, minPosition, timeout), vertx.getOrCreateContext())
                 .<Void>mapEmpty()
                 .recover(failure -> Future.failedFuture(answer(unwrapped(failure), minPosition)));
     }
@@ -46,9 +46,12 @@ final class CheckpointWait {
         if (!(failure instanceof CheckpointTimeoutException timedOut)) {
             return failure;
         }
-        return ApiError.unavailable("minPosition", "the " + AccountsProjection.NAME + " projection has not reached"
-                + " position " + minPosition + " within " + timeout.toSeconds() + " s (it is at "
-                + timedOut.checkpoint() + "); retry later", Failures.RETRY_AFTER,
+        return ApiError.unavailable(
+                "minPosition",
+                "the " + AccountsProjection.NAME + " projection has not reached"
+                        + " position " + minPosition + " within " + timeout.toSeconds() + " s (it is at "
+                        + timedOut.checkpoint() + "); retry later",
+                Failures.RETRY_AFTER,
                 Map.of("checkpoint", timedOut.checkpoint(), "minPosition", minPosition));
     }
 

@@ -20,10 +20,10 @@ final class Failures {
 
     /** What {@code Retry-After} asks a client to wait when the database is unavailable: 2 s. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(2);
+
     private static final Logger LOG = LoggerFactory.getLogger(Failures.class);
 
-    private Failures() {
-    }
+    private Failures() {}
 
     /**
      * @param failure    what the request failed with (null when it failed with a status only)
@@ -33,12 +33,16 @@ final class Failures {
      */
     static ApiError toApiError(Throwable failure, int status, boolean isCommand, String request) {
         return switch (failure) {
-            case null -> status == 413 ? JsonBody.tooLarge("more than " + JsonBody.MAX_BYTES + " bytes")
-                    : new ApiError(status, null, "request failed with status " + status);
+            case null ->
+                status == 413
+                        ? JsonBody.tooLarge("more than " + JsonBody.MAX_BYTES + " bytes")
+                        : new ApiError(status, null, "request failed with status " + status);
             case ApiError api -> api;
-            case HttpException http -> http.getStatusCode() == 413
-                    ? JsonBody.tooLarge("more than " + JsonBody.MAX_BYTES + " bytes")
-                    : new ApiError(http.getStatusCode(), null, "request failed with status " + http.getStatusCode());
+            case HttpException http ->
+                http.getStatusCode() == 413
+                        ? JsonBody.tooLarge("more than " + JsonBody.MAX_BYTES + " bytes")
+                        : new ApiError(
+                                http.getStatusCode(), null, "request failed with status " + http.getStatusCode());
             case AccountRejection.UnknownAccount unknown -> new ApiError(404, "accountId", unknown.getMessage());
             case AccountRejection rejection -> new ApiError(409, null, rejection.getMessage());
             case IdempotencyKeyReused reused -> new ApiError(422, "Idempotency-Key", reused.getMessage());
@@ -50,17 +54,21 @@ final class Failures {
     }
 
     private static ApiError unavailable(String reason, boolean isCommand) {
-        return ApiError.unavailable(null, isCommand
-                ? "the command could not be carried out: " + reason + ". Retry in " + RETRY_AFTER.toSeconds()
-                + " s; if it may have been stored already, retry with the same Idempotency-Key (then it is stored once)"
-                : "the read model could not be read: " + reason + ". Retry in " + RETRY_AFTER.toSeconds() + " s",
-                RETRY_AFTER, Map.of());
+        return ApiError.unavailable(
+                null,
+                isCommand
+                        ? "the command could not be carried out: " + reason + ". Retry in " + RETRY_AFTER.toSeconds()
+                                + " s; if it may have been stored already, retry with the same Idempotency-Key (then it is stored once)"
+                        : "the read model could not be read: " + reason + ". Retry in " + RETRY_AFTER.toSeconds()
+                                + " s",
+                RETRY_AFTER,
+                Map.of());
     }
 
     private static ApiError internal(Throwable failure, String request) {
         String reference = UUID.randomUUID().toString().substring(0, 8);
         LOG.error("{} failed (reference {})", request, reference, failure);
-        return new ApiError(500, null, "internal error (reference " + reference + "); the application's log"
-                + " has the details");
+        return new ApiError(
+                500, null, "internal error (reference " + reference + "); the application's log" + " has the details");
     }
 }

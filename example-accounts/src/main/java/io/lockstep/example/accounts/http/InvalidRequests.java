@@ -14,8 +14,7 @@ import io.vertx.core.json.JsonObject;
  */
 final class InvalidRequests {
 
-    private InvalidRequests() {
-    }
+    private InvalidRequests() {}
 
     static void answer(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
@@ -33,7 +32,9 @@ final class InvalidRequests {
             status = 400;
             message = "the request is not well-formed HTTP" + (cause == null ? "" : " (" + cause.getMessage() + ")");
         }
-        request.response().setStatusCode(status).putHeader("content-type", "application/json")
+        request.response()
+                .setStatusCode(status)
+                .putHeader("content-type", "application/json")
                 .putHeader("connection", "close")
                 .end(new JsonObject().put("error", message).putNull("field").encode())
                 .onComplete(done -> request.connection().close());

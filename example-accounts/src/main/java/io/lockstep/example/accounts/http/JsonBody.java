@@ -19,6 +19,7 @@ final class JsonBody implements Handler<RoutingContext> {
 
     /** The largest request body accepted: 4 KiB. */
     static final int MAX_BYTES = 4096;
+
     private static final String KEY = "accounts.body";
 
     /** @return the body read for this request (empty when none was sent) */
@@ -38,8 +39,11 @@ final class JsonBody implements Handler<RoutingContext> {
         HttpServerRequest request = ctx.request();
         String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && type.strip().toLowerCase(Locale.ROOT).startsWith("multipart/")) {
-            ctx.fail(new ApiError(415, null, "Content-Type " + type + " is not JSON: send the body as JSON"
-                    + " (Content-Type: application/json), e.g. {\"amount\": 500}"));
+            ctx.fail(new ApiError(
+                    415,
+                    null,
+                    "Content-Type " + type + " is not JSON: send the body as JSON"
+                            + " (Content-Type: application/json), e.g. {\"amount\": 500}"));
             return;
         }
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -83,7 +87,10 @@ final class JsonBody implements Handler<RoutingContext> {
     }
 
     static ApiError tooLarge(String size) {
-        return new ApiError(413, null, "the request body (" + size + ") is larger than the " + MAX_BYTES
-                + " bytes the API accepts; send a JSON object like {\"amount\": 500}");
+        return new ApiError(
+                413,
+                null,
+                "the request body (" + size + ") is larger than the " + MAX_BYTES
+                        + " bytes the API accepts; send a JSON object like {\"amount\": 500}");
     }
 }

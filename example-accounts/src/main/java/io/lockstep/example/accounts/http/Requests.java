@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.lockstep.example.accounts.domain.Amounts;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -26,16 +26,13 @@ import java.util.stream.Collectors;
 final class Requests {
 
     /** {@code POST /accounts}. */
-    record OpenAccount(String owner, Long initialDeposit, String accountId) {
-    }
+    record OpenAccount(String owner, Long initialDeposit, String accountId) {}
 
     /** {@code POST /accounts/{id}/deposits} and {@code /withdrawals}. */
-    record Movement(Long amount) {
-    }
+    record Movement(Long amount) {}
 
     /** {@code POST /accounts/{id}/close}: no fields. */
-    record Close() {
-    }
+    record Close() {}
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -43,14 +40,14 @@ final class Requests {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .withCoercionConfig(LogicalType.Textual, config -> config
-                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(
+                    LogicalType.Textual,
+                    config -> config.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
-    private Requests() {
-    }
+    private Requests() {}
 
     /** Parses the body {@link JsonBody} read for {@code ctx}; see {@link #parse(Buffer, String, Class)}. */
     static <T> T parse(RoutingContext ctx, Class<T> type) {
@@ -74,9 +71,15 @@ final class Requests {
             }
             return parsed;
         } catch (UnrecognizedPropertyException e) {
-            throw ApiError.badRequest(e.getPropertyName(), "unknown field '" + e.getPropertyName() + "'; this request takes "
-                    + (e.getKnownPropertyIds().isEmpty() ? "no fields" : e.getKnownPropertyIds().stream()
-                    .map(Object::toString).sorted().collect(Collectors.joining(", "))));
+            throw ApiError.badRequest(
+                    e.getPropertyName(),
+                    "unknown field '" + e.getPropertyName() + "'; this request takes "
+                            + (e.getKnownPropertyIds().isEmpty()
+                                    ? "no fields"
+                                    : e.getKnownPropertyIds().stream()
+                                            .map(Object::toString)
+                                            .sorted()
+                                            .collect(Collectors.joining(", "))));
         } catch (JsonParseException e) {
             if (e.getOriginalMessage().startsWith("Duplicate field")) {
                 String field = fieldOf(e);
@@ -85,16 +88,16 @@ final class Requests {
             throw ApiError.badRequest(null, "malformed JSON: " + e.getOriginalMessage() + notJson(contentType));
         } catch (InputCoercionException e) {
             String field = fieldOf(e);
-            throw ApiError.badRequest(field, field + " is out of range: amounts are whole cents from 1 to "
-                    + Amounts.MAX_AMOUNT);
+            throw ApiError.badRequest(
+                    field, field + " is out of range: amounts are whole cents from 1 to " + Amounts.MAX_AMOUNT);
         } catch (JsonMappingException e) {
             String field = fieldOf(e);
             if (field == null) {
                 throw ApiError.badRequest(null, "the body must be a JSON object, e.g. {\"amount\": 500}");
             }
             if (e.getCause() instanceof InputCoercionException) {
-                throw ApiError.badRequest(field, field + " is out of range: amounts are whole cents from 1 to "
-                        + Amounts.MAX_AMOUNT);
+                throw ApiError.badRequest(
+                        field, field + " is out of range: amounts are whole cents from 1 to " + Amounts.MAX_AMOUNT);
             }
             throw ApiError.badRequest(field, field + " has the wrong type: " + expected(e));
         } catch (IOException e) {
@@ -105,14 +108,17 @@ final class Requests {
     /** @return a note that the API reads every body as JSON, when the client declared another type */
     private static String notJson(String contentType) {
         String type = contentType.toLowerCase(java.util.Locale.ROOT);
-        return type.contains("json") ? "" : " (the body was sent as Content-Type " + contentType
-                + "; the API reads every body as JSON: send e.g. {\"amount\": 500})";
+        return type.contains("json")
+                ? ""
+                : " (the body was sent as Content-Type " + contentType
+                        + "; the API reads every body as JSON: send e.g. {\"amount\": 500})";
     }
 
     /** @return the amount field's value, checked: present, whole cents, 1..{@link Amounts#MAX_AMOUNT} */
     static long amount(Long value, String field) {
         if (value == null) {
-            throw ApiError.badRequest(field, field + " is required: a whole number of cents from 1 to " + Amounts.MAX_AMOUNT);
+            throw ApiError.badRequest(
+                    field, field + " is required: a whole number of cents from 1 to " + Amounts.MAX_AMOUNT);
         }
         try {
             return Amounts.require(value, field);
@@ -123,7 +129,8 @@ final class Requests {
 
     private static String expected(JsonMappingException e) {
         Class<?> target = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException mismatch
-                ? mismatch.getTargetType() : null;
+                ? mismatch.getTargetType()
+                : null;
         if (target == Long.class || target == long.class) {
             return "give a whole number of cents as a JSON integer, e.g. 500 (not \"500\" or 5.0)";
         }

@@ -47,7 +47,8 @@ final class Routes {
      */
     Optional<String> allowed(String path) {
         Set<String> allowed = new TreeSet<>();
-        patterns.stream().filter(entry -> entry.getKey().matcher(path).matches())
+        patterns.stream()
+                .filter(entry -> entry.getKey().matcher(path).matches())
                 .forEach(entry -> allowed.addAll(methods.get(entry.getValue())));
         return allowed.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", allowed));
     }
@@ -56,10 +57,12 @@ final class Routes {
     ApiError unrouted(RoutingContext ctx) {
         HttpMethod method = ctx.request().method();
         String path = ctx.request().path();
-        return allowed(path).map(allow -> {
-            ctx.response().putHeader("Allow", allow);
-            return new ApiError(405, null, method + " is not allowed on " + path + "; it takes " + allow);
-        }).orElseGet(() -> new ApiError(404, null, "no resource at " + method + " " + path));
+        return allowed(path)
+                .map(allow -> {
+                    ctx.response().putHeader("Allow", allow);
+                    return new ApiError(405, null, method + " is not allowed on " + path + "; it takes " + allow);
+                })
+                .orElseGet(() -> new ApiError(404, null, "no resource at " + method + " " + path));
     }
 
     private Routes allow(String path, String... verbs) {

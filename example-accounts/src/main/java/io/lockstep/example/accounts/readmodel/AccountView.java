@@ -5,6 +5,11 @@ package io.lockstep.example.accounts.readmodel;
  *
  * @param lastUpdatedAt when the last event that changed the row was recorded (ISO-8601, UTC)
  */
-public record AccountView(String accountId, String owner, long balance, int transactions, boolean closed,
-                          long lastPosition, String lastUpdatedAt) {
-}
+public record AccountView(
+        String accountId,
+        String owner,
+        long balance,
+        int transactions,
+        boolean closed,
+        long lastPosition,
+        String lastUpdatedAt) {}

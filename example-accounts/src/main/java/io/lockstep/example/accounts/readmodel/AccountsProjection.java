@@ -30,11 +30,11 @@ public final class AccountsProjection {
     /** The projection's name: its checkpoint key, and what the API and command line call it. */
     public static final String NAME = "accounts";
 
-    private AccountsProjection() {
-    }
+    private AccountsProjection() {}
 
     /** @return the projection; replaying it deletes both tables' rows in the replay's transaction */
     public static Projection<PostgresTransaction> create() {
+        // spotless:off
         // README example: start
         return Projection.<PostgresTransaction>builder(NAME)
                 .version(1)
@@ -52,10 +52,12 @@ public final class AccountsProjection {
                 })
                 .build();
         // README example: end
+        // spotless:on
     }
 
     private static Map<String, String> ownersOf(DSLContext dsl, Set<String> accountIds) {
-        return dsl.select(ACCOUNT_BALANCE.ACCOUNT_ID, ACCOUNT_BALANCE.OWNER).from(ACCOUNT_BALANCE)
+        return dsl.select(ACCOUNT_BALANCE.ACCOUNT_ID, ACCOUNT_BALANCE.OWNER)
+                .from(ACCOUNT_BALANCE)
                 .where(ACCOUNT_BALANCE.ACCOUNT_ID.in(accountIds))
                 .fetchMap(ACCOUNT_BALANCE.ACCOUNT_ID, ACCOUNT_BALANCE.OWNER);
     }
@@ -90,14 +92,18 @@ public final class AccountsProjection {
                 .set(OWNER_SUMMARY.TOTAL_BALANCE, owner.balanceDelta)
                 .set(OWNER_SUMMARY.LAST_POSITION, owner.lastPosition)
                 .set(OWNER_SUMMARY.LAST_UPDATED_AT, utc(owner.lastUpdatedAt))
-                .onConflict(OWNER_SUMMARY.OWNER).doUpdate()
+                .onConflict(OWNER_SUMMARY.OWNER)
+                .doUpdate()
                 .set(OWNER_SUMMARY.OPEN_ACCOUNTS, OWNER_SUMMARY.OPEN_ACCOUNTS.plus(owner.openAccountsDelta))
                 .set(OWNER_SUMMARY.TOTAL_BALANCE, OWNER_SUMMARY.TOTAL_BALANCE.plus(owner.balanceDelta))
                 // Partitions commit in any order: keep the newest event's position and time.
-                .set(OWNER_SUMMARY.LAST_POSITION,
+                .set(
+                        OWNER_SUMMARY.LAST_POSITION,
                         DSL.greatest(OWNER_SUMMARY.LAST_POSITION, DSL.val(owner.lastPosition)))
-                .set(OWNER_SUMMARY.LAST_UPDATED_AT, DSL.when(OWNER_SUMMARY.LAST_POSITION.lt(owner.lastPosition),
-                        DSL.val(utc(owner.lastUpdatedAt))).otherwise(OWNER_SUMMARY.LAST_UPDATED_AT))
+                .set(
+                        OWNER_SUMMARY.LAST_UPDATED_AT,
+                        DSL.when(OWNER_SUMMARY.LAST_POSITION.lt(owner.lastPosition), DSL.val(utc(owner.lastUpdatedAt)))
+                                .otherwise(OWNER_SUMMARY.LAST_UPDATED_AT))
                 .execute();
     }
 

@@ -34,6 +34,7 @@ final class BatchChanges {
         final String owner;
         /** Opened in this batch: the row is inserted, not updated. */
         final boolean opened;
+
         long balanceDelta;
         int transactions;
         boolean closed;
@@ -63,8 +64,7 @@ final class BatchChanges {
     private final Map<String, AccountChange> accounts = new LinkedHashMap<>();
     private final Map<String, OwnerChange> owners = new TreeMap<>(); // sorted: see the class comment
 
-    private BatchChanges() {
-    }
+    private BatchChanges() {}
 
     /**
      * @param batch   the events, in position order
@@ -72,10 +72,16 @@ final class BatchChanges {
      * @throws IllegalStateException when an event names an account that was never opened
      */
     static BatchChanges fold(List<Envelope> batch, Function<Set<String>, Map<String, String>> ownerOf) {
-        Set<String> opened = batch.stream().map(Envelope::event).filter(AccountCreated.class::isInstance)
-                .map(e -> ((AccountCreated) e).accountId()).collect(Collectors.toSet());
-        Set<String> earlier = batch.stream().map(Envelope::event).filter(AccountEvent.class::isInstance)
-                .map(e -> ((AccountEvent) e).accountId()).filter(id -> !opened.contains(id))
+        Set<String> opened = batch.stream()
+                .map(Envelope::event)
+                .filter(AccountCreated.class::isInstance)
+                .map(e -> ((AccountCreated) e).accountId())
+                .collect(Collectors.toSet());
+        Set<String> earlier = batch.stream()
+                .map(Envelope::event)
+                .filter(AccountEvent.class::isInstance)
+                .map(e -> ((AccountEvent) e).accountId())
+                .filter(id -> !opened.contains(id))
                 .collect(Collectors.toSet());
         Map<String, String> owned = earlier.isEmpty() ? Map.of() : ownerOf.apply(earlier);
         BatchChanges changes = new BatchChanges();
@@ -89,16 +95,17 @@ final class BatchChanges {
 
     private void apply(AccountEvent event, Envelope envelope, Map<String, String> owned) {
         AccountChange account = switch (event) {
-            case AccountCreated created -> accounts.computeIfAbsent(created.accountId(),
-                    id -> new AccountChange(id, created.owner(), true));
-            default -> accounts.computeIfAbsent(event.accountId(), id -> {
-                String owner = owned.get(id);
-                if (owner == null) {
-                    throw new IllegalStateException("event at position " + envelope.position() + " is for account "
-                            + id + ", which was never opened");
-                }
-                return new AccountChange(id, owner, false);
-            });
+            case AccountCreated created ->
+                accounts.computeIfAbsent(created.accountId(), id -> new AccountChange(id, created.owner(), true));
+            default ->
+                accounts.computeIfAbsent(event.accountId(), id -> {
+                    String owner = owned.get(id);
+                    if (owner == null) {
+                        throw new IllegalStateException("event at position " + envelope.position() + " is for account "
+                                + id + ", which was never opened");
+                    }
+                    return new AccountChange(id, owner, false);
+                });
         };
         OwnerChange owner = owners.computeIfAbsent(account.owner, OwnerChange::new);
         switch (event) {

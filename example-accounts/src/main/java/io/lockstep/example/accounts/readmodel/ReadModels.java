@@ -3,9 +3,9 @@ package io.lockstep.example.accounts.readmodel;
 import static io.lockstep.example.accounts.readmodel.jooq.Tables.ACCOUNT_BALANCE;
 import static io.lockstep.example.accounts.readmodel.jooq.Tables.OWNER_SUMMARY;
 
+import io.lockstep.example.accounts.domain.DatabaseUnavailable;
 import io.lockstep.example.accounts.readmodel.jooq.tables.records.AccountBalanceRecord;
 import io.lockstep.example.accounts.readmodel.jooq.tables.records.OwnerSummaryRecord;
-import io.lockstep.example.accounts.domain.DatabaseUnavailable;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -29,24 +29,31 @@ public final class ReadModels {
 
     /** @return the account's row, or empty when the projection has not seen it (yet) */
     public Optional<AccountView> account(String accountId) {
-        return read(() -> dsl.selectFrom(ACCOUNT_BALANCE).where(ACCOUNT_BALANCE.ACCOUNT_ID.eq(accountId))
-                .fetchOptional().map(ReadModels::view));
+        return read(() -> dsl.selectFrom(ACCOUNT_BALANCE)
+                .where(ACCOUNT_BALANCE.ACCOUNT_ID.eq(accountId))
+                .fetchOptional()
+                .map(ReadModels::view));
     }
 
     /** @return the owner's row, or empty when the projection has not seen the owner (yet) */
     public Optional<OwnerView> owner(String owner) {
-        return read(() -> dsl.selectFrom(OWNER_SUMMARY).where(OWNER_SUMMARY.OWNER.eq(owner)).fetchOptional()
+        return read(() -> dsl.selectFrom(OWNER_SUMMARY)
+                .where(OWNER_SUMMARY.OWNER.eq(owner))
+                .fetchOptional()
                 .map(ReadModels::view));
     }
 
     /** @return every account row, by id */
     public List<AccountView> accounts() {
-        return read(() -> dsl.selectFrom(ACCOUNT_BALANCE).orderBy(ACCOUNT_BALANCE.ACCOUNT_ID).fetch(ReadModels::view));
+        return read(() -> dsl.selectFrom(ACCOUNT_BALANCE)
+                .orderBy(ACCOUNT_BALANCE.ACCOUNT_ID)
+                .fetch(ReadModels::view));
     }
 
     /** @return every owner row, by owner */
     public List<OwnerView> owners() {
-        return read(() -> dsl.selectFrom(OWNER_SUMMARY).orderBy(OWNER_SUMMARY.OWNER).fetch(ReadModels::view));
+        return read(
+                () -> dsl.selectFrom(OWNER_SUMMARY).orderBy(OWNER_SUMMARY.OWNER).fetch(ReadModels::view));
     }
 
     private static <T> T read(Supplier<T> query) {
@@ -58,13 +65,22 @@ public final class ReadModels {
     }
 
     private static AccountView view(AccountBalanceRecord row) {
-        return new AccountView(row.getAccountId(), row.getOwner(), row.getBalance(), row.getTransactions(),
-                row.getClosed(), row.getLastPosition(),
+        return new AccountView(
+                row.getAccountId(),
+                row.getOwner(),
+                row.getBalance(),
+                row.getTransactions(),
+                row.getClosed(),
+                row.getLastPosition(),
                 row.getLastUpdatedAt().toInstant().toString());
     }
 
     private static OwnerView view(OwnerSummaryRecord row) {
-        return new OwnerView(row.getOwner(), row.getOpenAccounts(), row.getTotalBalance(), row.getLastPosition(),
+        return new OwnerView(
+                row.getOwner(),
+                row.getOpenAccounts(),
+                row.getTotalBalance(),
+                row.getLastPosition(),
                 row.getLastUpdatedAt().toInstant().toString());
     }
 }

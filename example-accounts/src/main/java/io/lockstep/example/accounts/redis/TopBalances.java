@@ -36,6 +36,7 @@ public final class TopBalances implements AutoCloseable {
     public static final String NAME = "top-balances";
     /** Default and largest {@code limit} of {@code GET /top-balances}. */
     public static final int DEFAULT_LIMIT = 10;
+
     public static final int MAX_LIMIT = 100;
 
     /**
@@ -71,13 +72,19 @@ public final class TopBalances implements AutoCloseable {
         } catch (RedisConnectionException e) {
             client.shutdown();
             RedisURI uri = RedisURI.create(settings.redisUrl());
-            throw new IllegalStateException("the Redis for the top-balances read model does not answer at "
-                    + uri.getHost() + ":" + uri.getPort() + " (" + e.getMessage() + "); start it, or run without"
-                    + " --redis-url", e);
+            throw new IllegalStateException(
+                    "the Redis for the top-balances read model does not answer at "
+                            + uri.getHost() + ":" + uri.getPort() + " (" + e.getMessage()
+                            + "); start it, or run without"
+                            + " --redis-url",
+                    e);
         }
-        this.store = RedisProjectionStore.builder(settings.redisUrl()).keyPrefix(settings.keyPrefix() + "lockstep:")
+        this.store = RedisProjectionStore.builder(settings.redisUrl())
+                .keyPrefix(settings.keyPrefix() + "lockstep:")
                 .build();
-        this.runner = ProjectionRunner.builder(projection(key), store, log).listener(listener).build();
+        this.runner = ProjectionRunner.builder(projection(key), store, log)
+                .listener(listener)
+                .build();
     }
 
     /** Connects to Redis and builds the projection's runner (not started). */
@@ -87,6 +94,7 @@ public final class TopBalances implements AutoCloseable {
 
     /** @return the projection that keeps the sorted set {@code key} */
     public static Projection<RedisTransaction> projection(String key) {
+        // spotless:off
         // README example: start
         return Projection.<RedisTransaction>builder(NAME)
                 .on(AccountCreated.class, (event, envelope, tx) ->
@@ -99,6 +107,7 @@ public final class TopBalances implements AutoCloseable {
                 .onReset(tx -> tx.commands().del(key))
                 .build();
         // README example: end
+        // spotless:on
     }
 
     /** @return the projection's runner, for the verticle, management and metrics */
@@ -120,23 +129,37 @@ public final class TopBalances implements AutoCloseable {
             limit = 0;
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            ctx.response().setStatusCode(400).putHeader("content-type", "application/json")
-                    .end(new JsonObject().put("error", "limit " + given + " makes no sense; use 1.." + MAX_LIMIT
-                            + " (default " + DEFAULT_LIMIT + ")").put("field", "limit").encode());
+            ctx.response()
+                    .setStatusCode(400)
+                    .putHeader("content-type", "application/json")
+                    .end(new JsonObject()
+                            .put(
+                                    "error",
+                                    "limit " + given + " makes no sense; use 1.." + MAX_LIMIT + " (default "
+                                            + DEFAULT_LIMIT + ")")
+                            .put("field", "limit")
+                            .encode());
             return;
         }
         long checkpoint = runner.status().checkpoint();
-        Future.fromCompletionStage(reads.async().zrevrangeWithScores(key, 0, limit - 1L), ctx.vertx().getOrCreateContext())
-                .onSuccess(top -> ctx.response().putHeader("content-type", "application/json")
+        Future.fromCompletionStage(
+                        reads.async().zrevrangeWithScores(key, 0, limit - 1L),
+                        ctx.vertx().getOrCreateContext())
+                .onSuccess(top -> ctx.response()
+                        .putHeader("content-type", "application/json")
                         .end(answer(top, checkpoint).encode()))
-                .onFailure(e -> ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
-                        .end(new JsonObject().put("error", "Redis did not answer: " + e.getMessage()).encode()));
+                .onFailure(e -> ctx.response()
+                        .setStatusCode(503)
+                        .putHeader("content-type", "application/json")
+                        .end(new JsonObject()
+                                .put("error", "Redis did not answer: " + e.getMessage())
+                                .encode()));
     }
 
     private static JsonObject answer(List<ScoredValue<String>> top, long checkpoint) {
         JsonArray accounts = new JsonArray();
-        top.forEach(entry -> accounts.add(new JsonObject().put("accountId", entry.getValue())
-                .put("balance", (long) entry.getScore())));
+        top.forEach(entry -> accounts.add(
+                new JsonObject().put("accountId", entry.getValue()).put("balance", (long) entry.getScore())));
         return new JsonObject().put("accounts", accounts).put("checkpoint", checkpoint);
     }
 

@@ -26,13 +26,18 @@ class ReplayTest {
             List<AccountView> liveAccounts;
             List<OwnerView> liveOwners;
             try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
-                 AccountsApp app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 12, 4)), Duration.ZERO)) {
+                    AccountsApp app =
+                            AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 12, 4)), Duration.ZERO)) {
                 new Simulation(app.commands(), new Simulation.Plan(40, 3_000, 6, 7)).run();
-                String closing = app.readModels().accounts().stream().filter(a -> !a.closed()).findFirst().orElseThrow()
+                String closing = app.readModels().accounts().stream()
+                        .filter(a -> !a.closed())
+                        .findFirst()
+                        .orElseThrow()
                         .accountId();
                 app.commands().close(closing);
-                await().atMost(Duration.ofSeconds(60)).until(() -> app.log().sequencerStatus().backlog() == 0
-                        && app.projectedThrough() == app.log().headPosition());
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> app.log().sequencerStatus().backlog() == 0
+                                && app.projectedThrough() == app.log().headPosition());
                 liveAccounts = app.readModels().accounts();
                 liveOwners = app.readModels().owners();
             }
@@ -53,8 +58,11 @@ class ReplayTest {
             // then
             assertThat(exit).isZero();
             String events = String.format("%,d", db.queryLong("SELECT count(*) FROM lockstep.event_log"));
-            assertThat(printed.toString()).contains("replayed accounts: the log holds " + events + " events",
-                    "rebuilt from " + events + " of them", events + " applied by this process, 0 by another runner");
+            assertThat(printed.toString())
+                    .contains(
+                            "replayed accounts: the log holds " + events + " events",
+                            "rebuilt from " + events + " of them",
+                            events + " applied by this process, 0 by another runner");
             ReadModels replayed = new ReadModels(db.dataSource());
             assertThat(replayed.accounts()).containsExactlyElementsOf(liveAccounts);
             assertThat(replayed.owners()).containsExactlyElementsOf(liveOwners);

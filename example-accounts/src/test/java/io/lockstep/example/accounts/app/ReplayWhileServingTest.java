@@ -34,10 +34,19 @@ class ReplayWhileServingTest {
     void reportsWhatTheLogHoldsAndWhatWasRebuiltByWhomWhileServeRuns() throws Exception {
         try (TestDatabase db = TestDatabase.create(2)) {
             // given: a log of some thousands of events, and serve running on it, caught up
-            assertThat(AccountsApplication.run("simulate", "--jdbc-url", db.jdbcUrl(), "--accounts", "100",
-                    "--commands", "5000", "--concurrency", "4")).isZero();
-            try (AppProcess serve = AppProcess.start("replay-serve", List.of(), "serve", "--port", "0",
-                    "--jdbc-url", db.jdbcUrl())) {
+            assertThat(AccountsApplication.run(
+                            "simulate",
+                            "--jdbc-url",
+                            db.jdbcUrl(),
+                            "--accounts",
+                            "100",
+                            "--commands",
+                            "5000",
+                            "--concurrency",
+                            "4"))
+                    .isZero();
+            try (AppProcess serve =
+                    AppProcess.start("replay-serve", List.of(), "serve", "--port", "0", "--jdbc-url", db.jdbcUrl())) {
                 Http http = new Http(serve.awaitListening());
                 long before = processedByServe(http);
 
@@ -59,18 +68,24 @@ class ReplayWhileServingTest {
                 long here = number(summary.group(5));
                 long elsewhere = number(summary.group(6));
                 assertThat(number(summary.group(4))).isEqualTo(rebuilt);
-                assertThat(number(summary.group(1))).isGreaterThanOrEqualTo(rebuilt).isGreaterThan(4_000);
+                assertThat(number(summary.group(1)))
+                        .isGreaterThanOrEqualTo(rebuilt)
+                        .isGreaterThan(4_000);
                 assertThat(here + elsewhere).isEqualTo(rebuilt);
                 await("serve catches up").atMost(AppProcess.PATIENCE).until(() -> caughtUp(db));
                 long byServe = processedByServe(http) - before;
                 // How the work was shared depends on timing (serve's runner joins when it wakes): print it.
                 System.out.printf("replay applied %d events, serve %d (of %d rebuilt)%n", here, byServe, rebuilt);
-                assertThat(elsewhere).as("events of the rebuild serve committed").isLessThanOrEqualTo(byServe);
+                assertThat(elsewhere)
+                        .as("events of the rebuild serve committed")
+                        .isLessThanOrEqualTo(byServe);
 
                 // and the read models equal the fold of the log
                 LogFold fold = LogFold.of(db.dataSource());
-                assertThat(LogFold.differences(fold.accounts(), LogFold.accountBalance(db.dataSource()))).isEmpty();
-                assertThat(LogFold.differences(fold.owners(), LogFold.ownerSummary(db.dataSource()))).isEmpty();
+                assertThat(LogFold.differences(fold.accounts(), LogFold.accountBalance(db.dataSource())))
+                        .isEmpty();
+                assertThat(LogFold.differences(fold.owners(), LogFold.ownerSummary(db.dataSource())))
+                        .isEmpty();
                 assertThat(serve.terminate()).isEqualTo(AppProcess.EXIT_AFTER_SIGTERM);
             }
         }
@@ -81,7 +96,8 @@ class ReplayWhileServingTest {
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
         try {
-            assertThat(AccountsApplication.run("replay", "accounts", "--jdbc-url", db.jdbcUrl())).isZero();
+            assertThat(AccountsApplication.run("replay", "accounts", "--jdbc-url", db.jdbcUrl()))
+                    .isZero();
         } finally {
             System.setOut(stdout);
         }
@@ -90,10 +106,14 @@ class ReplayWhileServingTest {
 
     private static void deposit(Http http, AtomicBoolean replaying) {
         try {
-            String id = http.post("/accounts", "{\"owner\": \"rita\", \"initialDeposit\": 1}").json().get("accountId")
+            String id = http.post("/accounts", "{\"owner\": \"rita\", \"initialDeposit\": 1}")
+                    .json()
+                    .get("accountId")
                     .asText();
             while (replaying.get()) {
-                assertThat(http.post("/accounts/" + id + "/deposits", "{\"amount\": 1}").status()).isIn(200, 202);
+                assertThat(http.post("/accounts/" + id + "/deposits", "{\"amount\": 1}")
+                                .status())
+                        .isIn(200, 202);
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -60,28 +60,34 @@ class CommandLineTest {
         }
 
         // when
-        Printed run = Printed.of("status", "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/accounts?user=me&password=secret");
+        Printed run = Printed.of(
+                "status", "--jdbc-url", "jdbc:postgresql://127.0.0.1:" + port + "/accounts?user=me&password=secret");
 
         // then
         assertThat(run.exit()).isEqualTo(1);
-        assertThat(run.err().strip().lines()).hasSize(1).first().asString()
+        assertThat(run.err().strip().lines())
+                .hasSize(1)
+                .first()
+                .asString()
                 .startsWith("error: could not connect to PostgreSQL at jdbc:postgresql://127.0.0.1:" + port)
-                .contains("refused", "--jdbc-url").doesNotContain("secret");
+                .contains("refused", "--jdbc-url")
+                .doesNotContain("secret");
     }
 
     @Test
     void simulateCountsCommandsUnderItsNewNameAndItsOldOne() throws Exception {
         try (TestDatabase db = TestDatabase.create(2)) {
             for (String option : new String[] {"--commands", "--events"}) {
-                Printed run = Printed.of("simulate", option, "7", "--accounts", "2", "--concurrency", "1",
-                        "--jdbc-url", db.jdbcUrl());
+                Printed run = Printed.of(
+                        "simulate", option, "7", "--accounts", "2", "--concurrency", "1", "--jdbc-url", db.jdbcUrl());
 
                 assertThat(run.exit()).as(run.err()).isZero();
                 assertThat(run.out()).contains("sent 9 commands");
             }
             Printed help = Printed.of("simulate", "--help");
-            assertThat(help.out()).contains("--commands=<commands>", "Commands to send after the openings",
-                    "--events, its older name");
+            assertThat(help.out())
+                    .contains(
+                            "--commands=<commands>", "Commands to send after the openings", "--events, its older name");
         }
     }
 
@@ -90,7 +96,9 @@ class CommandLineTest {
         Run run = Run.of("status", "--jdbc-url", "postgres://db/accounts?user=me&password=secret");
 
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err()).contains("is not a PostgreSQL JDBC URL", "jdbc:postgresql://").doesNotContain("secret");
+        assertThat(run.err())
+                .contains("is not a PostgreSQL JDBC URL", "jdbc:postgresql://")
+                .doesNotContain("secret");
     }
 
     @Test
@@ -122,9 +130,11 @@ class CommandLineTest {
         try (TestDatabase db = TestDatabase.create(2)) {
             // given: one account projected, then the projection paused
             try (Database database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
-                 AccountsApp app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 6, 4)), Duration.ZERO)) {
+                    AccountsApp app =
+                            AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 6, 4)), Duration.ZERO)) {
                 app.commands().open(Optional.of("kept"), "ada", 100);
-                await().atMost(Duration.ofSeconds(30)).until(() -> app.readModels().account("kept").isPresent());
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> app.readModels().account("kept").isPresent());
                 app.node().pause(AccountsProjection.NAME);
             }
 
@@ -134,9 +144,10 @@ class CommandLineTest {
             // then
             assertThat(run.exit()).isEqualTo(1);
             assertThat(run.err()).contains("is paused", "resume it first", "Nothing was changed");
-            assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE account_id = 'kept'")).isOne();
+            assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE account_id = 'kept'"))
+                    .isOne();
             assertThat(db.queryLong(
-                    "SELECT max(position) FROM lockstep.checkpoints WHERE projection LIKE 'accounts[%'"))
+                            "SELECT max(position) FROM lockstep.checkpoints WHERE projection LIKE 'accounts[%'"))
                     .isOne();
         }
     }

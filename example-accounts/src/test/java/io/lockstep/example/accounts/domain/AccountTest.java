@@ -24,7 +24,8 @@ class AccountTest {
 
     @Test
     void refusesAWithdrawalAboveTheBalanceButAllowsTheWholeBalance() {
-        assertThatThrownBy(() -> opened.withdraw(101)).isInstanceOf(AccountRejection.InsufficientFunds.class)
+        assertThatThrownBy(() -> opened.withdraw(101))
+                .isInstanceOf(AccountRejection.InsufficientFunds.class)
                 .hasMessageContaining("holds 100 cents");
         assertThat(opened.withdraw(100)).isEqualTo(new FundsWithdrawn("a", 100));
     }
@@ -41,13 +42,15 @@ class AccountTest {
     @Test
     void amountsMustBePositiveWholeCentsUpToTheMaximum() {
         assertThatThrownBy(() -> opened.deposit(0)).hasMessageContaining("amount 0");
-        assertThatThrownBy(() -> opened.deposit(Amounts.MAX_AMOUNT + 1)).hasMessageContaining(String.valueOf(Amounts.MAX_AMOUNT));
+        assertThatThrownBy(() -> opened.deposit(Amounts.MAX_AMOUNT + 1))
+                .hasMessageContaining(String.valueOf(Amounts.MAX_AMOUNT));
         assertThat(opened.deposit(Amounts.MAX_AMOUNT).amount()).isEqualTo(Amounts.MAX_AMOUNT);
     }
 
     @Test
     void aSecondCreationInTheStreamIsACorruptStream() {
         assertThatThrownBy(() -> opened.apply(new AccountCreated("a", "eve", 1), 1))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("created twice");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("created twice");
     }
 }

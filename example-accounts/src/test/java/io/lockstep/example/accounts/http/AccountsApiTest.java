@@ -42,7 +42,8 @@ class AccountsApiTest {
         @Test
         void createDepositWithdrawCloseAndReadEachWriteBack() throws Exception {
             // create
-            Response created = post("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 1000, \"accountId\": \"life-1\"}");
+            Response created =
+                    post("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 1000, \"accountId\": \"life-1\"}");
             assertThat(created.status()).isEqualTo(201);
             assertThat(created.json().get("accountId").asText()).isEqualTo("life-1");
             Response row = get("/accounts/life-1?minPosition=" + created.longAt("position"));
@@ -75,11 +76,14 @@ class AccountsApiTest {
             // close; then everything is refused
             Response closed = post("/accounts/life-1/close", "");
             assertThat(closed.status()).isEqualTo(200);
-            assertThat(post("/accounts/life-1/deposits", "{\"amount\": 1}").status()).isEqualTo(409);
+            assertThat(post("/accounts/life-1/deposits", "{\"amount\": 1}").status())
+                    .isEqualTo(409);
             assertThat(post("/accounts/life-1/close", "{}").status()).isEqualTo(409);
             row = get("/accounts/life-1?minPosition=" + closed.longAt("position"));
             assertThat(row.json().get("closed").asBoolean()).isTrue();
-            assertThat(get("/owners/ada?minPosition=" + closed.longAt("position")).longAt("openAccounts")).isZero();
+            assertThat(get("/owners/ada?minPosition=" + closed.longAt("position"))
+                            .longAt("openAccounts"))
+                    .isZero();
         }
 
         @Test
@@ -89,14 +93,16 @@ class AccountsApiTest {
             String id = created.json().get("accountId").asText();
             assertThat(id).isNotBlank();
 
-            Response again = post("/accounts", "{\"owner\": \"eve\", \"initialDeposit\": 1, \"accountId\": \"" + id + "\"}");
+            Response again =
+                    post("/accounts", "{\"owner\": \"eve\", \"initialDeposit\": 1, \"accountId\": \"" + id + "\"}");
             assertThat(again.status()).isEqualTo(409);
             assertThat(again.json().get("error").asText()).contains("exists already");
         }
 
         @Test
         void unknownAccountsAre404() throws Exception {
-            assertThat(post("/accounts/nobody/deposits", "{\"amount\": 5}").status()).isEqualTo(404);
+            assertThat(post("/accounts/nobody/deposits", "{\"amount\": 5}").status())
+                    .isEqualTo(404);
             assertThat(post("/accounts/nobody/close", "").status()).isEqualTo(404);
             assertThat(get("/accounts/nobody").status()).isEqualTo(404);
             assertThat(get("/owners/nobody").status()).isEqualTo(404);
@@ -118,9 +124,17 @@ class AccountsApiTest {
         void servesManagementMetricsAndHealth() throws Exception {
             Response projections = get("/projections");
             assertThat(projections.status()).isEqualTo(200);
-            assertThat(projections.json().get("projections").get(0).get("name").asText()).startsWith("accounts[");
-            assertThat(projections.json().get("partitioned").get(0).get("projection").asText()).isEqualTo("accounts");
-            assertThat(projections.json().get("partitioned").get(0).get("partitions")).hasSize(4);
+            assertThat(projections.json().get("projections").get(0).get("name").asText())
+                    .startsWith("accounts[");
+            assertThat(projections
+                            .json()
+                            .get("partitioned")
+                            .get(0)
+                            .get("projection")
+                            .asText())
+                    .isEqualTo("accounts");
+            assertThat(projections.json().get("partitioned").get(0).get("partitions"))
+                    .hasSize(4);
             assertThat(get("/health").status()).isEqualTo(200);
             Response metrics = get("/metrics");
             assertThat(metrics.status()).isEqualTo(200);
@@ -147,8 +161,16 @@ class AccountsApiTest {
                     Arguments.of("/accounts", "{\"initialDeposit\": 100}", 400, "owner"),
                     Arguments.of("/accounts", "{\"owner\": \"ada\"}", 400, "initialDeposit"),
                     Arguments.of("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 0}", 400, "initialDeposit"),
-                    Arguments.of("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 10, \"colour\": \"red\"}", 400, "colour"),
-                    Arguments.of("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 10, \"accountId\": \"a b\"}", 400, "accountId"),
+                    Arguments.of(
+                            "/accounts",
+                            "{\"owner\": \"ada\", \"initialDeposit\": 10, \"colour\": \"red\"}",
+                            400,
+                            "colour"),
+                    Arguments.of(
+                            "/accounts",
+                            "{\"owner\": \"ada\", \"initialDeposit\": 10, \"accountId\": \"a b\"}",
+                            400,
+                            "accountId"),
                     Arguments.of("/accounts", big, 413, null),
                     Arguments.of("/accounts/bad-input/deposits", "{}", 400, "amount"),
                     Arguments.of("/accounts/bad-input/deposits", "{\"amount\": -5}", 400, "amount"),
@@ -169,11 +191,15 @@ class AccountsApiTest {
 
         @ParameterizedTest(name = "{0} {1} -> {2} naming {3}")
         @MethodSource("refusals")
-        void getsA4xxNamingTheFieldAndAppendsNothing(String path, String body, int status, String field) throws Exception {
+        void getsA4xxNamingTheFieldAndAppendsNothing(String path, String body, int status, String field)
+                throws Exception {
             // given
             if (running.app.readModels().account("bad-input").isEmpty()) {
-                assertThat(post("/accounts", "{\"owner\": \"tester\", \"initialDeposit\": 100, \"accountId\": \"bad-input\"}")
-                        .status()).isIn(201, 409);
+                assertThat(post(
+                                        "/accounts",
+                                        "{\"owner\": \"tester\", \"initialDeposit\": 100, \"accountId\": \"bad-input\"}")
+                                .status())
+                        .isIn(201, 409);
             }
             long before = running.storedEvents();
 

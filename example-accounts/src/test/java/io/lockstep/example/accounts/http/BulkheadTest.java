@@ -25,11 +25,16 @@ class BulkheadTest {
     @Test
     void aDepositAnswersWithinASecondWhileALockedReadModelTableHolds20ReadsAndTheReadsFailFast() throws Exception {
         try (RunningApp running = RunningApp.start();
-             ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             // given: an account, and its read-model table locked in this test's own database
-            Response created = running.http.post("/accounts", "{\"owner\": \"bo\", \"initialDeposit\": 100, \"accountId\": \"bulk-1\"}");
-            assertThat(running.http.get("/accounts/bulk-1?minPosition=" + created.longAt("position")).status()).isEqualTo(200);
-            try (Connection locker = running.db.openConnection(); Statement lock = locker.createStatement()) {
+            Response created = running.http.post(
+                    "/accounts", "{\"owner\": \"bo\", \"initialDeposit\": 100, \"accountId\": \"bulk-1\"}");
+            assertThat(running.http
+                            .get("/accounts/bulk-1?minPosition=" + created.longAt("position"))
+                            .status())
+                    .isEqualTo(200);
+            try (Connection locker = running.db.openConnection();
+                    Statement lock = locker.createStatement()) {
                 locker.setAutoCommit(false);
                 lock.execute("LOCK TABLE account_balance IN ACCESS EXCLUSIVE MODE");
 
@@ -45,7 +50,9 @@ class BulkheadTest {
                 // then: the deposit is stored and answered with its position within a second
                 assertThat(deposit.status()).as(deposit.body()).isEqualTo(200);
                 assertThat(deposit.json().has("position")).isTrue();
-                assertThat(took).as("the deposit's answer time while reads wait for the lock").isLessThan(Duration.ofSeconds(1));
+                assertThat(took)
+                        .as("the deposit's answer time while reads wait for the lock")
+                        .isLessThan(Duration.ofSeconds(1));
 
                 // and every read answered 503 with Retry-After instead of waiting for the lock
                 for (CompletableFuture<Response> read : reads) {

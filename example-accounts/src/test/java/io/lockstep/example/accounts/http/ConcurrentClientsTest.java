@@ -27,8 +27,12 @@ class ConcurrentClientsTest {
         try (RunningApp running = RunningApp.start()) {
             // given
             for (int a = 0; a < ACCOUNTS; a++) {
-                assertThat(running.http.post("/accounts", "{\"owner\": \"crowd\", \"initialDeposit\": 1, \"accountId\": \"c-" + a + "\"}")
-                        .status()).isEqualTo(201);
+                assertThat(running.http
+                                .post(
+                                        "/accounts",
+                                        "{\"owner\": \"crowd\", \"initialDeposit\": 1, \"accountId\": \"c-" + a + "\"}")
+                                .status())
+                        .isEqualTo(201);
             }
             Map<String, LongAdder> acknowledged = new ConcurrentHashMap<>();
             List<Integer> statuses = new CopyOnWriteArrayList<>();
@@ -43,10 +47,13 @@ class ConcurrentClientsTest {
                         String id = "c-" + random.nextInt(ACCOUNTS);
                         long amount = 1 + random.nextInt(10_000);
                         try {
-                            Response response = running.http.post("/accounts/" + id + "/deposits", "{\"amount\": " + amount + "}");
+                            Response response =
+                                    running.http.post("/accounts/" + id + "/deposits", "{\"amount\": " + amount + "}");
                             statuses.add(response.status());
                             if (response.status() == 200) {
-                                acknowledged.computeIfAbsent(id, k -> new LongAdder()).add(amount);
+                                acknowledged
+                                        .computeIfAbsent(id, k -> new LongAdder())
+                                        .add(amount);
                                 lastPosition.accumulateAndGet(response.longAt("position"), Math::max);
                             }
                         } catch (Exception e) {
@@ -61,15 +68,25 @@ class ConcurrentClientsTest {
 
             // then: every deposit was acknowledged (conflicts were retried), and the read model holds them all
             assertThat(statuses).hasSize(CLIENTS * DEPOSITS_PER_CLIENT).containsOnly(200);
-            assertThat(running.app.commands().conflicts()).as("the clients raced on versions").isPositive();
-            assertThat(running.http.get("/accounts/c-0?minPosition=" + lastPosition.get()).status()).isEqualTo(200);
+            assertThat(running.app.commands().conflicts())
+                    .as("the clients raced on versions")
+                    .isPositive();
+            assertThat(running.http
+                            .get("/accounts/c-0?minPosition=" + lastPosition.get())
+                            .status())
+                    .isEqualTo(200);
             for (AccountView account : running.app.readModels().accounts()) {
-                long deposits = acknowledged.getOrDefault(account.accountId(), new LongAdder()).sum();
+                long deposits = acknowledged
+                        .getOrDefault(account.accountId(), new LongAdder())
+                        .sum();
                 assertThat(account.balance()).as(account.accountId()).isEqualTo(1 + deposits);
             }
             assertThat(running.storedEvents()).isEqualTo(ACCOUNTS + CLIENTS * DEPOSITS_PER_CLIENT);
             assertThat(running.app.readModels().owner("crowd").orElseThrow().totalBalance())
-                    .isEqualTo(ACCOUNTS + acknowledged.values().stream().mapToLong(LongAdder::sum).sum());
+                    .isEqualTo(ACCOUNTS
+                            + acknowledged.values().stream()
+                                    .mapToLong(LongAdder::sum)
+                                    .sum());
         }
     }
 }

@@ -33,12 +33,17 @@ class DatabaseOutageTest {
     void answers503WithRetryAfterWithin2sWhileTheDatabaseIsDownAndServesAgainWhenItIsBack() throws Exception {
         int port = freePort();
         EmbeddedPostgres server = start(port);
-        try (Database database = Database.open(Optional.of(server.getJdbcUrl("postgres", "postgres")), Path.of("unused"));
-             AccountsApp app = AccountsApp.start(Pools.open(database, Pools.Sizes.SERVE), AccountsApp.POSITION_WAIT)) {
+        try (Database database =
+                        Database.open(Optional.of(server.getJdbcUrl("postgres", "postgres")), Path.of("unused"));
+                AccountsApp app =
+                        AccountsApp.start(Pools.open(database, Pools.Sizes.SERVE), AccountsApp.POSITION_WAIT)) {
             Http http = new Http(app.listen("127.0.0.1", 0));
-            Response created = http.post("/accounts", "{\"owner\": \"ola\", \"initialDeposit\": 100, \"accountId\": \"down-1\"}");
+            Response created =
+                    http.post("/accounts", "{\"owner\": \"ola\", \"initialDeposit\": 100, \"accountId\": \"down-1\"}");
             assertThat(created.status()).isEqualTo(201);
-            assertThat(http.get("/accounts/down-1?minPosition=" + created.longAt("position")).status()).isEqualTo(200);
+            assertThat(http.get("/accounts/down-1?minPosition=" + created.longAt("position"))
+                            .status())
+                    .isEqualTo(200);
 
             // when: the database stops
             server.close();
@@ -49,22 +54,31 @@ class DatabaseOutageTest {
             assertUnavailable(http, "POST", "/accounts/down-1/close", "", "command");
             assertUnavailable(http, "GET", "/accounts/down-1", null, "read model");
             assertUnavailable(http, "GET", "/owners/ola", null, "read model");
-            assertUnavailable(http, "GET", "/accounts/down-1?minPosition=" + created.longAt("position"), null, "read model");
+            assertUnavailable(
+                    http, "GET", "/accounts/down-1?minPosition=" + created.longAt("position"), null, "read model");
 
             // and the projection shows the outage (the library's status and health)
-            await("health turns DOWN, the projection STALLED").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(500)).until(() -> http.get("/health").status() == 503
+            await("health turns DOWN, the projection STALLED")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> http.get("/health").status() == 503
                             && http.get("/projections").body().contains("\"STALLED\""));
 
             // when: it is back on the same port and data
             server = start(port);
 
             // then: commands and reads work again
-            await("the pools reconnect").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> http.post("/accounts/down-1/deposits", "{\"amount\": 5}").status() == 200);
+            await("the pools reconnect")
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> http.post("/accounts/down-1/deposits", "{\"amount\": 5}")
+                                    .status()
+                            == 200);
             Response read = http.get("/accounts/down-1?minPosition=" + created.longAt("position"));
             assertThat(read.status()).isEqualTo(200);
-            await("health is UP again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            await("health is UP again")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
                     .until(() -> http.get("/health").status() == 200);
         } finally {
             server.close();
@@ -77,17 +91,26 @@ class DatabaseOutageTest {
         Response response = http.send(method, path, body, "content-type", "application/json");
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-        assertThat(response.status()).as("%s %s: %s", method, path, response.body()).isEqualTo(503);
+        assertThat(response.status())
+                .as("%s %s: %s", method, path, response.body())
+                .isEqualTo(503);
         assertThat(took).as("%s %s answered after", method, path).isLessThan(FAIL_FAST);
-        assertThat(response.header("retry-after")).as("Retry-After").hasValueSatisfying(
-                value -> assertThat(Integer.parseInt(value)).isPositive());
+        assertThat(response.header("retry-after"))
+                .as("Retry-After")
+                .hasValueSatisfying(value -> assertThat(Integer.parseInt(value)).isPositive());
         String error = response.json().get("error").asText();
-        assertThat(error).contains(words, "Retry").doesNotContainPattern("[A-Z][a-z]+(Exception|Error)\\b")
+        assertThat(error)
+                .contains(words, "Retry")
+                .doesNotContainPattern("[A-Z][a-z]+(Exception|Error)\\b")
                 .doesNotContain("java.", "org.");
     }
 
     private EmbeddedPostgres start(int port) throws IOException {
-        return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port).start();
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .start();
     }
 
     private static int freePort() throws IOException {

@@ -20,9 +20,13 @@ class HttpConventionsTest {
     @BeforeAll
     static void start() throws Exception {
         running = RunningApp.start();
-        Response created = running.http.post("/accounts", "{\"owner\": \"hal\", \"initialDeposit\": 100, \"accountId\": \"conv-1\"}");
+        Response created = running.http.post(
+                "/accounts", "{\"owner\": \"hal\", \"initialDeposit\": 100, \"accountId\": \"conv-1\"}");
         assertThat(created.status()).isEqualTo(201);
-        assertThat(running.http.get("/accounts/conv-1?minPosition=" + created.longAt("position")).status()).isEqualTo(200);
+        assertThat(running.http
+                        .get("/accounts/conv-1?minPosition=" + created.longAt("position"))
+                        .status())
+                .isEqualTo(200);
     }
 
     @AfterAll
@@ -31,8 +35,16 @@ class HttpConventionsTest {
     }
 
     @ParameterizedTest(name = "HEAD {0}")
-    @ValueSource(strings = {"/accounts/conv-1", "/accounts/nobody", "/owners/hal", "/projections", "/projections/accounts",
-            "/health", "/metrics"})
+    @ValueSource(
+            strings = {
+                "/accounts/conv-1",
+                "/accounts/nobody",
+                "/owners/hal",
+                "/projections",
+                "/projections/accounts",
+                "/health",
+                "/metrics"
+            })
     void answersHeadWhereverGetIsServedWithGetsStatusAndNoBody(String path) throws Exception {
         Response get = running.http.get(path);
 
@@ -44,15 +56,19 @@ class HttpConventionsTest {
     }
 
     @ParameterizedTest(name = "{0} {1} -> 405, Allow: {2}")
-    @CsvSource(delimiter = '|', value = {
-            "PUT|/accounts/conv-1|GET, HEAD",
-            "DELETE|/accounts/conv-1|GET, HEAD",
-            "GET|/accounts/conv-1/deposits|POST",
-            "GET|/accounts|POST",
-            "PATCH|/owners/hal|GET, HEAD",
-            "POST|/health|GET, HEAD",
-            "DELETE|/metrics|GET, HEAD"})
-    void answersAKnownPathAskedWithAnotherMethodWith405AndAllow(String method, String path, String allow) throws Exception {
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "PUT|/accounts/conv-1|GET, HEAD",
+                "DELETE|/accounts/conv-1|GET, HEAD",
+                "GET|/accounts/conv-1/deposits|POST",
+                "GET|/accounts|POST",
+                "PATCH|/owners/hal|GET, HEAD",
+                "POST|/health|GET, HEAD",
+                "DELETE|/metrics|GET, HEAD"
+            })
+    void answersAKnownPathAskedWithAnotherMethodWith405AndAllow(String method, String path, String allow)
+            throws Exception {
         long before = running.storedEvents();
 
         Response response = running.http.send(method, path, "{\"amount\": 5}", "content-type", "application/json");
@@ -78,9 +94,13 @@ class HttpConventionsTest {
         Response resumed = running.http.post("/projections/accounts/resume", "");
 
         assertThat(paused.status()).isEqualTo(200);
-        assertThat(paused.json().get("partitions")).hasSize(4).allMatch(p -> p.get("paused").asBoolean());
+        assertThat(paused.json().get("partitions"))
+                .hasSize(4)
+                .allMatch(p -> p.get("paused").asBoolean());
         assertThat(resumed.status()).isEqualTo(200);
-        assertThat(resumed.json().get("partitions")).hasSize(4).noneMatch(p -> p.get("paused").asBoolean());
+        assertThat(resumed.json().get("partitions"))
+                .hasSize(4)
+                .noneMatch(p -> p.get("paused").asBoolean());
     }
 
     @Test
@@ -93,8 +113,8 @@ class HttpConventionsTest {
 
     @Test
     void answersAnOverlongUrlWith414Json() throws Exception {
-        RawHttp.Answer answer = RawHttp.exchange(running.http.port(),
-                "GET /accounts/" + "x".repeat(5_000) + " HTTP/1.1\r\nHost: localhost", out -> { });
+        RawHttp.Answer answer = RawHttp.exchange(
+                running.http.port(), "GET /accounts/" + "x".repeat(5_000) + " HTTP/1.1\r\nHost: localhost", out -> {});
 
         assertThat(answer.status()).isEqualTo(414);
         assertThat(answer.headers()).contains("content-type: application/json");
@@ -103,8 +123,10 @@ class HttpConventionsTest {
 
     @Test
     void answersOverlongHeadersWith431Json() throws Exception {
-        RawHttp.Answer answer = RawHttp.exchange(running.http.port(),
-                "GET /accounts/conv-1 HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "x".repeat(9_000), out -> { });
+        RawHttp.Answer answer = RawHttp.exchange(
+                running.http.port(),
+                "GET /accounts/conv-1 HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "x".repeat(9_000),
+                out -> {});
 
         assertThat(answer.status()).isEqualTo(431);
         assertThat(answer.headers()).contains("content-type: application/json");

@@ -32,14 +32,16 @@ class IdempotentCommandsTest {
     }
 
     static String open(String id, long deposit) throws Exception {
-        Response created = running.http.post("/accounts", "{\"owner\": \"ivy\", \"initialDeposit\": " + deposit
-                + ", \"accountId\": \"" + id + "\"}");
+        Response created = running.http.post(
+                "/accounts",
+                "{\"owner\": \"ivy\", \"initialDeposit\": " + deposit + ", \"accountId\": \"" + id + "\"}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         return id;
     }
 
     static long events(String accountId) {
-        return running.db.queryLong("SELECT count(*) FROM lockstep.events WHERE stream_id = 'account-" + accountId + "'");
+        return running.db.queryLong(
+                "SELECT count(*) FROM lockstep.events WHERE stream_id = 'account-" + accountId + "'");
     }
 
     static String key() {
@@ -63,7 +65,9 @@ class IdempotentCommandsTest {
         assertThat(first.header("Idempotent-Replayed")).isEmpty();
         assertThat(again.header("Idempotent-Replayed")).contains("true");
         assertThat(events(id)).isEqualTo(2);
-        assertThat(running.http.get("/accounts/" + id + "?minPosition=" + again.longAt("position")).longAt("balance"))
+        assertThat(running.http
+                        .get("/accounts/" + id + "?minPosition=" + again.longAt("position"))
+                        .longAt("balance"))
                 .isEqualTo(140);
     }
 
@@ -72,7 +76,10 @@ class IdempotentCommandsTest {
         // given
         String id = open("idem-2", 100);
         String key = key();
-        assertThat(running.http.post("/accounts/" + id + "/deposits", "{\"amount\": 40}", key).status()).isEqualTo(200);
+        assertThat(running.http
+                        .post("/accounts/" + id + "/deposits", "{\"amount\": 40}", key)
+                        .status())
+                .isEqualTo(200);
 
         // when
         Response otherAmount = running.http.post("/accounts/" + id + "/deposits", "{\"amount\": 41}", key);
@@ -117,7 +124,8 @@ class IdempotentCommandsTest {
             assertThat(answer.longAt("version")).isEqualTo(1);
         });
         assertThat(events(id)).isEqualTo(2);
-        assertThat(answers.stream().filter(a -> a.header("Idempotent-Replayed").isEmpty())).hasSize(1);
+        assertThat(answers.stream().filter(a -> a.header("Idempotent-Replayed").isEmpty()))
+                .hasSize(1);
     }
 
     @Test
@@ -126,7 +134,10 @@ class IdempotentCommandsTest {
         String id = open("idem-4", 100);
         String key = key();
         Response refused = running.http.post("/accounts/" + id + "/withdrawals", "{\"amount\": 150}", key);
-        assertThat(running.http.post("/accounts/" + id + "/deposits", "{\"amount\": 100}").status()).isEqualTo(200);
+        assertThat(running.http
+                        .post("/accounts/" + id + "/deposits", "{\"amount\": 100}")
+                        .status())
+                .isEqualTo(200);
 
         // when: the client retries it with the key, after the balance has grown
         Response retried = running.http.post("/accounts/" + id + "/withdrawals", "{\"amount\": 150}", key);
@@ -149,7 +160,8 @@ class IdempotentCommandsTest {
         assertThat(again.status()).isEqualTo(201);
         assertThat(again.json().get("accountId")).isEqualTo(first.json().get("accountId"));
         assertThat(again.header("location")).isEqualTo(first.header("location"));
-        assertThat(running.db.queryLong("SELECT count(*) FROM lockstep.events WHERE payload->>'owner' = 'kim'")).isOne();
+        assertThat(running.db.queryLong("SELECT count(*) FROM lockstep.events WHERE payload->>'owner' = 'kim'"))
+                .isOne();
     }
 
     @Test
@@ -170,8 +182,14 @@ class IdempotentCommandsTest {
         String id = open("idem-6", 100);
         String old = key();
         String young = key();
-        assertThat(running.http.post("/accounts/" + id + "/deposits", "{\"amount\": 1}", old).status()).isEqualTo(200);
-        assertThat(running.http.post("/accounts/" + id + "/deposits", "{\"amount\": 1}", young).status()).isEqualTo(200);
+        assertThat(running.http
+                        .post("/accounts/" + id + "/deposits", "{\"amount\": 1}", old)
+                        .status())
+                .isEqualTo(200);
+        assertThat(running.http
+                        .post("/accounts/" + id + "/deposits", "{\"amount\": 1}", young)
+                        .status())
+                .isEqualTo(200);
         running.db.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"
                 + " WHERE idempotency_key = '" + old + "'");
 
@@ -181,7 +199,8 @@ class IdempotentCommandsTest {
         // then
         assertThat(running.db.queryLong("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = '" + old + "'"))
                 .isZero();
-        assertThat(running.db.queryLong("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = '" + young + "'"))
+        assertThat(running.db.queryLong(
+                        "SELECT count(*) FROM idempotency_keys WHERE idempotency_key = '" + young + "'"))
                 .isOne();
     }
 }

@@ -8,9 +8,9 @@ import io.lockstep.example.accounts.support.RunningApp;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Request bodies as clients send them: every body is read as JSON whatever its Content-Type (curl's default
@@ -23,8 +23,10 @@ class RequestBodyTest {
     @BeforeAll
     static void start() throws Exception {
         running = RunningApp.start();
-        assertThat(running.http.post("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 100, \"accountId\": \"body-1\"}")
-                .status()).isEqualTo(201);
+        assertThat(running.http
+                        .post("/accounts", "{\"owner\": \"ada\", \"initialDeposit\": 100, \"accountId\": \"body-1\"}")
+                        .status())
+                .isEqualTo(201);
     }
 
     @AfterAll
@@ -45,8 +47,12 @@ class RequestBodyTest {
         long before = running.storedEvents();
 
         // when
-        Response response = running.http.send("POST", "/accounts/body-1/deposits", depositOfSize(size),
-                "content-type", "application/x-www-form-urlencoded");
+        Response response = running.http.send(
+                "POST",
+                "/accounts/body-1/deposits",
+                depositOfSize(size),
+                "content-type",
+                "application/x-www-form-urlencoded");
 
         // then
         assertThat(response.status()).as(response.body()).isEqualTo(200);
@@ -55,17 +61,31 @@ class RequestBodyTest {
 
     @Test
     void readsABodyWithoutContentTypeOrAsTextAsJson() throws Exception {
-        assertThat(running.http.send("POST", "/accounts/body-1/deposits", "{\"amount\": 2}").status()).isEqualTo(200);
-        assertThat(running.http.send("POST", "/accounts/body-1/deposits", "{\"amount\": 2}",
-                "content-type", "text/plain; charset=utf-8").status()).isEqualTo(200);
+        assertThat(running.http
+                        .send("POST", "/accounts/body-1/deposits", "{\"amount\": 2}")
+                        .status())
+                .isEqualTo(200);
+        assertThat(running.http
+                        .send(
+                                "POST",
+                                "/accounts/body-1/deposits",
+                                "{\"amount\": 2}",
+                                "content-type",
+                                "text/plain; charset=utf-8")
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void refusesAFormEncodedBodyOver4KiBWith413() throws Exception {
         long before = running.storedEvents();
 
-        Response response = running.http.send("POST", "/accounts/body-1/deposits", depositOfSize(4_097),
-                "content-type", "application/x-www-form-urlencoded");
+        Response response = running.http.send(
+                "POST",
+                "/accounts/body-1/deposits",
+                depositOfSize(4_097),
+                "content-type",
+                "application/x-www-form-urlencoded");
 
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.json().get("error").asText()).contains("4097 bytes", "4096");
@@ -75,8 +95,10 @@ class RequestBodyTest {
     @Test
     void refusesA50MegabyteChunkedBodyWith413AndKeepsServing() throws IOException, InterruptedException {
         // when: 50 MB of chunks, no Content-Length, form-encoded as curl would label it
-        RawHttp.Answer answer = RawHttp.exchange(running.http.port(), "POST /accounts/body-1/deposits HTTP/1.1\r\n"
-                + "Host: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked",
+        RawHttp.Answer answer = RawHttp.exchange(
+                running.http.port(),
+                "POST /accounts/body-1/deposits HTTP/1.1\r\n"
+                        + "Host: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked",
                 RawHttp.chunked(50_000_000L, 8_192));
 
         // then
@@ -87,9 +109,12 @@ class RequestBodyTest {
 
     @Test
     void refusesAMultipartBodyNamingItsContentType() throws Exception {
-        Response response = running.http.send("POST", "/accounts/body-1/deposits",
+        Response response = running.http.send(
+                "POST",
+                "/accounts/body-1/deposits",
                 "--b\r\nContent-Disposition: form-data; name=\"amount\"\r\n\r\n5\r\n--b--\r\n",
-                "content-type", "multipart/form-data; boundary=b");
+                "content-type",
+                "multipart/form-data; boundary=b");
 
         assertThat(response.status()).isEqualTo(415);
         assertThat(response.json().get("error").asText()).contains("multipart/form-data", "JSON");
@@ -99,8 +124,8 @@ class RequestBodyTest {
     void refusesABodyThatIsNotJsonNamingItsContentType() throws Exception {
         long before = running.storedEvents();
 
-        Response response = running.http.send("POST", "/accounts/body-1/deposits", "<amount>5</amount>",
-                "content-type", "application/xml");
+        Response response = running.http.send(
+                "POST", "/accounts/body-1/deposits", "<amount>5</amount>", "content-type", "application/xml");
 
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.json().get("error").asText()).contains("application/xml", "JSON");
@@ -114,8 +139,8 @@ class RequestBodyTest {
 
             assertThat(response.status()).isEqualTo(400);
             assertThat(response.json().get("field").asText()).isEqualTo("amount");
-            assertThat(response.json().get("error").asText()).isEqualTo(
-                    "amount is out of range: amounts are whole cents from 1 to 1000000000");
+            assertThat(response.json().get("error").asText())
+                    .isEqualTo("amount is out of range: amounts are whole cents from 1 to 1000000000");
         }
     }
 }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class BatchChangesTest {
 
     static Envelope at(long position, Object event) {
-        return new Envelope(position, "s", 0, event.getClass().getSimpleName(), Instant.ofEpochSecond(position),
-                Map.of(), event);
+        return new Envelope(
+                position, "s", 0, event.getClass().getSimpleName(), Instant.ofEpochSecond(position), Map.of(), event);
     }
 
     @Test
@@ -48,7 +48,8 @@ class BatchChangesTest {
         assertThat(old.balanceDelta).isEqualTo(70);
         assertThat(old.transactions).isEqualTo(2);
         assertThat(old.lastPosition).isEqualTo(12);
-        BatchChanges.AccountChange opened = changes.accounts().stream().skip(1).findFirst().orElseThrow();
+        BatchChanges.AccountChange opened =
+                changes.accounts().stream().skip(1).findFirst().orElseThrow();
         assertThat(opened.opened).isTrue();
         assertThat(opened.closed).isTrue();
         assertThat(opened.balanceDelta).isEqualTo(55);
@@ -81,6 +82,8 @@ class BatchChangesTest {
     @Test
     void anEventForAnAccountNeverOpenedIsAnError() {
         assertThatThrownBy(() -> BatchChanges.fold(List.of(at(3, new FundsDeposited("ghost", 1))), ids -> Map.of()))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("position 3").hasMessageContaining("ghost");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("position 3")
+                .hasMessageContaining("ghost");
     }
 }

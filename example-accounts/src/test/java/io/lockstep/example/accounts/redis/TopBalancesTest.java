@@ -33,7 +33,9 @@ class TopBalancesTest {
         String redisUrl = TestRedis.uri();
         db = TestDatabase.create(4);
         database = Database.open(Optional.of(db.jdbcUrl()), Path.of("unused"));
-        app = AccountsApp.start(Pools.open(database, new Pools.Sizes(2, 4, 4)), AccountsApp.POSITION_WAIT,
+        app = AccountsApp.start(
+                Pools.open(database, new Pools.Sizes(2, 4, 4)),
+                AccountsApp.POSITION_WAIT,
                 new TopBalances.Settings(redisUrl, prefix));
         http = new Http(app.listen("127.0.0.1", 0));
     }
@@ -62,8 +64,8 @@ class TopBalancesTest {
         http.post("/accounts/cy-1/close", "");
 
         // then
-        await().atMost(Duration.ofSeconds(10)).until(() -> ids(http.get("/top-balances").json())
-                .equals(List.of("ada-1", "bob-1")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> ids(http.get("/top-balances").json()).equals(List.of("ada-1", "bob-1")));
         JsonNode top = http.get("/top-balances?limit=1").json();
         assertThat(ids(top)).containsExactly("ada-1");
         assertThat(top.get("accounts").get(0).get("balance").asLong()).isEqualTo(10_000);
@@ -84,7 +86,8 @@ class TopBalancesTest {
 
     private static List<String> ids(JsonNode answer) {
         List<String> ids = new ArrayList<>();
-        answer.get("accounts").forEach(account -> ids.add(account.get("accountId").asText()));
+        answer.get("accounts")
+                .forEach(account -> ids.add(account.get("accountId").asText()));
         return ids;
     }
 }

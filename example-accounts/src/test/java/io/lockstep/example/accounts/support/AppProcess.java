@@ -32,7 +32,9 @@ public final class AppProcess implements AutoCloseable {
 
     /** How long the child gets to start listening, or to exit once signalled. */
     public static final Duration PATIENCE = Duration.ofSeconds(60);
-    private static final Pattern LISTENING = Pattern.compile("^listening on http://localhost:(\\d+)$", Pattern.MULTILINE);
+
+    private static final Pattern LISTENING =
+            Pattern.compile("^listening on http://localhost:(\\d+)$", Pattern.MULTILINE);
     private static final Path OUTPUT = Path.of("target", "app-processes");
 
     private final String label;
@@ -63,8 +65,8 @@ public final class AppProcess implements AutoCloseable {
      *
      * @param environment variables set for the child (on top of this JVM's, minus {@code LOCKSTEP_JDBC_URL})
      */
-    public static AppProcess start(String label, List<String> jvmOptions, java.util.Map<String, String> environment,
-                                   String... args) {
+    public static AppProcess start(
+            String label, List<String> jvmOptions, java.util.Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -77,9 +79,8 @@ public final class AppProcess implements AutoCloseable {
             Files.createDirectories(OUTPUT);
             Path stdout = OUTPUT.resolve(label + ".out");
             Path stderr = OUTPUT.resolve(label + ".err");
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectOutput(stdout.toFile())
-                    .redirectError(stderr.toFile());
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
             builder.environment().remove("LOCKSTEP_JDBC_URL");
             builder.environment().putAll(environment);
             return new AppProcess(label, builder.start(), stdout, stderr);
@@ -105,10 +106,13 @@ public final class AppProcess implements AutoCloseable {
      * @throws AssertionError when the child exits first or does not print it within {@link #PATIENCE}
      */
     public int awaitListening() {
-        await("'" + label + "' prints its 'listening on' line").atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
+        await("'" + label + "' prints its 'listening on' line")
+                .atMost(PATIENCE)
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> LISTENING.matcher(stdout()).find() || !process.isAlive());
         Matcher listening = LISTENING.matcher(stdout());
-        assertThat(listening.find()).as("'%s' exited (%s) before listening:%n%s", label, exitDescription(), output())
+        assertThat(listening.find())
+                .as("'%s' exited (%s) before listening:%n%s", label, exitDescription(), output())
                 .isTrue();
         return Integer.parseInt(listening.group(1));
     }
@@ -155,7 +159,8 @@ public final class AppProcess implements AutoCloseable {
     private int awaitExit() {
         try {
             assertThat(process.waitFor(PATIENCE.toSeconds(), TimeUnit.SECONDS))
-                    .as("'%s' exits within %s of the signal:%n%s", label, PATIENCE, output()).isTrue();
+                    .as("'%s' exits within %s of the signal:%n%s", label, PATIENCE, output())
+                    .isTrue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for '" + label + "' to exit", e);

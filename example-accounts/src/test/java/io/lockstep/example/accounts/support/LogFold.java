@@ -25,13 +25,18 @@ import javax.sql.DataSource;
 public final class LogFold {
 
     /** A row of {@code account_balance}. */
-    public record AccountRow(String accountId, String owner, long balance, int transactions, boolean closed,
-                             long lastPosition, Instant lastUpdatedAt) {
-    }
+    public record AccountRow(
+            String accountId,
+            String owner,
+            long balance,
+            int transactions,
+            boolean closed,
+            long lastPosition,
+            Instant lastUpdatedAt) {}
 
     /** A row of {@code owner_summary}. */
-    public record OwnerRow(String owner, int openAccounts, long totalBalance, long lastPosition, Instant lastUpdatedAt) {
-    }
+    public record OwnerRow(
+            String owner, int openAccounts, long totalBalance, long lastPosition, Instant lastUpdatedAt) {}
 
     private static final String EVENTS_IN_POSITION_ORDER = """
             SELECT l.position, e.stream_id, e.stream_version, e.event_type, e.recorded_at,
@@ -48,13 +53,13 @@ public final class LogFold {
     private final Map<String, Long> eventTypes = new TreeMap<>();
     private final List<String> violations = new ArrayList<>();
 
-    private LogFold() {
-    }
+    private LogFold() {}
 
     /** Reads every sequenced event in position order and folds it. */
     public static LogFold of(DataSource dataSource) {
         LogFold fold = new LogFold();
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false); // lets the driver stream the rows with a fetch size
             statement.setFetchSize(5_000);
             try (ResultSet rows = statement.executeQuery(EVENTS_IN_POSITION_ORDER)) {
@@ -117,8 +122,12 @@ public final class LogFold {
             String owner = row.getString("owner");
             accounts.put(id, new AccountRow(id, owner, amount, 1, false, position, at));
             OwnerRow before = owners.get(owner);
-            owners.put(owner, before == null ? new OwnerRow(owner, 1, amount, position, at)
-                    : new OwnerRow(owner, before.openAccounts() + 1, before.totalBalance() + amount, position, at));
+            owners.put(
+                    owner,
+                    before == null
+                            ? new OwnerRow(owner, 1, amount, position, at)
+                            : new OwnerRow(
+                                    owner, before.openAccounts() + 1, before.totalBalance() + amount, position, at));
             return;
         }
         if (account == null) {
@@ -136,16 +145,28 @@ public final class LogFold {
                 if (balance < 0) {
                     violations.add(where + ": the balance went negative: " + balance);
                 }
-                accounts.put(id, new AccountRow(id, account.owner(), balance, account.transactions() + 1,
-                        account.closed(), position, at));
-                owners.put(owner.owner(), new OwnerRow(owner.owner(), owner.openAccounts(), owner.totalBalance() + delta,
-                        position, at));
+                accounts.put(
+                        id,
+                        new AccountRow(
+                                id,
+                                account.owner(),
+                                balance,
+                                account.transactions() + 1,
+                                account.closed(),
+                                position,
+                                at));
+                owners.put(
+                        owner.owner(),
+                        new OwnerRow(owner.owner(), owner.openAccounts(), owner.totalBalance() + delta, position, at));
             }
             case "AccountClosed" -> {
-                accounts.put(id, new AccountRow(id, account.owner(), account.balance(), account.transactions(), true,
-                        position, at));
-                owners.put(owner.owner(), new OwnerRow(owner.owner(), owner.openAccounts() - 1, owner.totalBalance(),
-                        position, at));
+                accounts.put(
+                        id,
+                        new AccountRow(
+                                id, account.owner(), account.balance(), account.transactions(), true, position, at));
+                owners.put(
+                        owner.owner(),
+                        new OwnerRow(owner.owner(), owner.openAccounts() - 1, owner.totalBalance(), position, at));
             }
             default -> violations.add(where + ": unknown event type");
         }
@@ -154,19 +175,38 @@ public final class LogFold {
     /** @return {@code account_balance} as the projection left it, by account id */
     public static Map<String, AccountRow> accountBalance(DataSource dataSource) {
         Map<String, AccountRow> rows = new TreeMap<>();
-        query(dataSource, "SELECT * FROM account_balance", row -> rows.put(row.getString("account_id"),
-                new AccountRow(row.getString("account_id"), row.getString("owner"), row.getLong("balance"),
-                        row.getInt("transactions"), row.getBoolean("closed"), row.getLong("last_position"),
-                        row.getObject("last_updated_at", OffsetDateTime.class).toInstant())));
+        query(
+                dataSource,
+                "SELECT * FROM account_balance",
+                row -> rows.put(
+                        row.getString("account_id"),
+                        new AccountRow(
+                                row.getString("account_id"),
+                                row.getString("owner"),
+                                row.getLong("balance"),
+                                row.getInt("transactions"),
+                                row.getBoolean("closed"),
+                                row.getLong("last_position"),
+                                row.getObject("last_updated_at", OffsetDateTime.class)
+                                        .toInstant())));
         return rows;
     }
 
     /** @return {@code owner_summary} as the projection left it, by owner */
     public static Map<String, OwnerRow> ownerSummary(DataSource dataSource) {
         Map<String, OwnerRow> rows = new TreeMap<>();
-        query(dataSource, "SELECT * FROM owner_summary", row -> rows.put(row.getString("owner"),
-                new OwnerRow(row.getString("owner"), row.getInt("open_accounts"), row.getLong("total_balance"),
-                        row.getLong("last_position"), row.getObject("last_updated_at", OffsetDateTime.class).toInstant())));
+        query(
+                dataSource,
+                "SELECT * FROM owner_summary",
+                row -> rows.put(
+                        row.getString("owner"),
+                        new OwnerRow(
+                                row.getString("owner"),
+                                row.getInt("open_accounts"),
+                                row.getLong("total_balance"),
+                                row.getLong("last_position"),
+                                row.getObject("last_updated_at", OffsetDateTime.class)
+                                        .toInstant())));
         return rows;
     }
 
@@ -202,8 +242,9 @@ public final class LogFold {
     }
 
     private static void query(DataSource dataSource, String sql, RowReader reader) {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery(sql)) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {
                 reader.read(rows);
             }

@@ -17,8 +17,7 @@ import javax.sql.DataSource;
  */
 public final class Projected {
 
-    private Projected() {
-    }
+    private Projected() {}
 
     /**
      * @return whether every committed event has a position and every partition of the projection (in
@@ -26,10 +25,14 @@ public final class Projected {
      */
     public static boolean caughtUp(DataSource dataSource, int partitions) throws Exception {
         try (PostgresEventLog log = PostgresEventLog.builder(dataSource, AccountEventTypes.registry())
-                .runSequencer(false).build()) {
-            ProjectionNode view = ProjectionNode.builder(dataSource,
-                    PostgresProjectionStore.builder(dataSource).build(), log)
-                    .projection(AccountsProjection.create(), partitions).build();
+                .runSequencer(false)
+                .build()) {
+            ProjectionNode view = ProjectionNode.builder(
+                            dataSource,
+                            PostgresProjectionStore.builder(dataSource).build(),
+                            log)
+                    .projection(AccountsProjection.create(), partitions)
+                    .build();
             long head = log.headPosition();
             return unsequenced(dataSource) == 0 && head > 0 && view.projectedThrough(AccountsProjection.NAME) == head;
         }
@@ -41,9 +44,10 @@ public final class Projected {
     }
 
     private static long unsequenced(DataSource dataSource) throws Exception {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM lockstep.events)"
-                     + " - (SELECT count(*) FROM lockstep.event_log)")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet r = s.executeQuery("SELECT (SELECT count(*) FROM lockstep.events)"
+                        + " - (SELECT count(*) FROM lockstep.event_log)")) {
             r.next();
             return r.getLong(1);
         }
@@ -54,9 +58,10 @@ public final class Projected {
      *         {@code accounts} (every partition this process ran, also those it handed over since)
      */
     public static double sum(String prometheusText, String metric) {
-        return prometheusText.lines()
-                .filter(line -> line.startsWith(metric + "{")
-                        && line.contains("projection=\"" + AccountsProjection.NAME))
+        return prometheusText
+                .lines()
+                .filter(line ->
+                        line.startsWith(metric + "{") && line.contains("projection=\"" + AccountsProjection.NAME))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
     }

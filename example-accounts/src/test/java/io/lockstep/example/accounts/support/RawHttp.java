@@ -22,8 +22,7 @@ public final class RawHttp {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private RawHttp() {
-    }
+    private RawHttp() {}
 
     /** An answer: status, the header block (lower-cased names) and the body. */
     public record Answer(int status, String headers, String body) {
@@ -91,7 +90,8 @@ public final class RawHttp {
                     String head = text.substring(0, headEnd).toLowerCase(Locale.ROOT);
                     int length = head.indexOf("content-length:");
                     if (length >= 0) {
-                        expected = Long.parseLong(head.substring(length + 15, head.indexOf("\r\n", length)).strip());
+                        expected = Long.parseLong(head.substring(length + 15, head.indexOf("\r\n", length))
+                                .strip());
                     }
                 }
             }
