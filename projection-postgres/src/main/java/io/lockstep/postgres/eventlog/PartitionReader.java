@@ -28,6 +28,7 @@ final class PartitionReader implements EventSource {
     private static final long MAX_WINDOW = 1L << 20;
 
     private final PostgresEventLog log;
+    private final EventReads reads;
     private final Partition partition;
     private final String sql;
     private final Short[] buckets;
@@ -36,8 +37,9 @@ final class PartitionReader implements EventSource {
 
     private record Scanned(long after, long emptyTo) {}
 
-    PartitionReader(PostgresEventLog log, Partition partition, String schema) {
+    PartitionReader(PostgresEventLog log, EventReads reads, Partition partition, String schema) {
         this.log = log;
+        this.reads = reads;
         this.partition = partition;
         this.buckets = IntStream.range(partition.firstBucket(), partition.endBucket())
                 .mapToObj(b -> (short) b)
@@ -68,7 +70,7 @@ final class PartitionReader implements EventSource {
     }
 
     private List<Envelope> readWindow(long from, long to, int maxEvents) {
-        return log.readWith(
+        return reads.readWith(
                 "reading partition " + partition + " after position " + from, sql, (connection, statement) -> {
                     Array array = connection.createArrayOf("int2", buckets);
                     statement.setArray(1, array);

@@ -8,8 +8,6 @@ import io.lockstep.projection.EventSource;
 import io.lockstep.projection.LockstepException;
 import io.lockstep.projection.Partition;
 import io.lockstep.projection.PartitionedEventSource;
-import io.lockstep.projection.internal.Arguments;
-import io.lockstep.projection.internal.Backoff;
 import io.lockstep.projection.internal.Threads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,10 +15,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import javax.sql.DataSource;
 
@@ -68,6 +66,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     private final Appender appender;
     private final BulkAppender bulk;
     private final Sequencer sequencer;
+    private final EventReads reads;
     private final WakeSignal readers = new WakeSignal();
     private final SequencerDuty duty;
     private final EventLogListener listener;
@@ -86,6 +85,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
         this.bulk = new BulkAppender(builder.schema, appender, sql.appended());
         this.jdbc = new JdbcConnections(dataSource, storeName);
         this.sequencer = new Sequencer(jdbc, sql);
+        this.reads = new EventReads(jdbc, types, sql);
         this.runSequencer = builder.runSequencer;
         this.duty = new SequencerDuty(sequencer, readers, builder.tickInterval);
         this.listener = new EventLogListener(dataSource, sql, runSequencer ? duty::wake : () -> {}, readers);
@@ -288,31 +288,12 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      * @param maxEvents   at most this many events, 1..100000
      */
     public List<Envelope> readStream(String streamId, long fromVersion, int maxEvents) {
-        Arguments.requireName(streamId, "streamId");
-        if (fromVersion < 0) {
-            throw new IllegalArgumentException("fromVersion " + fromVersion + " is invalid: versions start at 0");
-        }
-        Arguments.requireRange("maxEvents", maxEvents, 1, 100_000, 1000);
-        return withConnection("reading stream '" + streamId + "'", connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.readStream())) {
-                statement.setString(1, streamId);
-                statement.setLong(2, fromVersion);
-                statement.setInt(3, maxEvents);
-                return envelopes(statement, true);
-            }
-        });
+        return reads.readStream(streamId, fromVersion, maxEvents);
     }
 
     @Override
     public List<Envelope> read(long afterPosition, int maxEvents) {
-        Arguments.requirePosition(afterPosition, "afterPosition");
-        return withConnection("reading after position " + afterPosition, connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.read())) {
-                statement.setLong(1, afterPosition);
-                statement.setInt(2, maxEvents);
-                return envelopes(statement, false);
-            }
-        });
+        return reads.read(afterPosition, maxEvents);
     }
 
     /**
@@ -323,55 +304,23 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     @Override
     public EventSource partition(Partition partition) {
         Objects.requireNonNull(partition, "partition");
-        return partition.count() == 1 ? this : new PartitionReader(this, partition, schema);
-    }
-
-    /** Reads the events of {@code sql} (a partition's window), for {@link PartitionReader}. */
-    List<Envelope> readWith(String operation, String statementSql, StatementBinder binder) {
-        return withConnection(operation, connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(statementSql)) {
-                binder.bind(connection, statement);
-                return envelopes(statement, false);
-            }
-        });
-    }
-
-    /** Binds a statement's parameters. */
-    @FunctionalInterface
-    interface StatementBinder {
-        void bind(java.sql.Connection connection, PreparedStatement statement) throws SQLException;
+        return partition.count() == 1 ? this : new PartitionReader(this, reads, partition, schema);
     }
 
     @Override
     public long headPosition() {
-        return withConnection("reading the head position", connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.head());
-                    ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return rows.getLong(1);
-            }
-        });
+        return reads.headPosition();
     }
 
     @Override
     public boolean awaitEvents(long afterPosition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Duration poll = Duration.ofMillis(10);
-        while (true) {
-            long seen = readers.generation();
-            if (headPosition() > afterPosition) {
-                return true;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            // Notified while listening; polling with backoff while the LISTEN connection is down.
-            Duration wait =
-                    listener.listening() ? Duration.ofNanos(left) : Duration.ofNanos(Math.min(left, poll.toNanos()));
-            readers.awaitAfter(seen, wait);
-            poll = Backoff.doubled(poll, Duration.ofMillis(500));
-        }
+        return readers.awaitUntil(
+                        () -> reads.headPosition() > afterPosition ? Optional.of(true) : Optional.empty(),
+                        listener::listening,
+                        timeout,
+                        Duration.ofMillis(10),
+                        Duration.ofMillis(500))
+                .isPresent();
     }
 
     /**
@@ -388,35 +337,14 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
     public OptionalLong awaitPosition(AppendResult appended, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(appended, "appended");
         Objects.requireNonNull(timeout, "timeout");
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Duration poll = Duration.ofMillis(5);
-        while (true) {
-            long seen = readers.generation();
-            OptionalLong position = positionOf(appended.streamId(), appended.lastVersion());
-            if (position.isPresent()) {
-                return position;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return OptionalLong.empty();
-            }
-            Duration wait =
-                    listener.listening() ? Duration.ofNanos(left) : Duration.ofNanos(Math.min(left, poll.toNanos()));
-            readers.awaitAfter(seen, wait);
-            poll = Backoff.doubled(poll, Duration.ofMillis(200));
-        }
-    }
-
-    private OptionalLong positionOf(String streamId, long version) {
-        return withConnection("reading the position of '" + streamId + "' version " + version, connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.positionOf())) {
-                statement.setString(1, streamId);
-                statement.setLong(2, version);
-                try (ResultSet rows = statement.executeQuery()) {
-                    return rows.next() ? OptionalLong.of(rows.getLong(1)) : OptionalLong.empty();
-                }
-            }
-        });
+        return readers.awaitUntil(
+                        () -> reads.positionOf(appended.streamId(), appended.lastVersion()),
+                        listener::listening,
+                        timeout,
+                        Duration.ofMillis(5),
+                        Duration.ofMillis(200))
+                .map(OptionalLong::of)
+                .orElse(OptionalLong.empty());
     }
 
     /**
@@ -438,13 +366,7 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
 
     /** @return when the sequencer last ticked and how many committed events still wait for a position */
     public SequencerStatus sequencerStatus() {
-        return withConnection("reading the sequencer status", connection -> {
-            try (PreparedStatement statement = connection.prepareStatement(sql.backlog());
-                    ResultSet rows = statement.executeQuery()) {
-                rows.next();
-                return new SequencerStatus(rows.getTimestamp(2).toInstant(), rows.getLong(1), listener.listening());
-            }
-        });
+        return reads.sequencerStatus(listener.listening());
     }
 
     /**
@@ -457,31 +379,6 @@ public final class PostgresEventLog implements PartitionedEventSource, AutoClose
      * @param listening whether this process receives notifications (false: it polls)
      */
     public record SequencerStatus(Instant lastTick, long backlog, boolean listening) {}
-
-    private List<Envelope> envelopes(PreparedStatement statement, boolean allowUnsequenced) throws SQLException {
-        List<Envelope> events = new ArrayList<>();
-        try (ResultSet rows = statement.executeQuery()) {
-            while (rows.next()) {
-                long position = rows.getLong(1);
-                if (rows.wasNull()) {
-                    if (!allowUnsequenced) {
-                        continue;
-                    }
-                    position = 0; // not sequenced yet: a stream read does not need the global position
-                }
-                String type = rows.getString(4);
-                events.add(new Envelope(
-                        position,
-                        rows.getString(2),
-                        rows.getLong(3),
-                        type,
-                        rows.getTimestamp(7).toInstant(),
-                        types.decodeMetadata(rows.getString(6)),
-                        types.decode(type, rows.getString(5))));
-            }
-        }
-        return events;
-    }
 
     private <R> R withConnection(String operation, JdbcConnections.ConnectionWork<R> work) {
         return jdbc.withConnection(operation, work);

@@ -1,10 +1,14 @@
 package io.lockstep.postgres.eventlog;
 
+import io.lockstep.projection.internal.Backoff;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Wakes threads waiting for something to happen (new positions for readers, new appends for the
@@ -54,6 +58,36 @@ final class WakeSignal {
         } finally {
             lock.unlock();
             waiters.decrementAndGet();
+        }
+    }
+
+    /**
+     * Checks {@code check} until it answers, waking on {@link #wake()} while {@code notified} says wake-ups
+     * arrive, and otherwise polling with backoff from {@code firstPoll} up to {@code maxPoll}.
+     *
+     * @return what {@code check} answered, or empty when {@code timeout} passed first
+     */
+    <T> Optional<T> awaitUntil(
+            Supplier<Optional<T>> check,
+            BooleanSupplier notified,
+            Duration timeout,
+            Duration firstPoll,
+            Duration maxPoll)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration poll = firstPoll;
+        while (true) {
+            long seen = generation();
+            Optional<T> answer = check.get();
+            if (answer.isPresent()) {
+                return answer;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Optional.empty();
+            }
+            awaitAfter(seen, Duration.ofNanos(notified.getAsBoolean() ? left : Math.min(left, poll.toNanos())));
+            poll = Backoff.doubled(poll, maxPoll);
         }
     }
 }
