@@ -68,7 +68,6 @@ final class FailureClassifier {
     StepResult environmentFailure(Throwable failure) {
         environmentFailures++;
         java.time.Duration backoff = policy.backoff(environmentFailures);
-        status.stalled(ProjectionError.unattributed(failure, status.now()), environmentFailures, backoff);
         return new StepResult.Retrying(environmentFailures, backoff, true, failure);
     }
 
@@ -104,7 +103,6 @@ final class FailureClassifier {
         if (probe(failure) instanceof Verdict.EndStep environmental) {
             return environmental;
         }
-        status.leaveStall(); // the store answers again: whatever this is, the environment is not stalling
         status.error(failure);
         handlerFailures++;
         if (handlerFailures < policy.maxAttempts()) {

@@ -141,7 +141,7 @@ final class PoisonIsolation<C> {
     }
 
     private Outcome fail(long checkpoint, ProjectionError error) {
-        status.failed(error);
+        status.error(error); // the step moves the state to FAILED from the result
         return new Outcome(checkpoint, new StepResult.Failed(error));
     }
 }

@@ -76,42 +76,91 @@ final class ProjectionStep<C> {
             return new StepResult.Interrupted();
         }
         status.busy(true);
+        Attempt attempt;
         try {
-            return readAndCommit();
+            attempt = readAndCommit();
         } finally {
             status.busy(false);
         }
+        settle(attempt.result());
+        switch (attempt) {
+            case Attempt.BatchCommitted committed ->
+                Listeners.safely(() ->
+                        status.listener().batchCommitted(status.snapshot(), committed.events(), committed.took()));
+            case Attempt.BatchFailed batchFailed ->
+                Listeners.safely(() -> status.listener().batchFailed(status.snapshot(), batchFailed.result()));
+            case Attempt.Other other -> {}
+        }
+        return attempt.result();
     }
 
-    private StepResult readAndCommit() {
+    /** What one read-and-commit did, for the listeners: a batch committed, a batch failed, or neither. */
+    private sealed interface Attempt {
+        StepResult result();
+
+        record BatchCommitted(StepResult result, int events, Duration took) implements Attempt {}
+
+        record BatchFailed(StepResult result) implements Attempt {}
+
+        record Other(StepResult result) implements Attempt {}
+    }
+
+    /**
+     * The one place a step's result moves the status: caught up, progressing, paused, failed, stalled on the
+     * environment, or out of a stall. What the status records besides (checkpoint, head, errors) is written where
+     * it is learnt.
+     */
+    private void settle(StepResult result) {
+        switch (result) {
+            case StepResult.Idle idle -> status.idle();
+            case StepResult.Committed committed -> {
+                status.healthy();
+                status.progressed(committed.events() < batchSize);
+            }
+            case StepResult.Paused paused -> status.paused();
+            case StepResult.Failed failure -> status.failed(failure.error());
+            case StepResult.Retrying retrying
+            when retrying.transientFailure() ->
+                status.stalled(
+                        ProjectionError.unattributed(retrying.cause(), status.now()),
+                        retrying.failures(),
+                        retrying.backoff());
+            case StepResult.Retrying retrying -> status.leaveStall(); // the store answered: not the environment
+            case StepResult.Skipped skipped -> status.leaveStall();
+            case StepResult.Conflict conflict -> {}
+            case StepResult.Interrupted interrupted -> {}
+        }
+    }
+
+    private Attempt readAndCommit() {
         long started = System.nanoTime();
         List<Envelope> batch;
         long from;
         try {
             Optional<StepResult> blocked = refreshCheckpoint();
             if (blocked.isPresent()) {
-                return blocked.get();
+                return new Attempt.Other(blocked.get());
             }
             from = checkpoint;
             BatchReader.Read read = reader.read(from);
             if (read.problem() != null) {
-                return aheadOfSource(read.problem());
+                return new Attempt.Other(aheadOfSource(read.problem()));
             }
             batch = read.batch();
             status.head(Math.max(
                     read.head(), batch.isEmpty() ? from : batch.getLast().position()));
         } catch (RuntimeException e) {
             checkpoint = UNKNOWN;
-            return Thread.currentThread().isInterrupted()
-                    ? new StepResult.Interrupted()
-                    : classifier.environmentFailure(e);
+            return new Attempt.Other(
+                    Thread.currentThread().isInterrupted()
+                            ? new StepResult.Interrupted()
+                            : classifier.environmentFailure(e));
         }
         if (batch.isEmpty()) {
             // Re-read next time: an operator may have reset or paused the projection while it was idle.
             checkpoint = UNKNOWN;
             classifier.reset();
-            status.idle();
-            return new StepResult.Idle(from);
+            return new Attempt.Other(new StepResult.Idle(from));
         }
         if (from == -1) {
             status.firstPosition(batch.getFirst().position());
@@ -119,20 +168,18 @@ final class ProjectionStep<C> {
         status.pending(batch.getFirst().recordedAt());
         String disorder = disorder(batch, from);
         if (disorder != null) {
-            return fail(status.error(new LockstepException(disorder)));
+            return new Attempt.Other(fail(status.error(new LockstepException(disorder))));
         }
         try {
             checkpoint = committer.commit(batch, from, mode);
             reader.committed(batch.getLast());
             succeeded();
-            status.progressed(batch.size() < batchSize);
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
-            Listeners.safely(() -> status.listener().batchCommitted(status.snapshot(), batch.size(), took));
-            return new StepResult.Committed(from, checkpoint, batch.size());
+            return new Attempt.BatchCommitted(
+                    new StepResult.Committed(from, checkpoint, batch.size()),
+                    batch.size(),
+                    Duration.ofNanos(System.nanoTime() - started));
         } catch (RuntimeException e) {
-            StepResult result = batchFailed(batch, from, e);
-            Listeners.safely(() -> status.listener().batchFailed(status.snapshot(), result));
-            return result;
+            return new Attempt.BatchFailed(batchFailed(batch, from, e));
         }
     }
 
@@ -174,7 +221,6 @@ final class ProjectionStep<C> {
     private void succeeded() {
         classifier.reset();
         isolation.applied();
-        status.healthy();
     }
 
     /** @return true while a side-by-side build of a new version runs */
@@ -223,7 +269,6 @@ final class ProjectionStep<C> {
         StoredCheckpoint stored = store.readCheckpoint(key);
         status.checkpoint(stored.position());
         if (stored.paused()) {
-            status.paused();
             return Optional.of(new StepResult.Paused(stored.position()));
         }
         if (stored.version() > version) {
@@ -329,7 +374,6 @@ final class ProjectionStep<C> {
     }
 
     private StepResult fail(ProjectionError error) {
-        status.failed(error);
         return remember(new StepResult.Failed(error));
     }
 
