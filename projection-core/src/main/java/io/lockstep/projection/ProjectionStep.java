@@ -14,13 +14,9 @@ final class ProjectionStep<C> {
 
     private static final long UNKNOWN = Long.MIN_VALUE;
 
-    private final RunnerSettings<C> settings;
     private final EventSource source;
     private final ProjectionStore<C> store;
     private final CheckpointKey key;
-    private final int version;
-    private final boolean resettable;
-    private final RebuildStrategy<C> rebuildStrategy;
     private final int batchSize;
     private final StatementMode mode;
     private final BatchCommitter<C> committer;
@@ -33,26 +29,23 @@ final class ProjectionStep<C> {
     private StepResult.Failed failed;
     /** What the store held when this step failed: an operator's change to it ends the failure. */
     private StoredCheckpoint failedAt;
-    /** The side-by-side build of a new version, while one runs. */
-    private SideBySideBuild<C> build;
+
+    private final VersionGate<C> gate;
     /** Set by other threads (pause, resume) to make the next step read the stored checkpoint again. */
     private volatile boolean reread;
     /** Set by another thread (resume) to make the next step end a FAILED state and retry from the checkpoint. */
     private volatile boolean retry;
 
     ProjectionStep(RunnerSettings<C> settings, StatusTracker status) {
-        this.settings = settings;
         this.source = settings.source();
         this.store = settings.store();
         this.key = settings.key();
         Projection<C> projection = settings.projection();
-        this.version = projection.version();
-        this.resettable = projection.resettable();
-        this.rebuildStrategy = projection.rebuildStrategy();
         this.batchSize = settings.batchSize();
         this.mode = projection.statementMode();
         this.status = status;
         this.committer = new BatchCommitter<>(projection, store, key, status);
+        this.gate = new VersionGate<>(settings, status, committer);
         this.classifier = new FailureClassifier(settings.retryPolicy(), status, store);
         this.isolation =
                 new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status, projection.name());
@@ -82,7 +75,7 @@ final class ProjectionStep<C> {
         } finally {
             status.busy(false);
         }
-        settle(attempt.result());
+        status.settle(attempt.result(), batchSize);
         switch (attempt) {
             case Attempt.BatchCommitted committed ->
                 Listeners.safely(() ->
@@ -103,33 +96,6 @@ final class ProjectionStep<C> {
         record BatchFailed(StepResult result) implements Attempt {}
 
         record Other(StepResult result) implements Attempt {}
-    }
-
-    /**
-     * The one place a step's result moves the status: caught up, progressing, paused, failed, stalled on the
-     * environment, or out of a stall. What the status records besides (checkpoint, head, errors) is written where
-     * it is learnt.
-     */
-    private void settle(StepResult result) {
-        switch (result) {
-            case StepResult.Idle idle -> status.idle();
-            case StepResult.Committed committed -> {
-                status.healthy();
-                status.progressed(committed.events() < batchSize);
-            }
-            case StepResult.Paused paused -> status.paused();
-            case StepResult.Failed failure -> status.failed(failure.error());
-            case StepResult.Retrying retrying
-            when retrying.transientFailure() ->
-                status.stalled(
-                        ProjectionError.unattributed(retrying.cause(), status.now()),
-                        retrying.failures(),
-                        retrying.backoff());
-            case StepResult.Retrying retrying -> status.leaveStall(); // the store answered: not the environment
-            case StepResult.Skipped skipped -> status.leaveStall();
-            case StepResult.Conflict conflict -> {}
-            case StepResult.Interrupted interrupted -> {}
-        }
     }
 
     private Attempt readAndCommit() {
@@ -199,9 +165,7 @@ final class ProjectionStep<C> {
 
     /** Ends a FAILED state here and in a side-by-side build, on the stepping thread. */
     private void retryNow() {
-        if (build != null) {
-            build.retry();
-        }
+        gate.retry();
         if (failed != null) {
             endFailure();
         }
@@ -225,7 +189,7 @@ final class ProjectionStep<C> {
 
     /** @return true while a side-by-side build of a new version runs */
     boolean rebuilding() {
-        return build != null;
+        return gate.rebuilding();
     }
 
     /**
@@ -271,41 +235,18 @@ final class ProjectionStep<C> {
         if (stored.paused()) {
             return Optional.of(new StepResult.Paused(stored.position()));
         }
-        if (stored.version() > version) {
-            return Optional.of(
-                    fail(status.error(new LockstepException("the read model of " + key + " was built by version "
-                            + stored.version() + " of the projection, but this code is version " + version
-                            + "; deploy version " + stored.version() + " or later"
-                            + (resettable
-                                    ? ", or replay to rebuild it with this one"
-                                    : " (this version has no reset handler to replay" + " with)")))));
-        }
-        if (stored.version() == 0) {
-            committer.adopt(version); // never recorded: adopt this version without a rebuild
-            return refreshCheckpoint();
-        }
-        if (stored.version() < version) {
-            if (rebuildStrategy instanceof RebuildStrategy.SideBySide<C> sideBySide) {
-                if (build == null) {
-                    build = SideBySideBuild.start(settings, status, committer, sideBySide.tables());
-                }
-                Optional<StepResult> building = build.step(stored.version());
-                if (building.isPresent()) {
-                    return building;
-                }
-                build = null;
+        switch (gate.admit(stored)) {
+            case VersionGate.Verdict.Open open -> {}
+            case VersionGate.Verdict.ReadAgain again -> {
                 return refreshCheckpoint();
             }
-            if (!resettable) {
-                return Optional.of(fail(status.error(new LockstepException("projection " + key
-                        + " changed from version "
-                        + stored.version() + " to " + version + " and must be rebuilt, but it has no reset handler;"
-                        + " add .onReset(tx -> ...) that clears its tables"))));
+            case VersionGate.Verdict.Building building -> {
+                return Optional.of(building.result());
             }
-            committer.rebuildInPlace(stored.version(), version);
-            return refreshCheckpoint();
+            case VersionGate.Verdict.Refused refused -> {
+                return Optional.of(fail(status.error(refused.problem())));
+            }
         }
-        build = null;
         checkpoint = stored.position();
         reader.stored(stored.lastEvent());
         return Optional.empty();

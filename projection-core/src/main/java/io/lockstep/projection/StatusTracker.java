@@ -197,26 +197,52 @@ final class StatusTracker {
         state(ProjectionState.CATCHING_UP);
     }
 
+    /**
+     * The one place a step's result moves the status: caught up, progressing, paused, failed, stalled on the
+     * environment, or out of a stall. What the status records besides (checkpoint, head, errors) is written where
+     * it is learnt.
+     *
+     * @param batchSize the runner's batch size: a committed batch smaller than it was the last one for now
+     */
+    void settle(StepResult result, int batchSize) {
+        switch (result) {
+            case StepResult.Idle idle -> idle();
+            case StepResult.Committed committed -> {
+                healthy();
+                progressed(committed.events() < batchSize);
+            }
+            case StepResult.Paused paused -> paused();
+            case StepResult.Failed failure -> failed(failure.error());
+            case StepResult.Retrying retrying
+            when retrying.transientFailure() ->
+                stalled(ProjectionError.unattributed(retrying.cause(), now()), retrying.failures(), retrying.backoff());
+            case StepResult.Retrying retrying -> leaveStall(); // the store answered: not the environment's failure
+            case StepResult.Skipped skipped -> leaveStall();
+            case StepResult.Conflict conflict -> {}
+            case StepResult.Interrupted interrupted -> {}
+        }
+    }
+
     /** The step found nothing to do: nothing waits, any failure is over, {@link ProjectionState#LIVE}. */
-    void idle() {
+    private void idle() {
         pending(null);
         healthy();
         state(ProjectionState.LIVE);
     }
 
     /** The step found the projection paused by an operator: any failure is over, {@link ProjectionState#PAUSED}. */
-    void paused() {
+    private void paused() {
         healthy();
         state(ProjectionState.PAUSED);
     }
 
     /** A batch committed; {@link ProjectionState#LIVE} when it was the last one for now, else CATCHING_UP. */
-    void progressed(boolean caughtUp) {
+    private void progressed(boolean caughtUp) {
         state(caughtUp ? ProjectionState.LIVE : ProjectionState.CATCHING_UP);
     }
 
     /** The projection stopped at {@code error} until an operator acts: {@link ProjectionState#FAILED}. */
-    void failed(ProjectionError error) {
+    private void failed(ProjectionError error) {
         error(error);
         state(ProjectionState.FAILED);
     }
