@@ -78,7 +78,12 @@ class EmbeddedServerOwnershipTest {
                 try (AppProcess second = serve("owner-second")) {
                     Http http = new Http(second.awaitListening());
 
-                    // then: it took the server over, serves, and shares the partitions with simulate
+                    // then: it took the server over, serves, and shares the partitions with simulate (its banner's
+                    // last line comes a moment after the "listening on" line awaitListening waits for)
+                    await("serve prints its whole banner")
+                            .atMost(AppProcess.PATIENCE)
+                            .pollInterval(Duration.ofMillis(50))
+                            .until(() -> second.stdout().contains("Ctrl-C stops it") || !second.isAlive());
                     assertThat(second.stdout())
                             .as(second.output())
                             .contains("taken over from a process that was killed", "then the embedded database stops");
