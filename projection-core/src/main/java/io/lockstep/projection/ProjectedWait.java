@@ -1,6 +1,7 @@
 package io.lockstep.projection;
 
 import io.lockstep.projection.internal.Arguments;
+import io.lockstep.projection.internal.Backoff;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -9,15 +10,18 @@ import java.util.function.LongSupplier;
 
 /**
  * Read-your-writes for a projection whose progress only a question to the store can tell (a partitioned one,
- * whose partitions may run on other nodes): a wait that asks how far the projection got as a whole every
- * {@link #POLL} on a virtual thread of its own, until the answer reaches a position or the time runs out. The
+ * whose partitions may run on other nodes): a wait that asks how far the projection got as a whole, first after
+ * {@link #POLL} and then less often (up to every {@link #MAX_POLL}), on a virtual thread of its own, until the answer reaches a position or the time runs out. The
  * caller is never blocked. A store that cannot be reached ends the wait at once with its failure: a caller serving
  * a request answers that the store is unavailable rather than waiting out an outage.
  */
 final class ProjectedWait {
 
-    /** How often a wait asks again. */
+    /** How soon a wait asks again at first; the pause doubles up to {@link #MAX_POLL}. */
     static final Duration POLL = Duration.ofMillis(10);
+
+    /** The longest pause between two questions. */
+    static final Duration MAX_POLL = Duration.ofMillis(100);
 
     private ProjectedWait() {}
 
@@ -50,6 +54,7 @@ final class ProjectedWait {
             long deadline,
             Duration timeout,
             CompletableFuture<Long> reached) {
+        Duration poll = POLL;
         try {
             while (true) {
                 long through = projectedThrough.getAsLong();
@@ -62,7 +67,8 @@ final class ProjectedWait {
                     reached.completeExceptionally(new CheckpointTimeoutException(key, position, through, timeout));
                     return;
                 }
-                TimeUnit.NANOSECONDS.sleep(Math.min(left, POLL.toNanos()));
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, poll.toNanos()));
+                poll = Backoff.doubled(poll, MAX_POLL);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

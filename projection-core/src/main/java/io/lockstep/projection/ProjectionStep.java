@@ -72,10 +72,11 @@ final class ProjectionStep<C> {
         Attempt attempt;
         try {
             attempt = readAndCommit();
+            // while still busy: a first stall is dated from when the failing attempt began
+            status.settle(attempt.result(), batchSize);
         } finally {
             status.busy(false);
         }
-        status.settle(attempt.result(), batchSize);
         switch (attempt) {
             case Attempt.BatchCommitted committed ->
                 Listeners.safely(() ->

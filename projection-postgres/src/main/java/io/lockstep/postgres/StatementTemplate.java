@@ -31,17 +31,15 @@ import org.jooq.impl.DSL;
  * {@code setObject} (String, Long, Integer, Boolean, BigDecimal, UUID, OffsetDateTime, ...).
  *
  * <p><b>Typed binding.</b> Each value is checked against the Java type its parameter was declared with
- * ({@code DSL.param("delta", Long.class)}), so swapped arguments of different types fail at their first use
- * with an {@link IllegalArgumentException} naming the parameter, before anything is sent. A value may be
- * {@code null}; an integral value fits a wider integral parameter (an {@code Integer} for a {@code Long}).
- * Two parameters of the same type cannot be told apart this way: give them distinct names and check
- * {@link #parameters()} once in a test. A parameter declared without a type ({@code DSL.param("x")}) takes any
- * value.
+ * ({@code DSL.param("delta", Long.class)}), so swapped arguments of different kinds (text for a number, a
+ * number for text, ...) fail at their first use with an {@link IllegalArgumentException} naming the parameter,
+ * before anything is sent. Only the plain types are checked: text, numbers (any number fits a numeric
+ * parameter, the server converts), booleans and UUIDs; parameters of other types (converted or forced types,
+ * JSONB, arrays, enums, date and time) and those declared without a type take any value, which the driver
+ * binds as it is. A value may be {@code null}. Two parameters of the same kind cannot be told apart this way:
+ * give them distinct names and check {@link #parameters()} once in a test.
  */
 public final class StatementTemplate {
-
-    /** Integral types a wider integral parameter accepts, widest last. */
-    private static final List<Class<?>> INTEGRAL = List.of(Byte.class, Short.class, Integer.class, Long.class);
 
     private final String sql;
     private final List<String> parameters;
@@ -106,7 +104,7 @@ public final class StatementTemplate {
         }
         for (int i = 0; i < values.length; i++) {
             Object value = values[i];
-            if (value != null && !fits(types.get(i), value.getClass())) {
+            if (value != null && !fits(types.get(i), value)) {
                 throw new IllegalArgumentException("value " + (i + 1) + " for parameter '" + parameters.get(i)
                         + "' must be a " + types.get(i).getSimpleName() + " but is the "
                         + value.getClass().getSimpleName() + " " + value + "; pass the values in the order "
@@ -115,13 +113,26 @@ public final class StatementTemplate {
         }
     }
 
-    private static boolean fits(Class<?> declared, Class<?> actual) {
-        if (declared.isAssignableFrom(actual)) {
-            return true;
+    /**
+     * @return false when {@code value} cannot be meant for a parameter declared as {@code declared}: text for a
+     *         number, a number for text, and so on. Only the plain types are checked (text, numbers, booleans,
+     *         UUIDs); any number fits a numeric parameter (the server converts), and parameters of other types
+     *         (converted or forced types, JSONB, arrays, enums, date and time) are left to the driver and server.
+     */
+    private static boolean fits(Class<?> declared, Object value) {
+        if (declared == String.class) {
+            return value instanceof String;
         }
-        int wide = INTEGRAL.indexOf(declared);
-        int narrow = INTEGRAL.indexOf(actual);
-        return wide >= 0 && narrow >= 0 && narrow <= wide;
+        if (Number.class.isAssignableFrom(declared)) {
+            return value instanceof Number;
+        }
+        if (declared == Boolean.class) {
+            return value instanceof Boolean;
+        }
+        if (declared == java.util.UUID.class) {
+            return value instanceof java.util.UUID;
+        }
+        return true;
     }
 
     @Override
