@@ -351,62 +351,9 @@ class FailedRecoveryTest {
     }
 
     /** A store that passes every call on to another one; tests override what they break. */
-    private static class DelegatingStore implements ProjectionStore<InMemoryTransaction> {
-        private final InMemoryProjectionStore delegate;
-
+    private static class DelegatingStore extends ForwardingProjectionStore<InMemoryTransaction> {
         DelegatingStore(InMemoryProjectionStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public CheckpointStore checkpoints() {
-            return delegate.checkpoints();
-        }
-
-        @Override
-        public <R> R inTransaction(StatementMode mode, TransactionWork<InMemoryTransaction, R> work) {
-            return delegate.inTransaction(mode, work);
-        }
-
-        @Override
-        public void advanceCheckpoint(InMemoryTransaction tx, CheckpointKey key, long expected, long next) {
-            delegate.advanceCheckpoint(tx, key, expected, next);
-        }
-
-        @Override
-        public StoredCheckpoint readCheckpoint(CheckpointKey key) {
-            return delegate.readCheckpoint(key);
-        }
-
-        @Override
-        public void resetCheckpoint(InMemoryTransaction tx, CheckpointKey key, long position) {
-            delegate.resetCheckpoint(tx, key, position);
-        }
-
-        @Override
-        public void adoptVersion(InMemoryTransaction tx, CheckpointKey key, int version) {
-            delegate.adoptVersion(tx, key, version);
-        }
-
-        @Override
-        public long retire(InMemoryTransaction tx, CheckpointKey key) {
-            return delegate.retire(tx, key);
-        }
-
-        @Override
-        public void setPaused(CheckpointKey key, boolean paused) {
-            delegate.setPaused(key, paused);
-        }
-
-        @Override
-        public boolean switchVersion(
-                InMemoryTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
-            return delegate.switchVersion(tx, key, fromVersion, position, toVersion);
-        }
-
-        @Override
-        public void recordDeadLetter(InMemoryTransaction tx, DeadLetter letter) {
-            delegate.recordDeadLetter(tx, letter);
+            super(delegate);
         }
     }
 }

@@ -3,11 +3,9 @@ package io.lockstep.postgres;
 import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.CheckpointKey;
-import io.lockstep.projection.CheckpointStore;
-import io.lockstep.projection.DeadLetter;
-import io.lockstep.projection.ProjectionStore;
+import io.lockstep.projection.Envelope;
+import io.lockstep.projection.ForwardingProjectionStore;
 import io.lockstep.projection.StatementMode;
-import io.lockstep.projection.StoredCheckpoint;
 import io.lockstep.projection.TransactionWork;
 import java.sql.SQLException;
 
@@ -18,25 +16,22 @@ import java.sql.SQLException;
  * lease: a takeover's claim skips a lease row locked by a batch in flight and gets it only after that batch
  * ended, and a node frozen past its lease (SIGSTOP) either has its transaction ended by the server (idle limit
  * of half a lease) or fails the check before commit when it wakes. Either way it rolls back, and
- * {@code onLost} tells its node to stop the runner. Everything else delegates. Thread-safe.
+ * {@code onLost} tells its node to stop the runner. Everything else (the probe and the held-back statements
+ * included) is passed on. Thread-safe.
  */
-final class LeaseFencedStore implements ProjectionStore<PostgresTransaction> {
+final class LeaseFencedStore extends ForwardingProjectionStore<PostgresTransaction> {
 
-    private final PostgresProjectionStore delegate;
+    private final PostgresProjectionStore postgres;
     private final NodeLeases leases;
     private final Lease lease;
     private final Runnable onLost;
 
     LeaseFencedStore(PostgresProjectionStore delegate, NodeLeases leases, Lease lease, Runnable onLost) {
-        this.delegate = delegate;
+        super(delegate);
+        this.postgres = delegate;
         this.leases = leases;
         this.lease = lease;
         this.onLost = onLost;
-    }
-
-    @Override
-    public CheckpointStore checkpoints() {
-        return delegate.checkpoints();
     }
 
     @Override
@@ -57,40 +52,15 @@ final class LeaseFencedStore implements ProjectionStore<PostgresTransaction> {
     }
 
     @Override
-    public StoredCheckpoint readCheckpoint(CheckpointKey key) {
-        return delegate.readCheckpoint(key);
+    public void advanceCheckpoint(PostgresTransaction tx, CheckpointKey key, long expected, Envelope last) {
+        requireLease(tx, key, expected);
+        delegate.advanceCheckpoint(tx, key, expected, last);
     }
 
     @Override
     public void resetCheckpoint(PostgresTransaction tx, CheckpointKey key, long position) {
         requireLease(tx, key, position);
         delegate.resetCheckpoint(tx, key, position);
-    }
-
-    @Override
-    public void adoptVersion(PostgresTransaction tx, CheckpointKey key, int version) {
-        delegate.adoptVersion(tx, key, version);
-    }
-
-    @Override
-    public long retire(PostgresTransaction tx, CheckpointKey key) {
-        return delegate.retire(tx, key);
-    }
-
-    @Override
-    public void setPaused(CheckpointKey key, boolean paused) {
-        delegate.setPaused(key, paused);
-    }
-
-    @Override
-    public boolean switchVersion(
-            PostgresTransaction tx, CheckpointKey key, int fromVersion, long position, int toVersion) {
-        return delegate.switchVersion(tx, key, fromVersion, position, toVersion);
-    }
-
-    @Override
-    public void recordDeadLetter(PostgresTransaction tx, DeadLetter letter) {
-        delegate.recordDeadLetter(tx, letter);
     }
 
     private void requireLease(PostgresTransaction tx, CheckpointKey key, long expected) {
@@ -102,7 +72,7 @@ final class LeaseFencedStore implements ProjectionStore<PostgresTransaction> {
             held = leases.hold(tx.unbatched(), lease);
         } catch (SQLException e) {
             throw SqlFailures.translate(
-                    "PostgreSQL store '" + delegate.schema() + "'", "checking the lease of " + key, e);
+                    "PostgreSQL store '" + postgres.schema() + "'", "checking the lease of " + key, e);
         }
         if (!held) {
             throw lost(expected);
