@@ -2,7 +2,7 @@ package io.lockstep.projection;
 
 /**
  * A checkpoint was not where the caller expected it: another runner of the same projection advanced
- * it concurrently, or a store call would have moved it backward.
+ * it concurrently, the projection is paused, or a store call would have moved it backward.
  *
  * <p>When thrown inside a batch transaction, the whole batch is rolled back: the read model and the
  * checkpoint are exactly as the other writer left them.
@@ -47,6 +47,17 @@ public final class CheckpointConflictException extends LockstepException {
                 position,
                 "projection " + key + " was paused at " + position
                         + " while this batch ran; the batch was rolled back");
+    }
+
+    /** Builds the exception for a store call on a projection an operator paused. */
+    public static CheckpointConflictException pausedProjection(CheckpointKey key, long stored, long requested) {
+        return new CheckpointConflictException(
+                key,
+                stored,
+                stored,
+                "refusing to move checkpoint of " + key + " from " + stored + " to " + requested
+                        + ": the projection is paused, and a pause stops every forward move. Resume it first, or"
+                        + " move it anyway with resetCheckpoint(name, " + requested + ")");
     }
 
     /** Builds the exception for a store call that would have moved the checkpoint backward. */

@@ -24,6 +24,12 @@ import java.util.concurrent.CompletionStage;
  * transaction that writes the read model (see {@link ProjectionStore}). This interface is for
  * monitoring, tools and projections whose effects live outside the store's database.
  *
+ * <p>Every {@link ProjectionStore} offers this view of its checkpoints ({@link ProjectionStore#checkpoints()}),
+ * built from the same SPI calls its runners make: a read is the runner's read, a store is the runner's
+ * compare-and-set advance, a reset is the runner's reset. On such a view, a projection an operator paused
+ * refuses {@link #storeCheckpoint} with a {@link CheckpointConflictException}; {@link #resetCheckpoint} still
+ * moves it. {@link #inMemory()} is a standalone store without pauses.
+ *
  * <p>Implementations are thread-safe.
  */
 public interface CheckpointStore {
@@ -37,9 +43,11 @@ public interface CheckpointStore {
 
     /**
      * Stores {@code position} as the checkpoint of {@code projectionName}, creating it when absent.
-     * Storing the position already stored is a no-op.
+     * Storing the position already stored is a no-op. Concurrent calls for the same projection end with the
+     * highest position stored; a call whose position another one already passed throws as below.
      *
-     * @throws CheckpointConflictException when {@code position} is below the stored checkpoint
+     * @throws CheckpointConflictException when {@code position} is below the stored checkpoint, or the
+     *                                     projection is paused (a {@link ProjectionStore}'s view); nothing changed
      */
     void storeCheckpoint(String projectionName, long position);
 

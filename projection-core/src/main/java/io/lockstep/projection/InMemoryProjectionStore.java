@@ -24,11 +24,6 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     InMemoryProjectionStore() {}
 
     @Override
-    public CheckpointStore checkpoints() {
-        return checkpoints;
-    }
-
-    @Override
     public <R> R inTransaction(StatementMode mode, TransactionWork<InMemoryTransaction, R> work) {
         transactionLock.lock();
         try {

@@ -18,8 +18,15 @@ package io.lockstep.projection;
  */
 public interface ProjectionStore<C> {
 
-    /** @return the checkpoints kept by this store (outside any tenant) */
-    CheckpointStore checkpoints();
+    /**
+     * The users' view of the checkpoints kept by this store (outside any tenant; {@link CheckpointStore#forTenant}
+     * for a tenant's), derived from {@link #readCheckpoint}, {@link #advanceCheckpoint(Object, CheckpointKey, long,
+     * long)} and {@link #resetCheckpoint}: the calls runners make, so a tool and a batch never overwrite each other.
+     * A store does not implement it.
+     */
+    default CheckpointStore checkpoints() {
+        return new CheckpointView(this, CheckpointKey.NO_TENANT);
+    }
 
     /**
      * Runs {@code work} in one transaction and commits it; rolls back and rethrows when {@code work}

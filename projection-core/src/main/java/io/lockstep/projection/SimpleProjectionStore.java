@@ -6,7 +6,7 @@ import io.lockstep.projection.internal.Arguments;
  * The short way to write a {@link ProjectionStore} for another database: implement five methods
  * ({@link #inTransaction}, {@link #lockCheckpoint}, {@link #writeCheckpoint}, {@link #readCheckpoint} and
  * {@link #recordDeadLetter}); every other operation of the SPI (advancing by compare-and-set, reset, versions,
- * pause, retire, and the users' {@link CheckpointStore} view) is derived from them here, with the semantics the
+ * pause, retire; the users' {@link CheckpointStore} view comes with every {@link ProjectionStore}) is derived from them here, with the semantics the
  * {@code ProjectionStoreContract} test suite checks. Run that suite against the store to prove it.
  *
  * <p>What the five must do beyond their own contracts: {@link #lockCheckpoint} guards the checkpoint until the
@@ -108,11 +108,5 @@ public interface SimpleProjectionStore<C> extends ProjectionStore<C> {
         }
         writeCheckpoint(tx, key, new StoredCheckpoint(position, stored.paused(), toVersion));
         return true;
-    }
-
-    /** Derived: the users' view of the same checkpoints, outside any tenant. */
-    @Override
-    default CheckpointStore checkpoints() {
-        return new SimpleCheckpointStore(this, CheckpointKey.NO_TENANT);
     }
 }

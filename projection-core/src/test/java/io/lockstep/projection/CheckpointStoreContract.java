@@ -6,8 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -128,6 +134,44 @@ public abstract class CheckpointStoreContract {
                     .hasMessageContaining("10")
                     .hasMessageContaining("4");
             assertThat(store.getCheckpoint("balances")).isEqualTo(10L);
+        }
+
+        @Test
+        void concurrentStoresEndAtTheHighestAndRefuseOnlyPositionsAlreadyPassed() throws Exception {
+            // given: writers storing interleaved rising positions of one projection at once
+            int writers = 6;
+            long last = 119;
+            ExecutorService pool = Executors.newFixedThreadPool(writers);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            try {
+                for (int writer = 0; writer < writers; writer++) {
+                    long first = writer;
+                    done.add(pool.submit(() -> {
+                        start.await();
+                        for (long position = first; position <= last; position += writers) {
+                            try {
+                                store.storeCheckpoint("balances", position);
+                            } catch (CheckpointConflictException refused) {
+                                // then: a refusal only ever means another writer already stored more
+                                assertThat(refused.actual())
+                                        .as(refused.getMessage())
+                                        .isGreaterThan(position);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                // when
+                start.countDown();
+                for (Future<?> writer : done) {
+                    writer.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            // then
+            assertThat(store.getCheckpoint("balances")).isEqualTo(last);
         }
 
         @Test

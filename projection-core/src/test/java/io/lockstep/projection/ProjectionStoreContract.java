@@ -286,4 +286,59 @@ public abstract class ProjectionStoreContract<C> {
             assertThat(stored()).isEqualTo(new StoredCheckpoint(77, false, 2));
         }
     }
+
+    @Nested
+    class TheUsersView {
+
+        @Test
+        void storingMovesTheRunnersCheckpointSoABatchFromTheOldPositionConflicts() {
+            // given
+            inTransaction(tx -> {
+                store().adoptVersion(tx, key, 3);
+                store().advanceCheckpoint(tx, key, -1, 5);
+                return null;
+            });
+            // when
+            store().checkpoints().storeCheckpoint(key.projection(), 10);
+            // then
+            assertThat(stored()).isEqualTo(new StoredCheckpoint(10, false, 3));
+            assertThatThrownBy(() -> inTransaction(tx -> {
+                        store().advanceCheckpoint(tx, key, 5, 6);
+                        return null;
+                    }))
+                    .isInstanceOf(CheckpointConflictException.class);
+            assertThat(stored().position()).isEqualTo(10);
+        }
+
+        @Test
+        void storingOnAPausedProjectionIsRefusedAndChangesNothingWhileAResetStillMovesIt() {
+            // given
+            inTransaction(tx -> {
+                store().advanceCheckpoint(tx, key, -1, 5);
+                return null;
+            });
+            store().setPaused(key, true);
+            CheckpointStore checkpoints = store().checkpoints();
+            // when / then
+            assertThatThrownBy(() -> checkpoints.storeCheckpoint(key.projection(), 9))
+                    .isInstanceOf(CheckpointConflictException.class)
+                    .hasMessageContaining("paused")
+                    .hasMessageContaining("resetCheckpoint(name, 9)");
+            assertThat(stored()).isEqualTo(new StoredCheckpoint(5, true, 0));
+            checkpoints.storeCheckpoint(key.projection(), 5); // the position already stored: a no-op
+            checkpoints.resetCheckpoint(key.projection(), 9);
+            assertThat(stored()).isEqualTo(new StoredCheckpoint(9, true, 0));
+        }
+
+        @Test
+        void aTenantsViewWritesThatTenantsCheckpointOnly() {
+            // when
+            store().checkpoints().forTenant("tenant-b").storeCheckpoint(key.projection(), 4);
+            // then
+            assertThat(store().readCheckpoint(new CheckpointKey("tenant-b", key.projection()))
+                            .position())
+                    .isEqualTo(4);
+            assertThat(stored()).isEqualTo(StoredCheckpoint.NONE);
+        }
+    }
 }

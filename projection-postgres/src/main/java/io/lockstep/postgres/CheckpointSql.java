@@ -6,9 +6,6 @@ package io.lockstep.postgres;
  * parameter.
  */
 record CheckpointSql(
-        String select,
-        String store,
-        String reset,
         String claimFirst,
         String claim,
         String deadLetter,
@@ -23,13 +20,6 @@ record CheckpointSql(
         String checkpoints = "\"" + schema + "\".checkpoints";
         String deadLetters = "\"" + schema + "\".dead_letters";
         return new CheckpointSql(
-                "SELECT position FROM " + checkpoints + " WHERE tenant_id = ? AND projection = ?",
-                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
-                        + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"
-                        + " updated_at = now() WHERE c.position <= EXCLUDED.position RETURNING position",
-                "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
-                        + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"
-                        + " updated_at = now()",
                 // From -1 the row may not exist yet; a concurrent first insert makes the loser see position != -1.
                 "INSERT INTO " + checkpoints + " AS c (tenant_id, projection, position) VALUES (?, ?, ?)"
                         + " ON CONFLICT (tenant_id, projection) DO UPDATE SET position = EXCLUDED.position,"

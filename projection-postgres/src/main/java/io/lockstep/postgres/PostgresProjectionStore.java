@@ -4,7 +4,6 @@ import io.lockstep.migrations.LockstepMigrations;
 import io.lockstep.postgres.internal.SqlFailures;
 import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.CheckpointKey;
-import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.DeadLetter;
 import io.lockstep.projection.Envelope;
 import io.lockstep.projection.PendingStatements;
@@ -59,7 +58,6 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     private final String schema;
     private final JdbcTransactions jdbc;
     private final CheckpointSql sql;
-    private final PostgresCheckpointStore checkpoints;
 
     private PostgresProjectionStore(Builder builder) {
         this.schema = builder.schema;
@@ -68,7 +66,6 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
                 "PostgreSQL store '" + schema + "'",
                 timeouts(builder.lockTimeout, builder.statementTimeout));
         this.sql = CheckpointSql.forSchema(schema);
-        this.checkpoints = new PostgresCheckpointStore(jdbc, sql, CheckpointKey.NO_TENANT);
     }
 
     /**
@@ -82,11 +79,6 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     /** @return the schema holding the checkpoint and dead-letter tables */
     public String schema() {
         return schema;
-    }
-
-    @Override
-    public CheckpointStore checkpoints() {
-        return checkpoints;
     }
 
     @Override
@@ -142,7 +134,7 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
 
     @Override
     public StoredCheckpoint readCheckpoint(CheckpointKey key) {
-        return jdbc.withConnection("reading the state of " + key, connection -> readState(connection, key));
+        return jdbc.withConnection("reading checkpoint " + key, connection -> readState(connection, key));
     }
 
     private StoredCheckpoint readState(Connection connection, CheckpointKey key) throws SQLException {

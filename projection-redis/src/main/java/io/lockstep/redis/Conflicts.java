@@ -5,6 +5,7 @@ import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.LockstepException;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** The errors of a batch that Redis refused or ran only in part, with what happened and what to do. */
 final class Conflicts {
@@ -12,11 +13,12 @@ final class Conflicts {
     private Conflicts() {}
 
     /** Explains a refused EXEC from what the batch's claimed checkpoint holds now. */
-    static CheckpointConflictException refusedExec(Map<CheckpointKey, Long> claims, RedisCheckpointStore checkpoints) {
+    static CheckpointConflictException refusedExec(
+            Map<CheckpointKey, Long> claims, Function<CheckpointKey, CheckpointHash> readHash) {
         Map.Entry<CheckpointKey, Long> claim = claims.entrySet().iterator().next();
         CheckpointKey key = claim.getKey();
         long expected = claim.getValue();
-        CheckpointHash now = checkpoints.readHash(key);
+        CheckpointHash now = readHash.apply(key);
         if (now.paused() && now.position() == expected) {
             return CheckpointConflictException.paused(key, expected);
         }

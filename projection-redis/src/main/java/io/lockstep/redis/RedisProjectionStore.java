@@ -4,7 +4,6 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lockstep.projection.CheckpointConflictException;
 import io.lockstep.projection.CheckpointKey;
-import io.lockstep.projection.CheckpointStore;
 import io.lockstep.projection.DeadLetter;
 import io.lockstep.projection.Envelope;
 import io.lockstep.projection.EventIdentity;
@@ -81,7 +80,6 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     private final RedisKeys keys;
     private final InstantSource clock;
     private final EpochWatch epochs;
-    private final RedisCheckpointStore checkpoints;
     private final EvictionCheck eviction;
 
     private RedisProjectionStore(Builder builder) {
@@ -90,7 +88,6 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
         this.keys = new RedisKeys(builder.keyPrefix);
         this.clock = builder.clock;
         this.epochs = new EpochWatch(name);
-        this.checkpoints = new RedisCheckpointStore(connections, keys, clock, CheckpointKey.NO_TENANT);
         this.eviction = new EvictionCheck(connections);
     }
 
@@ -146,11 +143,6 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
         return epochs.losses();
     }
 
-    @Override
-    public CheckpointStore checkpoints() {
-        return checkpoints;
-    }
-
     /**
      * Runs {@code work} as one MULTI/EXEC on a dedicated connection. {@code mode} makes no difference here:
      * every command is queued until commit. A transaction that claims no checkpoint (a reset, a version
@@ -193,7 +185,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
             if (tx.claims().isEmpty()) {
                 throw aborted;
             }
-            throw Conflicts.refusedExec(tx.claims(), checkpoints);
+            throw Conflicts.refusedExec(tx.claims(), this::readHash);
         } catch (RedisTransaction.PartiallyApplied partial) {
             tx.claims().keySet().forEach(key -> setPaused(key, true));
             throw Conflicts.partiallyApplied(
@@ -245,7 +237,18 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     public StoredCheckpoint readCheckpoint(CheckpointKey key) {
         Objects.requireNonNull(key, "key");
         eviction.require(); // runners read the checkpoint before their first batch
-        return checkpoints.readHash(key, epochs).stored();
+        return connections.withCommands("reading checkpoint " + key, redis -> {
+            CheckpointHash hash = CheckpointHash.of(redis.hmget(keys.checkpoint(key), CheckpointHash.FIELDS));
+            epochs.seen(redis.get(keys.epoch()));
+            return hash.stored();
+        });
+    }
+
+    /** Reads the whole checkpoint hash of {@code key}. */
+    private CheckpointHash readHash(CheckpointKey key) {
+        return connections.withCommands(
+                "reading checkpoint " + key,
+                redis -> CheckpointHash.of(redis.hmget(keys.checkpoint(key), CheckpointHash.FIELDS)));
     }
 
     @Override
