@@ -81,6 +81,24 @@ public final class PostgresTransaction {
     }
 
     /**
+     * Executes a template with values bound by name ({@link StatementTemplate#bind()}), like
+     * {@link #execute(StatementTemplate, Object...)}.
+     *
+     * @throws IllegalArgumentException when a parameter is unbound or a value does not fit its type; nothing was
+     *                                  sent
+     */
+    public int execute(TemplateBinding binding) {
+        Objects.requireNonNull(binding, "binding");
+        return executeTemplate(null, binding.template(), binding.values());
+    }
+
+    /** Like {@link #execute(TemplateBinding)}, and the statement must affect {@code expected} rows. */
+    public int execute(ExpectedRows expected, TemplateBinding binding) {
+        Objects.requireNonNull(binding, "binding");
+        return executeTemplate(Objects.requireNonNull(expected, "expected"), binding.template(), binding.values());
+    }
+
+    /**
      * Like {@link #execute(StatementTemplate, Object...)}, and the statement must affect {@code expected}
      * rows: checked when it is sent, also when it is held back.
      *
@@ -156,6 +174,12 @@ public final class PostgresTransaction {
         } catch (SQLException e) {
             throw refused(template, e);
         }
+    }
+
+    /** Like {@link #fetch(StatementTemplate, Object...)}, with values bound by name. */
+    public Result<Record> fetch(TemplateBinding binding) {
+        Objects.requireNonNull(binding, "binding");
+        return fetch(binding.template(), binding.values());
     }
 
     private int executeTemplate(ExpectedRows expected, StatementTemplate template, Object[] values) {

@@ -36,8 +36,11 @@ import org.jooq.impl.DSL;
  * before anything is sent. Only the plain types are checked: text, numbers (any number fits a numeric
  * parameter, the server converts), booleans and UUIDs; parameters of other types (converted or forced types,
  * JSONB, arrays, enums, date and time) and those declared without a type take any value, which the driver
- * binds as it is. A value may be {@code null}. Two parameters of the same kind cannot be told apart this way:
- * give them distinct names and check {@link #parameters()} once in a test.
+ * binds as it is. A value may be {@code null}.
+ *
+ * <p><b>Named binding.</b> Two parameters of the same kind cannot be told apart by type: bind them by name
+ * instead, {@code tx.execute(TRANSFER.bind().set("from", a).set("to", b))} ({@link #bind()},
+ * {@link TemplateBinding}); an unknown, repeated or missing name fails before anything is sent.
  */
 public final class StatementTemplate {
 
@@ -75,6 +78,14 @@ public final class StatementTemplate {
                 .<Class<?>>map(entry -> entry.getValue().getType())
                 .toList();
         return new StatementTemplate(sql, names, types);
+    }
+
+    /**
+     * Starts binding values by parameter name, for {@link PostgresTransaction#execute(TemplateBinding)}: the way
+     * to bind two or more parameters of the same kind, which positional values cannot tell apart.
+     */
+    public TemplateBinding bind() {
+        return new TemplateBinding(this);
     }
 
     /** @return the rendered SQL, with {@code ?} placeholders */

@@ -86,6 +86,64 @@ class StatementTemplateTest {
     }
 
     @Test
+    void bindsByNameSoTwoValuesOfTheSameKindLandInTheirOwnParametersWhateverTheOrder() {
+        // given: a template with two String parameters, which positional values could swap unnoticed
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
+        db.execute("INSERT INTO account_balance (account_id, balance, events) VALUES ('named-from', 0, 0)");
+        StatementTemplate rename = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
+                .set(ACCOUNT_ID, DSL.param("to", String.class))
+                .where(ACCOUNT_ID.eq(DSL.param("from", String.class))));
+
+        // when: bound by name, in the opposite order of the statement's parameters, in both modes
+        for (StatementMode mode : java.util.List.of(StatementMode.IMMEDIATE, StatementMode.BATCHED)) {
+            String from = mode == StatementMode.BATCHED ? "named-middle" : "named-from";
+            String to = mode == StatementMode.BATCHED ? "named-to" : "named-middle";
+            store.inTransaction(
+                    mode, tx -> tx.execute(rename.bind().set("from", from).set("to", to)));
+        }
+
+        // then
+        assertThat(rename.parameters()).containsExactly("to", "from");
+        assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE account_id = 'named-to'"))
+                .isEqualTo(1);
+        assertThat(db.queryLong("SELECT count(*) FROM account_balance WHERE account_id LIKE 'named-%'"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void refusesAnUnknownARepeatedAndAMissingNameBeforeSendingAnything() {
+        PostgresProjectionStore store =
+                PostgresProjectionStore.builder(db.dataSource()).build();
+        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
+                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
+                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
+        long before = db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance");
+
+        assertThatThrownBy(() -> credit.bind().set("amount", 5L))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no parameter 'amount'")
+                .hasMessageContaining("[delta, accountId]");
+        assertThatThrownBy(() -> credit.bind().set("delta", 5L).set("delta", 6L))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'delta' is bound twice");
+        for (StatementMode mode : StatementMode.values()) {
+            assertThatThrownBy(() -> store.inTransaction(
+                            mode, tx -> tx.execute(credit.bind().set("delta", 5L))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[accountId] are not bound");
+            assertThatThrownBy(() -> store.inTransaction(
+                            mode,
+                            tx -> tx.execute(
+                                    credit.bind().set("delta", "account-1").set("accountId", "x"))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("parameter 'delta' must be a Long");
+        }
+        assertThat(db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance"))
+                .isEqualTo(before);
+    }
+
+    @Test
     void acceptsNullsAndNarrowerIntegersAndReportsRefusalsUnchecked() {
         PostgresProjectionStore store =
                 PostgresProjectionStore.builder(db.dataSource()).build();
