@@ -56,8 +56,9 @@ public final class CheckpointConflictException extends LockstepException {
                 stored,
                 stored,
                 "refusing to move checkpoint of " + key + " from " + stored + " to " + requested
-                        + ": the projection is paused, and a pause stops every forward move. Resume it first, or"
-                        + " move it anyway with resetCheckpoint(name, " + requested + ")");
+                        + ": the projection is paused (or retired after a side-by-side rebuild), and a pause stops"
+                        + " every forward move. Resume it first, or move it anyway with resetCheckpoint(name, "
+                        + requested + ")");
     }
 
     /** Builds the exception for a store call that would have moved the checkpoint backward. */

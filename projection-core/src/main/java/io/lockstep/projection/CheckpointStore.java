@@ -48,6 +48,8 @@ public interface CheckpointStore {
      *
      * @throws CheckpointConflictException when {@code position} is below the stored checkpoint, or the
      *                                     projection is paused (a {@link ProjectionStore}'s view); nothing changed
+     * @throws TransientStoreException     when the store cannot be reached, or (a {@link ProjectionStore}'s
+     *                                     view) the call kept losing the race to busy batches; nothing changed
      */
     void storeCheckpoint(String projectionName, long position);
 

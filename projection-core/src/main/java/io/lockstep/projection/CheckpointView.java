@@ -10,7 +10,9 @@ import io.lockstep.projection.internal.Arguments;
  * same checkpoint through the same guarded write and never overwrite each other, on every store alike.
  *
  * <p>A store on a paused projection is refused ({@link CheckpointConflictException}, changing nothing): pausing
- * stops every forward move, and {@link #resetCheckpoint} is the one way to move a paused checkpoint. Thread-safe.
+ * stops every forward move, and {@link #resetCheckpoint} is the one way to move a paused checkpoint (storing the
+ * position it already has stays a no-op). A store that loses the race to other writers 100 times in a row gives
+ * up with a {@link TransientStoreException}, having changed nothing. Thread-safe.
  */
 final class CheckpointView implements CheckpointStore {
 
@@ -48,11 +50,14 @@ final class CheckpointView implements CheckpointStore {
                 advance(store, key, stored.position(), position);
                 return;
             } catch (CheckpointConflictException lostRace) {
-                // Another writer moved or paused the checkpoint since the read: read again and decide anew. A
-                // lost race means the checkpoint moved on, so this ends once it passes position; the bound only
-                // guards against a store that refuses every advance.
+                // Another writer moved, paused or touched the checkpoint since the read: read again and decide
+                // anew. Races against busy batches usually end once the checkpoint passes position; the bound
+                // ends the call when they keep winning.
                 if (attempt == MAX_ATTEMPTS) {
-                    throw lostRace;
+                    throw new TransientStoreException(
+                            this + ": storing checkpoint " + key + " at " + position + " lost the race to other"
+                                    + " writers " + MAX_ATTEMPTS + " times in a row; nothing was changed. Try again",
+                            lostRace);
                 }
             }
         }

@@ -21,6 +21,7 @@ public abstract class ForwardingProjectionStore<C> implements ProjectionStore<C>
         this.delegate = Objects.requireNonNull(delegate, "delegate");
     }
 
+    /** The wrapped store's view: a tool's call is not subject to what the wrapper adds (a lease's fence). */
     @Override
     public CheckpointStore checkpoints() {
         return delegate.checkpoints();

@@ -59,7 +59,7 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
         if (stored != expected) {
             throw CheckpointConflictException.concurrentAdvance(key, expected, stored);
         }
-        // Checked again, atomically, at commit: storeCheckpoint or a reset may run outside transactions.
+        // Applied at commit; transactions run one at a time, so nothing moves it in between.
         pending.get().add(() -> checkpoints.advance(key, expected, next));
     }
 
@@ -141,5 +141,10 @@ public final class InMemoryProjectionStore implements ProjectionStore<InMemoryTr
     /** Makes {@link #probe()} fail ({@code true}) or succeed again ({@code false}). */
     public void failProbes(boolean fail) {
         probeFails = fail;
+    }
+
+    @Override
+    public String toString() {
+        return "in-memory projection store";
     }
 }

@@ -22,7 +22,7 @@ public interface ProjectionStore<C> {
      * The users' view of the checkpoints kept by this store (outside any tenant; {@link CheckpointStore#forTenant}
      * for a tenant's), derived from {@link #readCheckpoint}, {@link #advanceCheckpoint(Object, CheckpointKey, long,
      * long)} and {@link #resetCheckpoint}: the calls runners make, so a tool and a batch never overwrite each other.
-     * A store does not implement it.
+     * A store does not implement it; a wrapper ({@link ForwardingProjectionStore}) hands out the wrapped store's.
      */
     default CheckpointStore checkpoints() {
         return new CheckpointView(this, CheckpointKey.NO_TENANT);

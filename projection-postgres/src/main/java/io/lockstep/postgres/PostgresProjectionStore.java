@@ -82,6 +82,11 @@ public final class PostgresProjectionStore implements ProjectionStore<PostgresTr
     }
 
     @Override
+    public String toString() {
+        return "PostgreSQL store '" + schema + "'";
+    }
+
+    @Override
     public <R> R inTransaction(StatementMode mode, TransactionWork<PostgresTransaction, R> work) {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(work, "work");

@@ -113,15 +113,23 @@ public final class StatementTemplate {
             throw new IllegalArgumentException("statement takes " + parameters.size() + " values " + parameters
                     + " but got " + values.length + ": " + sql);
         }
+        int i = misfit(values);
+        if (i >= 0) {
+            throw new IllegalArgumentException("value " + (i + 1) + " for parameter '" + parameters.get(i)
+                    + "' must be a " + types.get(i).getSimpleName() + " but is the "
+                    + values[i].getClass().getSimpleName() + " " + values[i] + "; pass the values in the order "
+                    + parameters + ": " + sql);
+        }
+    }
+
+    /** @return the index of the first value that does not fit its parameter's type, -1 when all fit */
+    int misfit(Object[] values) {
         for (int i = 0; i < values.length; i++) {
-            Object value = values[i];
-            if (value != null && !fits(types.get(i), value)) {
-                throw new IllegalArgumentException("value " + (i + 1) + " for parameter '" + parameters.get(i)
-                        + "' must be a " + types.get(i).getSimpleName() + " but is the "
-                        + value.getClass().getSimpleName() + " " + value + "; pass the values in the order "
-                        + parameters + ": " + sql);
+            if (values[i] != null && !fits(types.get(i), values[i])) {
+                return i;
             }
         }
+        return -1;
     }
 
     /**

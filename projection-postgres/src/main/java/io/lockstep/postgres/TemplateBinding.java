@@ -58,8 +58,8 @@ public final class TemplateBinding {
     }
 
     /**
-     * @return the values in bind order (the transaction checks them against the parameter types)
-     * @throws IllegalArgumentException naming the parameters left unbound
+     * @return the values in bind order, checked against the parameter types
+     * @throws IllegalArgumentException naming the parameters left unbound, or one whose value does not fit
      */
     Object[] values() {
         List<String> unbound = new ArrayList<>();
@@ -71,6 +71,13 @@ public final class TemplateBinding {
         if (!unbound.isEmpty()) {
             throw new IllegalArgumentException("parameter(s) " + unbound + " are not bound; set each of "
                     + template.parameters() + ": " + template.sql());
+        }
+        int misfit = template.misfit(values);
+        if (misfit >= 0) {
+            throw new IllegalArgumentException(
+                    "parameter '" + template.parameters().get(misfit) + "' must be a "
+                            + template.parameterTypes().get(misfit).getSimpleName() + " but is bound to the "
+                            + values[misfit].getClass().getSimpleName() + " " + values[misfit] + ": " + template.sql());
         }
         return values.clone();
     }

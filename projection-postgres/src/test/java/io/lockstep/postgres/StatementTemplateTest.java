@@ -137,7 +137,7 @@ class StatementTemplateTest {
                             tx -> tx.execute(
                                     credit.bind().set("delta", "account-1").set("accountId", "x"))))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("parameter 'delta' must be a Long");
+                    .hasMessageContaining("parameter 'delta' must be a Long but is bound to the String account-1");
         }
         assertThat(db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance"))
                 .isEqualTo(before);

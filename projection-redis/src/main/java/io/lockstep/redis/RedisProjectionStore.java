@@ -174,6 +174,7 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     }
 
     private <R> R attempt(TransactionWork<RedisTransaction, R> work) {
+        eviction.require(); // nothing is written to a Redis that may evict a checkpoint or a read model
         StatefulRedisConnection<String, String> connection = connections.borrow("starting a transaction");
         RedisTransaction tx = new RedisTransaction(connection, keys, connections.timeout(), epochs);
         boolean clean = true;
@@ -236,7 +237,6 @@ public final class RedisProjectionStore implements ProjectionStore<RedisTransact
     @Override
     public StoredCheckpoint readCheckpoint(CheckpointKey key) {
         Objects.requireNonNull(key, "key");
-        eviction.require(); // runners read the checkpoint before their first batch
         return connections.withCommands("reading checkpoint " + key, redis -> {
             CheckpointHash hash = CheckpointHash.of(redis.hmget(keys.checkpoint(key), CheckpointHash.FIELDS));
             epochs.seen(redis.get(keys.epoch()));

@@ -56,6 +56,7 @@ class RedisCheckpointStoreTest extends CheckpointStoreContract {
                 assertThatThrownBy(() -> checkpoints.getCheckpoint("balances"))
                         .isInstanceOf(TransientStoreException.class)
                         .hasMessageContaining("Redis store 'lockstep:' at 127.0.0.1:" + port)
+                        .hasMessageContaining("reading checkpoint 'balances'")
                         .hasCauseInstanceOf(RuntimeException.class);
                 assertThatThrownBy(() -> checkpoints.storeCheckpoint("balances", 3))
                         .isInstanceOf(TransientStoreException.class);
