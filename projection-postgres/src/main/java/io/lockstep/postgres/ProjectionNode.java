@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -173,10 +175,18 @@ public final class ProjectionNode implements ProjectionHost {
         declaredOrFail(projection).set().setPaused(true);
     }
 
-    /** Resumes every partition of {@code projection}, on every node. */
+    /**
+     * Resumes every partition of {@code projection}, on every node, and retries the partitions that this node
+     * runs and that are FAILED from their checkpoints ({@link ProjectionRunner#resume()}): once the cause is fixed
+     * they go on. A FAILED partition that another node runs goes on after a resume on that node (or a restart of
+     * it).
+     */
     @Override
     public void resume(String projection) {
-        declaredOrFail(projection).set().setPaused(false);
+        PartitionSet<PostgresTransaction> set = declaredOrFail(projection).set();
+        set.setPaused(false);
+        Set<CheckpointKey> keys = set.partitions().stream().map(set::key).collect(Collectors.toSet());
+        keeper.runners().stream().filter(r -> keys.contains(r.key())).forEach(ProjectionRunner::resume);
     }
 
     /**
