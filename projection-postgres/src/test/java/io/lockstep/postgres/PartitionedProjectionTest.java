@@ -306,7 +306,10 @@ class PartitionedProjectionTest {
                 .filter(r -> r.status().state() == ProjectionState.FAILED)
                 .findFirst()
                 .orElseThrow();
-        assertThat(failed.status().lastError().orElseThrow().message()).contains("then resume");
+        assertThat(failed.status().lastError().orElseThrow().message())
+                .contains("then resume")
+                .as("a reset of the projection would move every partition's checkpoint")
+                .doesNotContain("reset to");
 
         // when: the cause is fixed and the operator resumes the projection, as the error says
         broken.set(false);
