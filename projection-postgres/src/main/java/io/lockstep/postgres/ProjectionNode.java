@@ -133,18 +133,33 @@ public final class ProjectionNode implements ProjectionHost {
         List<String> owners = leases.owners(CheckpointKey.NO_TENANT, projection, partitions.size());
         long head = source.headPosition();
         List<PartitionStatus> result = new ArrayList<>();
+        long beforeFirst = Long.MIN_VALUE;
         for (Partition p : partitions) {
             StoredCheckpoint stored = store.readCheckpoint(d.set().key(p));
+            if (stored.position() == -1 && beforeFirst == Long.MIN_VALUE) {
+                beforeFirst = beforeFirstEvent(head);
+            }
+            long base = stored.position() == -1 ? beforeFirst : stored.position();
             result.add(new PartitionStatus(
                     projection,
                     p,
                     Optional.ofNullable(owners.get(p.index())),
                     stored.position(),
                     head,
+                    Math.max(0, head - base),
                     stored.paused(),
                     keeper.localStatus(d.set().key(p))));
         }
         return result;
+    }
+
+    /**
+     * @return the position before the log's first event (what a checkpoint of -1 counts its lag from: this log's
+     *         positions start at 1), or {@code head} when the log is empty
+     */
+    private long beforeFirstEvent(long head) {
+        List<io.lockstep.projection.Envelope> first = source.read(-1, 1);
+        return first.isEmpty() ? head : first.getFirst().position() - 1;
     }
 
     /**

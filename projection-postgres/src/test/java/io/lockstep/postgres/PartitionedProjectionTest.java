@@ -359,6 +359,9 @@ class PartitionedProjectionTest {
         // then: the reader saw the state before or the state after, nothing between
         assertThat(after).isEqualTo("0:-1,-1,-1,-1");
         assertThat(seen).isSubsetOf(before, after);
+        assertThat(node.status(PartitionWorkload.PROJECTION))
+                .as("every partition at -1 has all 5000 events (positions 1..5000) ahead, not 5001")
+                .allSatisfy(partition -> assertThat(partition.lagBound()).isEqualTo(5_000));
     }
 
     @Nested
