@@ -12,6 +12,10 @@ import java.util.Optional;
  * @param owner      the node holding its lease, empty when none does (free or expired)
  * @param checkpoint the stored checkpoint: the position of the last event of this partition it committed
  * @param head       the log's head position when read
+ * @param lagBound   events of the whole log after this partition's checkpoint (all of them for a checkpoint of
+ *                   -1, counted from the log's first position): an upper bound of the partition's own lag (its
+ *                   checkpoint only moves with its own events, so a partition whose streams are quiet shows the
+ *                   events of other partitions too)
  * @param paused     whether the partition is paused
  * @param local      the runner's status when this node runs the partition
  */
@@ -21,6 +25,7 @@ public record PartitionStatus(
         Optional<String> owner,
         long checkpoint,
         long head,
+        long lagBound,
         boolean paused,
         Optional<ProjectionStatus> local) {
 
@@ -30,14 +35,8 @@ public record PartitionStatus(
         Objects.requireNonNull(partition, "partition");
         Objects.requireNonNull(owner, "owner");
         Objects.requireNonNull(local, "local");
-    }
-
-    /**
-     * @return events of the whole log after this partition's checkpoint: an upper bound of the partition's own
-     *         lag (its checkpoint only moves with its own events, so a partition whose streams are quiet shows
-     *         the events of other partitions too)
-     */
-    public long lagBound() {
-        return Math.max(0, head - checkpoint);
+        if (lagBound < 0) {
+            throw new IllegalArgumentException("lagBound " + lagBound + " makes no sense; it counts events, >= 0");
+        }
     }
 }

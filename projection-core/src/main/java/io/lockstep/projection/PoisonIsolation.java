@@ -25,6 +25,11 @@ final class PoisonIsolation<C> {
     private final FailureClassifier classifier;
     private final StatusTracker status;
     private final String projection;
+    /**
+     * Whether the runner keeps the projection's own checkpoint, so a reset of the projection goes past the poison
+     * event; false for a partition or a side-by-side build, whose reset acts on other checkpoints too or is refused.
+     */
+    private final boolean ownCheckpoint;
     /** Events dead-lettered in a row, since the last event applied (or the last resume). */
     private int consecutiveSkips;
 
@@ -33,12 +38,14 @@ final class PoisonIsolation<C> {
             FailurePolicy policy,
             FailureClassifier classifier,
             StatusTracker status,
-            String projection) {
+            String projection,
+            boolean ownCheckpoint) {
         this.committer = committer;
         this.policy = policy;
         this.classifier = classifier;
         this.status = status;
         this.projection = projection;
+        this.ownCheckpoint = ownCheckpoint;
     }
 
     /** Events were applied: the dead letters before them no longer count as "in a row". */
@@ -106,8 +113,11 @@ final class PoisonIsolation<C> {
                 fail(
                         checkpoint,
                         error.advise("fix the handler or the event, then resume"
-                                + " (it retries from checkpoint " + checkpoint + "); or reset to " + poison.position()
-                                + " to go past this event without applying it"));
+                                + " (it retries from checkpoint " + checkpoint + ")"
+                                + (ownCheckpoint
+                                        ? "; or reset to " + poison.position()
+                                                + " to go past this event without applying it"
+                                        : "")));
             case FailurePolicy.Skip skip ->
                 consecutiveSkips >= skip.maxConsecutive()
                         ? fail(checkpoint, overBudget(error, skip.maxConsecutive(), checkpoint))

@@ -63,7 +63,10 @@ public interface ProjectionHost extends AutoCloseable {
     /** Pauses every partition of {@code projection}, on every node. */
     void pause(String projection);
 
-    /** Resumes every partition of {@code projection}, on every node. */
+    /**
+     * Resumes every partition of {@code projection}, on every node, and retries from its checkpoint each FAILED
+     * partition that this node runs (see {@link ProjectionRunner#resume()}).
+     */
     void resume(String projection);
 
     /** Replays {@code projection}: its reset handler and every partition's checkpoint to -1, in one transaction. */

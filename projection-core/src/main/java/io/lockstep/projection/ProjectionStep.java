@@ -47,8 +47,13 @@ final class ProjectionStep<C> {
         this.committer = new BatchCommitter<>(projection, store, key, status);
         this.gate = new VersionGate<>(settings, status, committer);
         this.classifier = new FailureClassifier(settings.retryPolicy(), status, store);
-        this.isolation =
-                new PoisonIsolation<>(committer, projection.failurePolicy(), classifier, status, projection.name());
+        this.isolation = new PoisonIsolation<>(
+                committer,
+                projection.failurePolicy(),
+                classifier,
+                status,
+                projection.name(),
+                key.projection().equals(projection.name()));
         this.reader = new BatchReader(source, batchSize, key);
         this.aheadOfSource = settings.aheadOfSource();
     }

@@ -61,6 +61,29 @@ class AheadOfSourceTest {
         }
 
         @Test
+        void theReplayItsErrorNamesRebuildsFromTheLogAsItNowIs() throws Exception {
+            // given: stopped because the log was restored to 40 events
+            runner(AheadOfSourcePolicy.stop()).catchUp();
+            source.current = log("b", 40);
+            ProjectionRunner restarted = runner(AheadOfSourcePolicy.stop());
+            assertThat(restarted.step())
+                    .isInstanceOfSatisfying(
+                            StepResult.Failed.class,
+                            failed -> assertThat(failed.error().message()).contains("replay it to rebuild"));
+            int before = model.size();
+
+            // when: the operator replays, as the error says
+            restarted.replay();
+            long reached = restarted.catchUp();
+
+            // then: every event of the restored log applied once more, and the projection out of FAILED
+            assertThat(reached).isEqualTo(39);
+            assertThat(model.size() - before).isEqualTo(40);
+            assertThat(restarted.status().state()).isEqualTo(ProjectionState.LIVE);
+            assertThat(restarted.status().lastError()).isEmpty();
+        }
+
+        @Test
         void rebuildsFromMinusOneWhenConfigured() throws Exception {
             // given
             runner(AheadOfSourcePolicy.stop()).catchUp();

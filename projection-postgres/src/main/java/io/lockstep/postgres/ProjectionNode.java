@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
@@ -131,18 +133,33 @@ public final class ProjectionNode implements ProjectionHost {
         List<String> owners = leases.owners(CheckpointKey.NO_TENANT, projection, partitions.size());
         long head = source.headPosition();
         List<PartitionStatus> result = new ArrayList<>();
+        long beforeFirst = Long.MIN_VALUE;
         for (Partition p : partitions) {
             StoredCheckpoint stored = store.readCheckpoint(d.set().key(p));
+            if (stored.position() == -1 && beforeFirst == Long.MIN_VALUE) {
+                beforeFirst = beforeFirstEvent(head);
+            }
+            long base = stored.position() == -1 ? beforeFirst : stored.position();
             result.add(new PartitionStatus(
                     projection,
                     p,
                     Optional.ofNullable(owners.get(p.index())),
                     stored.position(),
                     head,
+                    Math.max(0, head - base),
                     stored.paused(),
                     keeper.localStatus(d.set().key(p))));
         }
         return result;
+    }
+
+    /**
+     * @return the position before the log's first event (what a checkpoint of -1 counts its lag from: this log's
+     *         positions start at 1), or {@code head} when the log is empty
+     */
+    private long beforeFirstEvent(long head) {
+        List<io.lockstep.projection.Envelope> first = source.read(-1, 1);
+        return first.isEmpty() ? head : first.getFirst().position() - 1;
     }
 
     /**
@@ -173,10 +190,18 @@ public final class ProjectionNode implements ProjectionHost {
         declaredOrFail(projection).set().setPaused(true);
     }
 
-    /** Resumes every partition of {@code projection}, on every node. */
+    /**
+     * Resumes every partition of {@code projection}, on every node, and retries the partitions that this node
+     * runs and that are FAILED from their checkpoints ({@link ProjectionRunner#resume()}): once the cause is fixed
+     * they go on. A FAILED partition that another node runs goes on after a resume on that node (or a restart of
+     * it).
+     */
     @Override
     public void resume(String projection) {
-        declaredOrFail(projection).set().setPaused(false);
+        PartitionSet<PostgresTransaction> set = declaredOrFail(projection).set();
+        set.setPaused(false);
+        Set<CheckpointKey> keys = set.partitions().stream().map(set::key).collect(Collectors.toSet());
+        keeper.runners().stream().filter(r -> keys.contains(r.key())).forEach(ProjectionRunner::resume);
     }
 
     /**

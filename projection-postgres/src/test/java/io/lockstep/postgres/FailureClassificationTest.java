@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.lockstep.migrations.LockstepMigrations;
 import io.lockstep.postgres.testing.AccountsProjection;
 import io.lockstep.postgres.testing.AccountsWorkload;
 import io.lockstep.postgres.testing.AccountsWorkload.AccountOpened;
@@ -25,6 +26,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -211,6 +213,46 @@ class FailureClassificationTest {
 
             // then
             assertThatThrownBy(store::probe).isInstanceOf(TransientStoreException.class);
+        }
+    }
+
+    @Nested
+    class Hints {
+
+        @Test
+        void aStoreWhoseTablesAreMissingStallsNamingTheMigrationsAndGoesOnOnceTheyRan() {
+            // given: a store in a schema nobody migrated yet
+            String schema =
+                    "late_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            PostgresProjectionStore store = PostgresProjectionStore.builder(db.dataSource())
+                    .schema(schema)
+                    .build();
+            ProjectionRunner runner = runner(accounts("late", (e, env, tx) -> {}), store);
+            try {
+                // when
+                runner.start();
+
+                // then: it waits, naming the command
+                await().atMost(PATIENCE).untilAsserted(() -> {
+                    assertThat(runner.status().state()).isEqualTo(ProjectionState.STALLED);
+                    assertThat(runner.status().lastError().orElseThrow().message())
+                            .contains("LockstepMigrations.migrate(dataSource)");
+                });
+
+                // when: the migrations run, as the error says
+                LockstepMigrations.migrate(db.dataSource(), schema);
+
+                // then
+                await().atMost(PATIENCE)
+                        .until(() -> runner.status().checkpoint() == EVENTS - 1
+                                && runner.status().state() == ProjectionState.LIVE);
+                assertThat(AccountsWorkload.mismatches(db.dataSource())).isEmpty();
+                assertThat(db.queryLong("SELECT count(*) FROM " + schema + ".dead_letters"))
+                        .isZero();
+            } finally {
+                runner.stop();
+                db.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
         }
     }
 

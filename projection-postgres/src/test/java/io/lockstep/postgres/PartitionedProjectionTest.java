@@ -15,6 +15,10 @@ import io.lockstep.projection.CheckpointKey;
 import io.lockstep.projection.Envelope;
 import io.lockstep.projection.EventSource;
 import io.lockstep.projection.Partition;
+import io.lockstep.projection.Projection;
+import io.lockstep.projection.ProjectionRunner;
+import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.RetryPolicy;
 import io.lockstep.projection.StatementMode;
 import io.lockstep.projection.StreamBuckets;
 import java.sql.Connection;
@@ -268,6 +272,56 @@ class PartitionedProjectionTest {
                 .hasMessageContaining("nope");
     }
 
+    @Test
+    void aResumeOfTheNodeRetriesAFailedPartitionFromItsCheckpointOnceTheCauseIsFixed() {
+        // given: 2 partitions under stop(); the handler refuses one event until it is fixed
+        PartitionWorkload.seed(db, 100, 1_000);
+        log.start();
+        AtomicBoolean broken = new AtomicBoolean(true);
+        Projection<PostgresTransaction> refusing = Projection.<PostgresTransaction>builder(PartitionWorkload.PROJECTION)
+                .on(Tick.class, (event, envelope, tx) -> {
+                    if (event.n() == 500 && broken.get()) {
+                        throw new IllegalStateException("tick 500 refused");
+                    }
+                    PartitionWorkload.record("solo", 2, envelope, tx);
+                })
+                .onReset(PartitionWorkload::clear)
+                .build();
+        ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
+                .nodeId("solo")
+                .lease(Duration.ofSeconds(2))
+                .heartbeat(Duration.ofMillis(100))
+                .projection(
+                        refusing,
+                        2,
+                        runner -> runner.batchSize(200)
+                                .idleWait(Duration.ofMillis(50))
+                                .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)))
+                .build();
+        nodes.add(node);
+        node.start();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> node.runners().stream().anyMatch(r -> r.status().state() == ProjectionState.FAILED));
+        ProjectionRunner failed = node.runners().stream()
+                .filter(r -> r.status().state() == ProjectionState.FAILED)
+                .findFirst()
+                .orElseThrow();
+        assertThat(failed.status().lastError().orElseThrow().message())
+                .contains("then resume")
+                .as("a reset of the projection would move every partition's checkpoint")
+                .doesNotContain("reset to");
+
+        // when: the cause is fixed and the operator resumes the projection, as the error says
+        broken.set(false);
+        node.resume(PartitionWorkload.PROJECTION);
+
+        // then
+        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == 1_000);
+        assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> node.runners().stream().allMatch(r -> r.status().state() == ProjectionState.LIVE));
+    }
+
     static String streamOf(Partition partition) {
         for (int i = 0; ; i++) {
             if (partition.containsStream("quiet-" + i)) {
@@ -305,6 +359,9 @@ class PartitionedProjectionTest {
         // then: the reader saw the state before or the state after, nothing between
         assertThat(after).isEqualTo("0:-1,-1,-1,-1");
         assertThat(seen).isSubsetOf(before, after);
+        assertThat(node.status(PartitionWorkload.PROJECTION))
+                .as("every partition at -1 has all 5000 events (positions 1..5000) ahead, not 5001")
+                .allSatisfy(partition -> assertThat(partition.lagBound()).isEqualTo(5_000));
     }
 
     @Nested

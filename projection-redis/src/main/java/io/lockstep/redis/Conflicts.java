@@ -56,7 +56,8 @@ final class Conflicts {
         return new LockstepException(
                 storeName + ": " + failure.getMessage() + ". Redis has no rollback, so the"
                         + " batch's other commands and its checkpoint were applied; projection(s) " + paused + " were"
-                        + " paused. Fix the handler or the data, then replay (or resume to go on as it is)",
+                        + " paused. Fix the handler or the data, then replay and resume to rebuild the read model"
+                        + " from the log, or only resume to go on with it as it is",
                 failure);
     }
 }

@@ -23,6 +23,7 @@ import io.lockstep.redis.testing.BalancesProjection;
 import io.lockstep.redis.testing.Deposit;
 import io.lockstep.redis.testing.TestRedis;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -187,6 +188,64 @@ class RedisProjectionRunnerTest {
             assertThat(second).isInstanceOfAny(StepResult.Conflict.class, StepResult.Paused.class);
             assertThat(runner.step()).isInstanceOf(StepResult.Paused.class);
             assertThat(runner.status().state()).isEqualTo(ProjectionState.PAUSED);
+        }
+    }
+
+    /** Steps {@code runner} until a command failing inside EXEC paused it; returns the failure it reported. */
+    private static Throwable pausedByAFailingCommand(ProjectionRunner runner) {
+        Throwable failure = ((StepResult.Retrying) runner.step()).cause();
+        for (int i = 0; i < 10 && !(runner.step() instanceof StepResult.Paused); i++) {}
+        assertThat(runner.status().state()).isEqualTo(ProjectionState.PAUSED);
+        return failure;
+    }
+
+    @Nested
+    class AfterACommandFailedInsideExec {
+
+        final InMemoryEventSource source = BalancesProjection.events(250, 3, 2);
+
+        @Test
+        void theReplayAndResumeItsErrorNamesRebuildTheReadModelOnceTheDataIsFixed() throws Exception {
+            // given: the first batch of 100 applied only in part (its HINCRBYs failed), the projection paused
+            redis.set(prefix + "balances", "not a hash");
+            ProjectionRunner runner = runner(BalancesProjection.create(NAME, prefix), source);
+            assertThat(pausedByAFailingCommand(runner)).hasMessageContaining("then replay and resume");
+
+            // when: the data is fixed, then replay and resume, as the error says
+            redis.del(prefix + "balances");
+            runner.replay();
+            runner.resume();
+            long reached = runner.catchUp();
+
+            // then: rebuilt from the log
+            assertThat(reached).isEqualTo(249);
+            assertThat(redis.hgetall(prefix + "balances")).isEqualTo(BalancesProjection.fold(source, 250));
+            assertThat(applied()).isEqualTo(250);
+        }
+
+        @Test
+        void theResumeItsErrorNamesGoesOnWithTheReadModelAsItIs() throws Exception {
+            // given
+            redis.set(prefix + "balances", "not a hash");
+            ProjectionRunner runner = runner(BalancesProjection.create(NAME, prefix), source);
+            assertThat(pausedByAFailingCommand(runner)).hasMessageContaining("or only resume");
+
+            // when
+            redis.del(prefix + "balances");
+            runner.resume();
+            long reached = runner.catchUp();
+
+            // then: the events after the partly applied batch are applied; that batch's balances stay missing
+            assertThat(reached).isEqualTo(249);
+            assertThat(applied()).isEqualTo(250);
+            Map<String, Long> expected = new HashMap<>();
+            source.read(99, 150).forEach(envelope -> {
+                Deposit deposit = (Deposit) envelope.event();
+                expected.merge(deposit.account(), deposit.amount(), Long::sum);
+            });
+            Map<String, Long> balances = new HashMap<>();
+            redis.hgetall(prefix + "balances").forEach((account, sum) -> balances.put(account, Long.parseLong(sum)));
+            assertThat(balances).isEqualTo(expected);
         }
     }
 

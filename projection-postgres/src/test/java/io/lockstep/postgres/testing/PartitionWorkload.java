@@ -2,10 +2,12 @@ package io.lockstep.postgres.testing;
 
 import io.lockstep.postgres.PostgresTransaction;
 import io.lockstep.postgres.eventlog.EventTypes;
+import io.lockstep.projection.Envelope;
 import io.lockstep.projection.Partition;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.StreamBuckets;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 
 /**
  * A workload for partitioned projections: {@code Tick} events over many streams, and a projection that writes
@@ -49,26 +51,35 @@ public final class PartitionWorkload {
      */
     public static Projection<PostgresTransaction> projection(String node, int partitions) {
         return Projection.<PostgresTransaction>builder(PROJECTION)
-                .on(Tick.class, (event, envelope, tx) -> {
-                    int index = StreamBuckets.of(envelope.streamId()) / (StreamBuckets.COUNT / partitions);
-                    String checkpoint = new Partition(index, partitions).checkpointName(PROJECTION);
-                    try (PreparedStatement insert = tx.connection()
-                            .prepareStatement("INSERT INTO applied"
-                                    + " (position, stream_id, stream_version, node, checkpoint, lease_owner, lease_epoch)"
-                                    + " SELECT ?, ?, ?, ?, ?, (SELECT owner FROM lockstep.leases WHERE checkpoint = ?),"
-                                    + " (SELECT epoch FROM lockstep.leases WHERE checkpoint = ?)")) {
-                        insert.setLong(1, envelope.position());
-                        insert.setString(2, envelope.streamId());
-                        insert.setLong(3, envelope.streamVersion());
-                        insert.setString(4, node);
-                        insert.setString(5, checkpoint);
-                        insert.setString(6, checkpoint);
-                        insert.setString(7, checkpoint);
-                        insert.executeUpdate();
-                    }
-                })
-                .onReset(tx -> tx.dsl().execute("DELETE FROM applied"))
+                .on(Tick.class, (event, envelope, tx) -> record(node, partitions, envelope, tx))
+                .onReset(PartitionWorkload::clear)
                 .build();
+    }
+
+    /** The projection's handler: writes the {@code applied} row of {@code envelope} as node {@code node}. */
+    public static void record(String node, int partitions, Envelope envelope, PostgresTransaction tx)
+            throws SQLException {
+        int index = StreamBuckets.of(envelope.streamId()) / (StreamBuckets.COUNT / partitions);
+        String checkpoint = new Partition(index, partitions).checkpointName(PROJECTION);
+        try (PreparedStatement insert = tx.connection()
+                .prepareStatement("INSERT INTO applied"
+                        + " (position, stream_id, stream_version, node, checkpoint, lease_owner, lease_epoch)"
+                        + " SELECT ?, ?, ?, ?, ?, (SELECT owner FROM lockstep.leases WHERE checkpoint = ?),"
+                        + " (SELECT epoch FROM lockstep.leases WHERE checkpoint = ?)")) {
+            insert.setLong(1, envelope.position());
+            insert.setString(2, envelope.streamId());
+            insert.setLong(3, envelope.streamVersion());
+            insert.setString(4, node);
+            insert.setString(5, checkpoint);
+            insert.setString(6, checkpoint);
+            insert.setString(7, checkpoint);
+            insert.executeUpdate();
+        }
+    }
+
+    /** The projection's reset handler: deletes every {@code applied} row. */
+    public static void clear(PostgresTransaction tx) {
+        tx.dsl().execute("DELETE FROM applied");
     }
 
     /** @return positions applied more than once, or never although in the log (up to 10), as text; empty when exact */
