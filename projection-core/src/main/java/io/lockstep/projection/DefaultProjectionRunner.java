@@ -81,6 +81,12 @@ final class DefaultProjectionRunner<C> implements ProjectionRunner {
     }
 
     @Override
+    public void retry() {
+        step.retry();
+        loop.wake();
+    }
+
+    @Override
     public void replay() {
         if (!resettable) {
             throw new IllegalStateException("projection " + key + " has no reset handler, so it cannot be replayed;"

@@ -64,8 +64,9 @@ public interface ProjectionHost extends AutoCloseable {
     void pause(String projection);
 
     /**
-     * Resumes every partition of {@code projection}, on every node, and retries from its checkpoint each FAILED
-     * partition that this node runs (see {@link ProjectionRunner#resume()}).
+     * Resumes every partition of {@code projection}, on every node, and retries each FAILED partition from its
+     * checkpoint (see {@link ProjectionRunner#resume()}): this node's at once, other nodes' at their next
+     * heartbeat. A pause given after the resume holds.
      */
     void resume(String projection);
 

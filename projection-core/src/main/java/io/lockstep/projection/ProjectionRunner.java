@@ -126,6 +126,13 @@ public interface ProjectionRunner extends AutoCloseable {
     void resume();
 
     /**
+     * Retries a FAILED runner from its checkpoint, like {@link #resume()}, without touching the stored pause: for
+     * a process that learns of a resume an operator gave elsewhere (a {@code ProjectionNode}'s heartbeat), where a
+     * pause given since must stay. Does nothing to a runner that is not FAILED.
+     */
+    void retry();
+
+    /**
      * Replays from -1: in ONE transaction the projection's reset handler clears its read model and the
      * checkpoint goes back to -1; then processing starts over. Readers never see old and new state mixed.
      * Also clears a FAILED state.

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node's heartbeat duty: on every tick it renews the node and its leases, stops the runners of leases it
- * lost, gives up partitions beyond its share, claims free or expired ones up to its share, and starts their
- * runners. Ticks run one at a time on one scheduler thread; a runner that finds its lease lost asks for a tick
+ * lost, retries its FAILED runners whose projection was resumed on any node since, gives up partitions beyond
+ * its share, claims free or expired ones up to its share, and starts their runners. Ticks run one at a time on one scheduler thread; a runner that finds its lease lost asks for a tick
  * at once.
  */
 final class LeaseKeeper {
@@ -42,6 +42,9 @@ final class LeaseKeeper {
     private final RunnerFactory factory;
     private final Duration heartbeat;
     private final Map<CheckpointKey, Running> running = new ConcurrentHashMap<>();
+    /** The resume counter of each running lease as last seen: a higher one asks its runner to retry. */
+    private final Map<CheckpointKey, Long> resumesSeen = new ConcurrentHashMap<>();
+
     private final PartitionHandover handover;
     /** Projections whose partitions have this node's count: re-partitioned if needed, version reconciled. */
     private final Set<String> ready = ConcurrentHashMap.newKeySet();
@@ -85,6 +88,7 @@ final class LeaseKeeper {
         }
         running.values().forEach(r -> r.runner().stop());
         running.clear();
+        resumesSeen.clear();
         try {
             leases.leave();
         } catch (RuntimeException e) {
@@ -131,12 +135,17 @@ final class LeaseKeeper {
     private void tick() {
         java.util.SortedMap<String, List<String>> live = leases.heartbeat(List.copyOf(declared.keySet()));
         Map<CheckpointKey, Lease> held = new HashMap<>();
-        leases.renew().forEach(l -> held.put(l.key(), l));
+        Map<CheckpointKey, Long> resumes = new HashMap<>();
+        for (NodeLeases.HeldLease h : leases.renew()) {
+            held.put(h.lease().key(), h.lease());
+            resumes.put(h.lease().key(), h.resumeRequests());
+        }
         stopLost(held);
+        retryResumed(resumes);
         Set<CheckpointKey> wanted = new HashSet<>();
         for (ProjectionNode.Declared d : declared.values()) {
             if (prepare(d)) {
-                wanted.addAll(balance(d, live, held));
+                wanted.addAll(balance(d, live, held, resumes));
             }
         }
         for (Lease stray : held.values()) {
@@ -171,6 +180,22 @@ final class LeaseKeeper {
         return true;
     }
 
+    /**
+     * Retries the runners whose lease's resume counter grew since last seen: an operator resumed the projection,
+     * maybe through another node. Only a FAILED state ends ({@link ProjectionRunner#retry()}); a pause is the
+     * store's and is left as it is now.
+     */
+    private void retryResumed(Map<CheckpointKey, Long> resumes) {
+        resumes.forEach((key, requests) -> {
+            Running r = running.get(key);
+            Long seen = r == null ? null : resumesSeen.put(key, requests);
+            if (seen != null && requests > seen) {
+                LOG.info("node '{}' retries {}: the projection was resumed", leases.nodeId(), key);
+                r.runner().retry();
+            }
+        });
+    }
+
     private void stopLost(Map<CheckpointKey, Lease> held) {
         for (Running r : new ArrayList<>(running.values())) {
             if (!r.lease().equals(held.get(r.lease().key()))) {
@@ -180,13 +205,17 @@ final class LeaseKeeper {
                         r.lease().key());
                 r.runner().stop();
                 running.remove(r.lease().key());
+                resumesSeen.remove(r.lease().key());
             }
         }
     }
 
     /** Keeps this node's share of {@code d}'s partitions; @return the keys it holds after */
     private Set<CheckpointKey> balance(
-            ProjectionNode.Declared d, java.util.SortedMap<String, List<String>> live, Map<CheckpointKey, Lease> held) {
+            ProjectionNode.Declared d,
+            java.util.SortedMap<String, List<String>> live,
+            Map<CheckpointKey, Lease> held,
+            Map<CheckpointKey, Long> resumes) {
         String name = d.set().projection().name();
         List<Partition> partitions = d.set().partitions();
         List<Lease> mine = new ArrayList<>();
@@ -201,7 +230,11 @@ final class LeaseKeeper {
             stopAndRelease(mine.removeLast());
         }
         if (mine.size() < target) {
-            mine.addAll(leases.claim(CheckpointKey.NO_TENANT, name, partitions.size(), target - mine.size()));
+            for (NodeLeases.HeldLease h :
+                    leases.claim(CheckpointKey.NO_TENANT, name, partitions.size(), target - mine.size())) {
+                mine.add(h.lease());
+                resumes.put(h.lease().key(), h.resumeRequests());
+            }
         }
         Set<CheckpointKey> keys = new HashSet<>();
         for (Lease lease : mine) {
@@ -213,6 +246,7 @@ final class LeaseKeeper {
                         .orElseThrow();
                 ProjectionRunner runner = factory.create(d, partition, lease, this::tickSoon);
                 running.put(lease.key(), new Running(lease, runner));
+                resumesSeen.put(lease.key(), resumes.getOrDefault(lease.key(), 0L));
                 runner.start();
                 LOG.info("node '{}' runs {} (epoch {})", leases.nodeId(), lease.key(), lease.epoch());
             }
@@ -240,6 +274,7 @@ final class LeaseKeeper {
 
     private void stopAndRelease(Lease lease) {
         Running r = running.remove(lease.key());
+        resumesSeen.remove(lease.key());
         if (r != null) {
             r.runner().stop();
         }

@@ -16,7 +16,8 @@ record LeaseSql(
         String releaseAll,
         String hold,
         String stillHeld,
-        String owners) {
+        String owners,
+        String requestResume) {
 
     static LeaseSql forSchema(String schema) {
         String nodes = "\"" + schema + "\".nodes";
@@ -32,7 +33,8 @@ record LeaseSql(
                         + " VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant_id, checkpoint) DO NOTHING",
                 // A lease that expired is not renewed: it is lost, even when nobody has taken it yet.
                 "UPDATE " + leases + " SET expires_at = " + until
-                        + " WHERE owner = ? AND expires_at > clock_timestamp() RETURNING tenant_id, checkpoint, epoch",
+                        + " WHERE owner = ? AND expires_at > clock_timestamp()"
+                        + " RETURNING tenant_id, checkpoint, epoch, resume_requests",
                 // SKIP LOCKED passes over a lease whose holder has a batch in flight (FOR SHARE): the takeover
                 // waits for that batch to commit or roll back.
                 "UPDATE " + leases + " l SET owner = ?, epoch = l.epoch + 1, expires_at = " + until
@@ -40,7 +42,7 @@ record LeaseSql(
                         + "  WHERE tenant_id = ? AND projection = ? AND partition_count = ?"
                         + "  AND (owner IS NULL OR expires_at <= clock_timestamp())"
                         + "  ORDER BY partition_index LIMIT ? FOR UPDATE SKIP LOCKED)"
-                        + " RETURNING l.tenant_id, l.checkpoint, l.epoch",
+                        + " RETURNING l.tenant_id, l.checkpoint, l.epoch, l.resume_requests",
                 "UPDATE " + leases + " SET owner = NULL, expires_at = '-infinity'"
                         + " WHERE tenant_id = ? AND checkpoint = ? AND owner = ? AND epoch = ?",
                 "UPDATE " + leases + " SET owner = NULL, expires_at = '-infinity' WHERE owner = ?",
@@ -53,6 +55,8 @@ record LeaseSql(
                 "SELECT 1 FROM " + leases + " WHERE tenant_id = ? AND checkpoint = ? AND owner = ? AND epoch = ?"
                         + " AND expires_at > clock_timestamp()",
                 "SELECT checkpoint, partition_index, owner, expires_at > clock_timestamp() FROM " + leases
-                        + " WHERE tenant_id = ? AND projection = ? AND partition_count = ? ORDER BY partition_index");
+                        + " WHERE tenant_id = ? AND projection = ? AND partition_count = ? ORDER BY partition_index",
+                "UPDATE " + leases
+                        + " SET resume_requests = resume_requests + 1 WHERE tenant_id = ? AND projection = ?");
     }
 }

@@ -81,7 +81,7 @@ final class NodeLeases {
     }
 
     /** Renews every unexpired lease of this node; @return them (an expired one is lost) */
-    List<Lease> renew() {
+    List<HeldLease> renew() {
         return jdbc.withConnection("renewing the leases of node " + nodeId, connection -> {
             try (PreparedStatement renew = connection.prepareStatement(sql.renew())) {
                 renew.setLong(1, leaseMillis);
@@ -92,7 +92,7 @@ final class NodeLeases {
     }
 
     /** Claims up to {@code max} free or expired leases of the projection's partitions. */
-    List<Lease> claim(String tenantId, String projection, int count, int max) {
+    List<HeldLease> claim(String tenantId, String projection, int count, int max) {
         return jdbc.withConnection("claiming partitions of " + projection, connection -> {
             try (PreparedStatement claim = connection.prepareStatement(sql.claim())) {
                 claim.setString(1, nodeId);
@@ -179,13 +179,36 @@ final class NodeLeases {
         statement.setLong(first + 3, lease.epoch());
     }
 
-    private static List<Lease> leases(PreparedStatement statement) throws SQLException {
-        List<Lease> leases = new ArrayList<>();
+    /**
+     * Asks the owners of {@code projection}'s leases, on every node, to retry their FAILED runners: each owner's
+     * heartbeat sees the lease's counter grow.
+     */
+    void requestResume(String tenantId, String projection) {
+        jdbc.withConnection("asking the nodes to resume " + projection, connection -> {
+            try (PreparedStatement request = connection.prepareStatement(sql.requestResume())) {
+                request.setString(1, tenantId);
+                request.setString(2, projection);
+                return request.executeUpdate();
+            }
+        });
+    }
+
+    private static List<HeldLease> leases(PreparedStatement statement) throws SQLException {
+        List<HeldLease> leases = new ArrayList<>();
         try (ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                leases.add(new Lease(new CheckpointKey(rows.getString(1), rows.getString(2)), rows.getLong(3)));
+                Lease lease = new Lease(new CheckpointKey(rows.getString(1), rows.getString(2)), rows.getLong(3));
+                leases.add(new HeldLease(lease, rows.getLong(4)));
             }
         }
         return leases;
     }
+
+    /**
+     * A lease renewed or claimed, with how many resumes were asked for its projection so far.
+     *
+     * @param lease          the lease
+     * @param resumeRequests the lease's resume counter, which only grows
+     */
+    record HeldLease(Lease lease, long resumeRequests) {}
 }

@@ -191,10 +191,10 @@ public final class ProjectionNode implements ProjectionHost {
     }
 
     /**
-     * Resumes every partition of {@code projection}, on every node, and retries the partitions that this node
-     * runs and that are FAILED from their checkpoints ({@link ProjectionRunner#resume()}): once the cause is fixed
-     * they go on. A FAILED partition that another node runs goes on after a resume on that node (or a restart of
-     * it).
+     * Resumes every partition of {@code projection}, on every node, and retries the FAILED ones from their
+     * checkpoints ({@link ProjectionRunner#resume()}): once the cause is fixed they go on. This node's runners
+     * retry at once; another node's retry at its next heartbeat ({@link Builder#heartbeat}), which sees the
+     * resume counter on the partition's lease grow.
      */
     @Override
     public void resume(String projection) {
@@ -202,6 +202,7 @@ public final class ProjectionNode implements ProjectionHost {
         set.setPaused(false);
         Set<CheckpointKey> keys = set.partitions().stream().map(set::key).collect(Collectors.toSet());
         keeper.runners().stream().filter(r -> keys.contains(r.key())).forEach(ProjectionRunner::resume);
+        leases.requestResume(CheckpointKey.NO_TENANT, projection);
     }
 
     /**

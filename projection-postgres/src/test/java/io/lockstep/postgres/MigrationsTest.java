@@ -21,7 +21,7 @@ class MigrationsTest {
         var result = LockstepMigrations.migrate(db.dataSource(), "tenant_store");
 
         // then
-        assertThat(result.migrationsExecuted).isEqualTo(7);
+        assertThat(result.migrationsExecuted).isEqualTo(8);
         assertThat(tableCount("tenant_store", "checkpoints")).isOne();
         assertThat(tableCount("tenant_store", "dead_letters")).isOne();
         assertThat(tableCount("tenant_store", "events")).isOne();
@@ -50,7 +50,7 @@ class MigrationsTest {
         // then
         assertThat(again.migrationsExecuted).isZero();
         assertThat(db.queryLong("SELECT count(*) FROM twice.lockstep_schema_history WHERE success"))
-                .isEqualTo(8);
+                .isEqualTo(9);
     }
 
     @Test

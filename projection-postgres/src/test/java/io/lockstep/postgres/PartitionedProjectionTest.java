@@ -322,6 +322,67 @@ class PartitionedProjectionTest {
                 .until(() -> node.runners().stream().allMatch(r -> r.status().state() == ProjectionState.LIVE));
     }
 
+    @Test
+    void aResumeThroughAnotherNodeEndsTheFailureWhereThePartitionRunsAndKeepsAPauseGivenAfterIt() {
+        // given: 2 partitions over 2 nodes under stop(); the handler refuses one event until it is fixed
+        PartitionWorkload.seed(db, 100, 1_000);
+        log.start();
+        AtomicBoolean broken = new AtomicBoolean(true);
+        java.util.Map<String, ProjectionNode> byId = new java.util.HashMap<>();
+        for (String id : List.of("a", "b")) {
+            Projection<PostgresTransaction> refusing = Projection.<PostgresTransaction>builder(
+                            PartitionWorkload.PROJECTION)
+                    .on(Tick.class, (event, envelope, tx) -> {
+                        if (event.n() == 500 && broken.get()) {
+                            throw new IllegalStateException("tick 500 refused");
+                        }
+                        PartitionWorkload.record(id, 2, envelope, tx);
+                    })
+                    .onReset(PartitionWorkload::clear)
+                    .build();
+            ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
+                    .nodeId(id)
+                    .lease(Duration.ofSeconds(5))
+                    .heartbeat(Duration.ofMillis(100))
+                    .projection(
+                            refusing,
+                            2,
+                            runner -> runner.batchSize(200)
+                                    .idleWait(Duration.ofMillis(50))
+                                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)))
+                    .build();
+            nodes.add(node);
+            byId.put(id, node);
+            node.start();
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> byId.values().stream().allMatch(n -> n.runners().size() == 1)
+                        && byId.values().stream()
+                                .anyMatch(n -> n.runners().getFirst().status().state() == ProjectionState.FAILED));
+        ProjectionNode failing = byId.values().stream()
+                .filter(n -> n.runners().getFirst().status().state() == ProjectionState.FAILED)
+                .findFirst()
+                .orElseThrow();
+        ProjectionNode other = byId.get(failing == byId.get("a") ? "b" : "a");
+
+        // when: the cause is fixed; the operator resumes through the node that does not run the failed partition,
+        // and pauses at once, before the owner's next heartbeat
+        broken.set(false);
+        other.resume(PartitionWorkload.PROJECTION);
+        other.pause(PartitionWorkload.PROJECTION);
+
+        // then: the owner's heartbeat ends the failure, and the pause given after the resume holds
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> failing.runners().getFirst().status().state() == ProjectionState.PAUSED);
+        assertThat(store.readCheckpoint(failing.runners().getFirst().key()).paused())
+                .isTrue();
+
+        // and when: resumed again through the other node, the partition goes on where it failed
+        other.resume(PartitionWorkload.PROJECTION);
+        await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == 1_000);
+        assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
+    }
+
     static String streamOf(Partition partition) {
         for (int i = 0; ; i++) {
             if (partition.containsStream("quiet-" + i)) {
@@ -394,7 +455,7 @@ class PartitionedProjectionTest {
         @Test
         void aNodeWhoseLeaseExpiredAndWasTakenCommitsNothing() {
             // given: a holds the lease and commits
-            Lease lease = a.claim("", "fenced", 1, 1).getFirst();
+            Lease lease = a.claim("", "fenced", 1, 1).getFirst().lease();
             advance(lease, -1, 10);
 
             // when: a's lease runs out (a frozen node) and b takes it over
@@ -411,7 +472,7 @@ class PartitionedProjectionTest {
         @Test
         void aTakeoverWaitsForTheBatchInFlightAndThatBatchCannotCommitOnceItsLeaseExpired() throws Exception {
             // given: a claims with a 30 s lease, and a batch of a holds the lease row
-            Lease lease = a.claim("", "fenced", 1, 1).getFirst();
+            Lease lease = a.claim("", "fenced", 1, 1).getFirst().lease();
             try (Connection batch = db.openConnection()) {
                 batch.setAutoCommit(false);
                 assertThat(a.hold(batch, lease)).isTrue();
