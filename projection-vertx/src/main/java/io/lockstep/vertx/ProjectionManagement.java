@@ -24,7 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * HTTP ({@link #httpHandler(String)}, to mount on the application's own server or router).
  *
  * <p>Replies show the state after the command: a pause is answered once the runner has paused (its batch in
- * flight committed or rolled back), a resume once it has left PAUSED, each waiting at most
+ * flight committed or rolled back), a resume once it has left PAUSED (for a partitioned projection: each of
+ * this process's partition runners), each waiting at most
  * {@link #STATE_WAIT}. Replies never block the event loop: commands that touch the database run on worker
  * threads. Bad
  * input is answered with a failure code (400 bad input, 404 unknown projection, 409 not possible) and a
@@ -248,7 +249,7 @@ public final class ProjectionManagement {
      * or rolled back, a resume once the runner has looked at the store again (both within milliseconds but
      * for a long batch). A runner that is not running is not waited for.
      */
-    private static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
+    static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
             throws InterruptedException {
         long deadline = System.nanoTime() + STATE_WAIT.toNanos();
         while (!reached.test(runner.status().state())

@@ -93,14 +93,20 @@ class HttpConventionsTest {
         Response paused = running.http.post("/projections/accounts/pause", "");
         Response resumed = running.http.post("/projections/accounts/resume", "");
 
+        // then: the stored flag and this process's runners (all four partitions run here) show the state after
         assertThat(paused.status()).isEqualTo(200);
         assertThat(paused.json().get("partitions"))
+                .as(paused.body())
                 .hasSize(4)
-                .allMatch(p -> p.get("paused").asBoolean());
+                .allMatch(p -> p.get("paused").asBoolean())
+                .allMatch(p -> p.path("local").path("state").asText().equals("PAUSED"));
         assertThat(resumed.status()).isEqualTo(200);
         assertThat(resumed.json().get("partitions"))
+                .as(resumed.body())
                 .hasSize(4)
-                .noneMatch(p -> p.get("paused").asBoolean());
+                .noneMatch(p -> p.get("paused").asBoolean())
+                .allMatch(p -> p.has("local"))
+                .noneMatch(p -> p.path("local").path("state").asText().equals("PAUSED"));
     }
 
     @Test
