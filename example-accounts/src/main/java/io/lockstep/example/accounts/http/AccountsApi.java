@@ -99,6 +99,15 @@ public final class AccountsApi {
 
     /** @return the routes, for {@code vertx.createHttpServer().requestHandler(...)} */
     public Router router() {
+        return router(Map.of());
+    }
+
+    /**
+     * @param moreReads further {@code GET} resources by path (e.g. the optional Redis read model's), served for
+     *                  {@code HEAD} too and answered 405 with {@code Allow} for another method like the API's own
+     * @return the routes, for {@code vertx.createHttpServer().requestHandler(...)}
+     */
+    public Router router(Map<String, Handler<RoutingContext>> moreReads) {
         Router router = Router.router(vertx);
         Routes routes = new Routes(router);
         JsonBody body = new JsonBody();
@@ -125,6 +134,7 @@ public final class AccountsApi {
             String owner = validOwner(ctx.pathParam("owner"));
             read(ctx, () -> readModels.owner(owner), "owner " + owner);
         });
+        moreReads.forEach(routes::get);
         router.route("/projections*").handler(ctx -> management.handle(ctx.request()));
         routes.get("/health", ctx -> health.handle(ctx.request()));
         routes.get(
