@@ -31,10 +31,23 @@ public final class PartitionSet<C> {
 
     /**
      * @param count partitions: a power of two, 1..1024 (1 keeps the projection's own checkpoint)
-     * @throws IllegalArgumentException for another count
+     * @throws IllegalArgumentException for another count, or a projection name too long for its partitions'
+     *                                  checkpoints ({@code name[index/count]}, at most {@link CheckpointKey#MAX_LENGTH}
+     *                                  characters)
      */
     public static <C> PartitionSet<C> of(
             Projection<C> projection, ProjectionStore<C> store, String tenantId, int count) {
+        String longest = new Partition(count - 1, count).checkpointName(projection.name());
+        int length = longest.codePointCount(0, longest.length());
+        if (length > CheckpointKey.MAX_LENGTH) {
+            String name = projection.name();
+            String suffix = longest.substring(name.length());
+            throw new IllegalArgumentException("projection '" + name.substring(0, name.offsetByCodePoints(0, 20))
+                    + "...' in " + count + " partitions keeps checkpoints named like '..." + suffix + "', of up to "
+                    + length + " characters; the limit is " + CheckpointKey.MAX_LENGTH
+                    + " (CheckpointKey.MAX_LENGTH): shorten the name to at most "
+                    + (CheckpointKey.MAX_LENGTH - suffix.length()) + " characters, or use fewer partitions");
+        }
         if (count > 1 && projection.rebuildStrategy() instanceof RebuildStrategy.SideBySide<C>) {
             throw new IllegalArgumentException("projection '" + projection.name() + "' rebuilds side by side, which"
                     + " partitioned projections do not support yet; use the in-place rebuild (the default) or 1"

@@ -241,6 +241,23 @@ class ProjectionBuilderTest {
                 ProjectionRunner.builder(projection, ProjectionStore.inMemory(), new InMemoryEventSource());
 
         @Test
+        void refusesATenantIdOverTheLimitOrHoldingANulNamingTheLimit() {
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.tenant("t".repeat(CheckpointKey.MAX_LENGTH + 1)))
+                    .withMessageContaining("tenantId")
+                    .withMessageContaining("limit is " + CheckpointKey.MAX_LENGTH);
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> builder.tenant("ac\0me"))
+                    .withMessageContaining("tenantId")
+                    .withMessageContaining("U+0000");
+            assertThat(builder.tenant("t".repeat(CheckpointKey.MAX_LENGTH))
+                            .build()
+                            .key()
+                            .tenantId())
+                    .hasSize(CheckpointKey.MAX_LENGTH);
+        }
+
+        @Test
         void rejectsBatchSizeZeroNamingTheValueAndTheDefault() {
             // given a runner builder
 

@@ -2,12 +2,15 @@ package io.lockstep.vertx;
 
 import io.lockstep.projection.PartitionStatus;
 import io.lockstep.projection.ProjectionHost;
+import io.lockstep.projection.ProjectionRunner;
+import io.lockstep.projection.ProjectionState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Management of projections that a {@link ProjectionHost} runs in partitions over several nodes: commands act
@@ -25,8 +28,20 @@ final class HostCommands {
                     String projection = switch (command) {
                         case ManagementCommand.Status status ->
                             throw new IllegalStateException("status is not a host command");
-                        case ManagementCommand.Pause pause -> act(pause.target(), host::pause);
-                        case ManagementCommand.Resume resume -> act(resume.target(), host::resume);
+                        case ManagementCommand.Pause pause -> {
+                            String name = act(pause.target(), host::pause);
+                            // A FAILED runner commits nothing, paused or not: no need to wait for it.
+                            awaitLocal(
+                                    host,
+                                    name,
+                                    state -> state == ProjectionState.PAUSED || state == ProjectionState.FAILED);
+                            yield name;
+                        }
+                        case ManagementCommand.Resume resume -> {
+                            String name = act(resume.target(), host::resume);
+                            awaitLocal(host, name, state -> state != ProjectionState.PAUSED);
+                            yield name;
+                        }
                         case ManagementCommand.Replay replay -> {
                             try {
                                 yield act(replay.target(), host::replay);
@@ -40,6 +55,21 @@ final class HostCommands {
                     return overview(host, projection);
                 },
                 false);
+    }
+
+    /**
+     * Waits until this process's runners of {@code projection}'s partitions show the state a pause or resume
+     * leads to (each up to {@link ProjectionManagement#STATE_WAIT}), so the answer shows the state after the
+     * command; partitions other nodes run follow the stored flag on their own.
+     */
+    private static void awaitLocal(ProjectionHost host, String projection, Predicate<ProjectionState> reached)
+            throws InterruptedException {
+        for (ProjectionRunner runner : host.runners()) {
+            String name = runner.status().name();
+            if (name.equals(projection) || name.startsWith(projection + "[")) {
+                ProjectionManagement.awaitState(runner, reached);
+            }
+        }
     }
 
     private static String act(ManagementCommand.Target target, java.util.function.Consumer<String> action) {

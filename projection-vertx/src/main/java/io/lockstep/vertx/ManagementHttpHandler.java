@@ -125,8 +125,14 @@ final class ManagementHttpHandler implements Handler<HttpServerRequest> {
     }
 
     private void reply(HttpServerRequest request, Future<JsonObject> result) {
-        result.onSuccess(json -> answer(request, 200, json))
-                .onFailure(failure -> answer(request, ProjectionManagement.code(failure), error(failure.getMessage())));
+        result.onSuccess(json -> answer(request, 200, json)).onFailure(failure -> {
+            int status = ProjectionManagement.code(failure);
+            if (status == 503) {
+                request.response()
+                        .putHeader("Retry-After", String.valueOf(ProjectionManagement.RETRY_AFTER.toSeconds()));
+            }
+            answer(request, status, error(ProjectionManagement.message(failure)));
+        });
     }
 
     private static JsonObject error(String message) {

@@ -4,6 +4,7 @@ import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
 import io.lockstep.projection.ProjectionStatus;
+import io.lockstep.projection.TransientStoreException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -24,10 +25,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * HTTP ({@link #httpHandler(String)}, to mount on the application's own server or router).
  *
  * <p>Replies show the state after the command: a pause is answered once the runner has paused (its batch in
- * flight committed or rolled back), a resume once it has left PAUSED, each waiting at most
+ * flight committed or rolled back), a resume once it has left PAUSED (for a partitioned projection: each of
+ * this process's partition runners), each waiting at most
  * {@link #STATE_WAIT}. Replies never block the event loop: commands that touch the database run on worker
  * threads. Bad
- * input is answered with a failure code (400 bad input, 404 unknown projection, 409 not possible) and a
+ * input is answered with a failure code (400 bad input, 404 unknown projection, 409 not possible; 503 when the
+ * store cannot be reached, over HTTP with {@code Retry-After}) and a
  * message naming the field, and changes nothing. Thread-safe.
  */
 public final class ProjectionManagement {
@@ -36,6 +39,12 @@ public final class ProjectionManagement {
     public static final String DEFAULT_ADDRESS = "lockstep.projections";
     /** How long a pause or resume waits for the runner to show its effect before answering anyway: 5 s. */
     public static final java.time.Duration STATE_WAIT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * What a 503 answer (the store could not be reached) asks the client to wait before retrying, in
+     * {@code Retry-After}: 2 s.
+     */
+    public static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(2);
 
     private static final java.time.Duration STATE_POLL = java.time.Duration.ofMillis(5);
 
@@ -248,7 +257,7 @@ public final class ProjectionManagement {
      * or rolled back, a resume once the runner has looked at the store again (both within milliseconds but
      * for a long batch). A runner that is not running is not waited for.
      */
-    private static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
+    static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
             throws InterruptedException {
         long deadline = System.nanoTime() + STATE_WAIT.toNanos();
         while (!reached.test(runner.status().state())
@@ -324,7 +333,7 @@ public final class ProjectionManagement {
             command = ManagementCommand.parse(body(message.body()));
             execute(command)
                     .onSuccess(message::reply)
-                    .onFailure(failure -> message.fail(code(failure), failure.getMessage()));
+                    .onFailure(failure -> message.fail(code(failure), message(failure)));
         } catch (ManagementException e) {
             message.fail(e.statusCode(), e.getMessage());
         }
@@ -346,8 +355,37 @@ public final class ProjectionManagement {
     }
 
     static int code(Throwable failure) {
+        if (unavailable(failure) != null) {
+            return 503;
+        }
         return failure instanceof ManagementException e
                 ? e.statusCode()
                 : failure instanceof IllegalArgumentException ? 400 : 500;
+    }
+
+    /**
+     * @return the message a failed command is answered with: for a store that cannot be reached, what failed
+     *         in the store's words (without the underlying exception) and when to retry
+     */
+    static String message(Throwable failure) {
+        TransientStoreException unavailable = unavailable(failure);
+        if (unavailable == null) {
+            return failure.getMessage();
+        }
+        String what = String.valueOf(unavailable.getMessage());
+        int detail = what.indexOf(", which is no event's fault");
+        return "the projection's store is unavailable ("
+                + (detail > 0 ? what.substring(0, detail) : "it could not be reached")
+                + "); nothing was changed, retry in " + RETRY_AFTER.toSeconds() + " s";
+    }
+
+    /** @return the {@link TransientStoreException} in {@code failure}'s causes, or null */
+    private static TransientStoreException unavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TransientStoreException store) {
+                return store;
+            }
+        }
+        return null;
     }
 }

@@ -520,6 +520,32 @@ class VertxProjectionTest {
         }
 
         @Test
+        void countsABatchThatLostItsCheckpointToAnotherRunnerAsAConflict() throws Exception {
+            // given: a runner that committed a batch, then its checkpoint moved under it (as another runner's
+            // commit, or a pause, moves it)
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            ProjectionRunner runner = ProjectionRunner.builder(free(), store, source)
+                    .listener(new ProjectionMetrics(registry))
+                    .batchSize(100)
+                    .build();
+            assertThat(runner.step()).isInstanceOf(io.lockstep.projection.StepResult.Committed.class);
+            store.setPaused(runner.key(), true);
+
+            // when
+            io.lockstep.projection.StepResult lost = runner.step();
+
+            // then: counted (the loop logs it at DEBUG only: routine when several runners share a projection)
+            assertThat(lost).isInstanceOf(io.lockstep.projection.StepResult.Conflict.class);
+            assertThat(registry.get("lockstep.projection.failures")
+                            .tag("projection", NAME)
+                            .tag("kind", "conflict")
+                            .counter()
+                            .count())
+                    .isEqualTo(1.0);
+            store.setPaused(runner.key(), false);
+        }
+
+        @Test
         void bindingARunnerTheListenerAlreadyBoundCountsItOnce() throws Exception {
             // given: .listener(metrics) bound the runner when it was built
             SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -161,10 +161,10 @@ public final class AccountsApp implements AutoCloseable {
         AccountsApi api = new AccountsApi(
                 vertx, commands, readModels, readView, management, ProjectionHealth.withDefaults(), registry);
         try {
-            Router router = api.router();
-            if (topBalances != null) {
-                topBalances.mount(router);
-            }
+            Router router = api.router(
+                    topBalances == null
+                            ? java.util.Map.of()
+                            : java.util.Map.of(TopBalances.PATH, topBalances.handler()));
             server = await(vertx.createHttpServer()
                     .invalidRequestHandler(api::invalidRequest)
                     .requestHandler(router)

@@ -137,6 +137,19 @@ sealed interface DatabaseServer extends AutoCloseable {
                 return new TakenOver(running.get(), directory, ownership.get());
             }
             release(ownership.get());
+        } else {
+            // No server answers: start one, unless a live process owns the directory (its server stopped or
+            // crashed under it), which starting here could only fail to lock. (A directory never used has no
+            // lock file, and initdb needs it empty: the file is not created here.)
+            if (Files.exists(dataDir.resolve("epg-lock"))) {
+                Optional<FileLock> ownership = directory.takeOver();
+                if (ownership.isEmpty()) {
+                    throw new IllegalStateException("the embedded PostgreSQL on " + dataDir + " does not answer, and"
+                            + " the process that started it still runs: stop that process (serve, simulate or"
+                            + " replay) and start again");
+                }
+                release(ownership.get());
+            }
         }
         return new Started(start(dataDir), dataDir);
     }

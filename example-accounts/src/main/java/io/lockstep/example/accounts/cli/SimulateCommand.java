@@ -123,15 +123,16 @@ final class SimulateCommand implements Callable<Integer> {
 
             // Every appended event gets a position, then every partition of the projection reaches it (this
             // process runs some; other processes on the database may run the others).
+            // (How far the projection got is read before the head, so that once it is not behind, the two are
+            // equal: read the other way round, an event positioned in between showed "up to N+1 = head N".)
             Progress projecting = new Progress(out, "projecting", "events", Progress.isTerminal());
-            long head = app.log().headPosition();
+            long head;
             long projected;
-            while ((projected = app.projectedThrough()) < head
+            while ((projected = app.projectedThrough()) < (head = app.log().headPosition())
                     || app.log().sequencerStatus().backlog() > 0) {
                 refuseToWaitForever(app, projected);
                 projecting.update(Math.max(0, projected), head);
                 Thread.sleep(Progress.BAR_EVERY.toMillis());
-                head = app.log().headPosition();
             }
             projecting.finish(head, head);
             out.printf(

@@ -99,6 +99,15 @@ public final class AccountsApi {
 
     /** @return the routes, for {@code vertx.createHttpServer().requestHandler(...)} */
     public Router router() {
+        return router(Map.of());
+    }
+
+    /**
+     * @param moreReads further {@code GET} resources by path (e.g. the optional Redis read model's), served for
+     *                  {@code HEAD} too and answered 405 with {@code Allow} for another method like the API's own
+     * @return the routes, for {@code vertx.createHttpServer().requestHandler(...)}
+     */
+    public Router router(Map<String, Handler<RoutingContext>> moreReads) {
         Router router = Router.router(vertx);
         Routes routes = new Routes(router);
         JsonBody body = new JsonBody();
@@ -122,9 +131,10 @@ public final class AccountsApi {
             read(ctx, () -> readModels.account(id), "account " + id);
         });
         routes.get("/owners/:owner", ctx -> {
-            String owner = ctx.pathParam("owner");
+            String owner = validOwner(ctx.pathParam("owner"));
             read(ctx, () -> readModels.owner(owner), "owner " + owner);
         });
+        moreReads.forEach(routes::get);
         router.route("/projections*").handler(ctx -> management.handle(ctx.request()));
         routes.get("/health", ctx -> health.handle(ctx.request()));
         routes.get(
@@ -132,7 +142,22 @@ public final class AccountsApi {
                 ctx -> end(ctx, 200, "text/plain; version=0.0.4; charset=utf-8", Buffer.buffer(registry.scrape())));
         router.route().last().handler(ctx -> fail(ctx, routes.unrouted(ctx)));
         router.route().failureHandler(this::failure);
+        // A path Vert.x cannot decode (a broken percent escape) fails before any route matches.
+        router.errorHandler(400, ctx -> fail(ctx, undecodable(ctx)));
         return router;
+    }
+
+    /** A '%' not followed by two hexadecimal digits. */
+    private static final java.util.regex.Pattern BROKEN_ESCAPE = java.util.regex.Pattern.compile("%(?![0-9A-Fa-f]{2})");
+
+    private static ApiError undecodable(RoutingContext ctx) {
+        String path = ctx.request().path();
+        return path != null && BROKEN_ESCAPE.matcher(path).find()
+                ? ApiError.badRequest(
+                        null,
+                        "the path " + path + " has a broken percent escape: percent-encode a '%' in an id or a name"
+                                + " as %25")
+                : ApiError.badRequest(null, "the request " + ctx.request().method() + " " + path + " is malformed");
     }
 
     /**
@@ -242,6 +267,14 @@ public final class AccountsApi {
 
     private static String accountId(RoutingContext ctx) {
         return validAccountId(ctx.pathParam("id"), "accountId");
+    }
+
+    private static String validOwner(String value) {
+        try {
+            return AccountCommands.requireOwner(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("owner", e.getMessage());
+        }
     }
 
     private static String validAccountId(String value, String field) {

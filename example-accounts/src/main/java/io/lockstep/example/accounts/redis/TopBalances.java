@@ -16,9 +16,9 @@ import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.redis.RedisProjectionStore;
 import io.lockstep.redis.RedisTransaction;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Objects;
@@ -115,9 +115,15 @@ public final class TopBalances implements AutoCloseable {
         return runner;
     }
 
-    /** Adds {@code GET /top-balances?limit=N} to {@code router}; the read never blocks the event loop. */
-    public void mount(Router router) {
-        router.get("/top-balances").handler(this::top);
+    /** Where the ranking is served: {@value}. */
+    public static final String PATH = "/top-balances";
+
+    /**
+     * @return the handler of {@code GET /top-balances?limit=N} (at {@link #PATH}); the read never blocks the
+     *         event loop
+     */
+    public Handler<RoutingContext> handler() {
+        return this::top;
     }
 
     private void top(RoutingContext ctx) {
@@ -145,14 +151,25 @@ public final class TopBalances implements AutoCloseable {
         Future.fromCompletionStage(
                         reads.async().zrevrangeWithScores(key, 0, limit - 1L),
                         ctx.vertx().getOrCreateContext())
-                .onSuccess(top -> ctx.response()
-                        .putHeader("content-type", "application/json")
-                        .end(answer(top, checkpoint).encode()))
+                .onSuccess(top -> {
+                    io.vertx.core.buffer.Buffer body = answer(top, checkpoint).toBuffer();
+                    ctx.response().putHeader("content-type", "application/json");
+                    if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+                        // without a body on HTTP/2 too, where Vert.x would send it
+                        ctx.response()
+                                .putHeader("content-length", String.valueOf(body.length()))
+                                .end();
+                    } else {
+                        ctx.response().end(body);
+                    }
+                })
                 .onFailure(e -> ctx.response()
                         .setStatusCode(503)
                         .putHeader("content-type", "application/json")
+                        .putHeader("Retry-After", "2")
                         .end(new JsonObject()
-                                .put("error", "Redis did not answer: " + e.getMessage())
+                                .put("error", "Redis did not answer (" + e.getMessage() + "). Retry in 2 s")
+                                .putNull("field")
                                 .encode()));
     }
 

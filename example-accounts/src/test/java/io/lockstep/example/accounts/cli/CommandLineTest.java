@@ -11,10 +11,12 @@ import io.lockstep.example.accounts.readmodel.AccountsProjection;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The command line refuses bad input by name, before it changes or starts anything. */
 class CommandLineTest {
@@ -72,6 +74,38 @@ class CommandLineTest {
                 .startsWith("error: could not connect to PostgreSQL at jdbc:postgresql://127.0.0.1:" + port)
                 .contains("refused", "--jdbc-url")
                 .doesNotContain("secret");
+    }
+
+    @Test
+    void statusPrintsOneErrorLineWhenTheOwnersEmbeddedServerStoppedUnderIt(@TempDir Path home) throws Exception {
+        // given: this JVM started the embedded server (it owns the directory), then the server stopped
+        Path dataDir = home.resolve("postgres");
+        Database owner = Database.open(Optional.empty(), dataDir);
+        try {
+            long pid = Long.parseLong(
+                    Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
+            ProcessHandle server = ProcessHandle.of(pid).orElseThrow();
+            server.destroy(); // SIGTERM: a smart shutdown, no session is connected
+            server.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+            // when
+            Printed run = Printed.of("status", "--data-dir", dataDir.toString());
+
+            // then: one line that says what is wrong and what to do
+            assertThat(run.exit()).isEqualTo(1);
+            assertThat(run.err().strip().lines())
+                    .hasSize(1)
+                    .first()
+                    .asString()
+                    .startsWith("error: the embedded PostgreSQL on " + dataDir + " does not answer")
+                    .contains("stop that process");
+        } finally {
+            try {
+                owner.close();
+            } catch (RuntimeException alreadyStopped) {
+                // its server is gone already
+            }
+        }
     }
 
     @Test

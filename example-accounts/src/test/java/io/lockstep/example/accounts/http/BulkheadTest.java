@@ -1,7 +1,9 @@
 package io.lockstep.example.accounts.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.lockstep.example.accounts.app.Pools;
 import io.lockstep.example.accounts.support.Http.Response;
 import io.lockstep.example.accounts.support.RunningApp;
 import java.sql.Connection;
@@ -43,6 +45,11 @@ class BulkheadTest {
                 for (int i = 0; i < PARALLEL_READS; i++) {
                     reads.add(CompletableFuture.supplyAsync(() -> get(running, "/accounts/bulk-1"), clients));
                 }
+                // (the deposit is sent once the reads pool's every connection waits for the lock)
+                await("the reads wait for the lock")
+                        .atMost(Duration.ofSeconds(5))
+                        .pollInterval(Duration.ofMillis(5))
+                        .until(() -> waitingForTheLock(running) >= Pools.Sizes.SERVE.reads());
                 long started = System.nanoTime();
                 Response deposit = running.http.post("/accounts/bulk-1/deposits", "{\"amount\": 5}");
                 Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -68,6 +75,12 @@ class BulkheadTest {
             Response read = running.http.get("/accounts/bulk-1?minPosition=" + created.longAt("position"));
             assertThat(read.status()).isEqualTo(200);
         }
+    }
+
+    /** @return how many sessions wait for a lock on the read-model table */
+    private static long waitingForTheLock(RunningApp running) {
+        return running.db.queryLong(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'account_balance'::regclass");
     }
 
     private static Response get(RunningApp running, String path) {

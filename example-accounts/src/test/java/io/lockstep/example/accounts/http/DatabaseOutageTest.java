@@ -64,6 +64,15 @@ class DatabaseOutageTest {
                     .until(() -> http.get("/health").status() == 503
                             && http.get("/projections").body().contains("\"STALLED\""));
 
+            // and management answers a command it cannot carry out with 503 in its own words, not a 500
+            Response pause = http.post("/projections/accounts/pause", "");
+            assertThat(pause.status()).as(pause.body()).isEqualTo(503);
+            assertThat(pause.header("retry-after")).isPresent();
+            assertThat(pause.json().get("error").asText())
+                    .contains("unavailable", "retry")
+                    .doesNotContainPattern("[A-Z][a-z]+(Exception|Error)\\b")
+                    .doesNotContain("java.", "org.");
+
             // when: it is back on the same port and data
             server = start(port);
 

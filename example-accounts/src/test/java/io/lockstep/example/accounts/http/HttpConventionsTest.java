@@ -93,14 +93,20 @@ class HttpConventionsTest {
         Response paused = running.http.post("/projections/accounts/pause", "");
         Response resumed = running.http.post("/projections/accounts/resume", "");
 
+        // then: the stored flag and this process's runners (all four partitions run here) show the state after
         assertThat(paused.status()).isEqualTo(200);
         assertThat(paused.json().get("partitions"))
+                .as(paused.body())
                 .hasSize(4)
-                .allMatch(p -> p.get("paused").asBoolean());
+                .allMatch(p -> p.get("paused").asBoolean())
+                .allMatch(p -> p.path("local").path("state").asText().equals("PAUSED"));
         assertThat(resumed.status()).isEqualTo(200);
         assertThat(resumed.json().get("partitions"))
+                .as(resumed.body())
                 .hasSize(4)
-                .noneMatch(p -> p.get("paused").asBoolean());
+                .noneMatch(p -> p.get("paused").asBoolean())
+                .allMatch(p -> p.has("local"))
+                .noneMatch(p -> p.path("local").path("state").asText().equals("PAUSED"));
     }
 
     @Test
@@ -119,6 +125,28 @@ class HttpConventionsTest {
         assertThat(answer.status()).isEqualTo(414);
         assertThat(answer.headers()).contains("content-type: application/json");
         assertThat(answer.json().get("error").asText()).contains("request line", "4096");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"POST /accounts/%ZZ/deposits", "GET /owners/100%", "POST /projections/%zz/pause"})
+    void answersAPathWithABrokenPercentEscapeWith400Json(String request) throws Exception {
+        RawHttp.Answer answer = RawHttp.exchange(
+                running.http.port(), request + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0", out -> {});
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.headers()).contains("content-type: application/json");
+        assertThat(answer.json().get("error").asText()).contains("percent", "%25");
+    }
+
+    @Test
+    void answersAReadOfAnOwnerNameItCannotHoldWith400NamingTheField() throws Exception {
+        for (String owner : new String[] {"%00", "a%0Ab", "o".repeat(101)}) {
+            Response response = running.http.get("/owners/" + owner);
+
+            assertThat(response.status()).as(owner + ": " + response.body()).isEqualTo(400);
+            assertThat(response.json().get("field").asText()).isEqualTo("owner");
+            assertThat(response.json().get("error").asText()).contains("100 characters");
+        }
     }
 
     @Test

@@ -150,6 +150,28 @@ class IdempotentCommandsTest {
     }
 
     @Test
+    void aKeyIsStoredOnlyWithTheAppendItsTransactionCommits() throws Exception {
+        // given: an account opened without a key, so a keyed opening of the same id fails at its append
+        String id = open("idem-dup", 100);
+        String key = key();
+
+        // when: the keyed opening (the key is written first in the append's transaction, which then rolls back)
+        Response refused = running.http.post(
+                "/accounts", "{\"owner\": \"ivy\", \"initialDeposit\": 5, \"accountId\": \"" + id + "\"}", key);
+        Response retried = running.http.post(
+                "/accounts", "{\"owner\": \"ivy\", \"initialDeposit\": 5, \"accountId\": \"" + id + "\"}", key);
+
+        // then: the key holds the refusal, not an append that never committed
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(retried.status()).isEqualTo(409);
+        assertThat(retried.body()).isEqualTo(refused.body());
+        assertThat(running.db.queryLong("SELECT count(*) FROM idempotency_keys WHERE idempotency_key = '" + key
+                        + "' AND stream_version IS NULL AND refusal IS NOT NULL"))
+                .isOne();
+        assertThat(events(id)).isOne();
+    }
+
+    @Test
     void openingWithoutAnIdTwiceWithTheKeyOpensOneAccount() throws Exception {
         String key = key();
 

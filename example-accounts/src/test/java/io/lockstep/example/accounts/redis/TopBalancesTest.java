@@ -84,6 +84,20 @@ class TopBalancesTest {
         assertThat(response.json().get("error").asText()).contains("1..100");
     }
 
+    @Test
+    void servesHeadAndAnswersAnotherMethodWith405LikeTheApisOwnReads() throws Exception {
+        Http.Response get = http.get("/top-balances");
+        Http.Response head = http.send("HEAD", "/top-balances", null);
+        Http.Response put = http.send("PUT", "/top-balances", "{}");
+
+        assertThat(head.status()).isEqualTo(get.status()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("content-type")).isEqualTo(get.header("content-type"));
+        assertThat(put.status()).isEqualTo(405);
+        assertThat(put.header("allow")).contains("GET, HEAD");
+        assertThat(put.json().get("error").asText()).contains("PUT", "/top-balances");
+    }
+
     private static List<String> ids(JsonNode answer) {
         List<String> ids = new ArrayList<>();
         answer.get("accounts")
