@@ -133,6 +133,19 @@ final class HostCommands {
         }
     }
 
+    /**
+     * {@code report}, DEGRADED at least, with a problem saying that the owners of the partitioned projections are
+     * unknown, and why ({@code reason}, in the API's words).
+     */
+    static ProjectionHealth.Report ownersUnknown(ProjectionHealth.Report report, String reason) {
+        List<String> problems = new ArrayList<>(report.problems());
+        problems.add("which nodes own the partitions is unknown: " + reason);
+        ProjectionHealth.Level level = report.level() == ProjectionHealth.Level.DOWN
+                ? ProjectionHealth.Level.DOWN
+                : ProjectionHealth.Level.DEGRADED;
+        return new ProjectionHealth.Report(level, List.copyOf(problems));
+    }
+
     /** Adds a problem (DEGRADED at least) for every partition no live node holds. */
     static ProjectionHealth.Report withPartitions(ProjectionHealth.Report report, List<ProjectionHost> hosts) {
         List<String> problems = new ArrayList<>(report.problems());

@@ -47,6 +47,8 @@ public final class ProjectionManagement {
     public static final java.time.Duration RETRY_AFTER = java.time.Duration.ofSeconds(2);
 
     private static final java.time.Duration STATE_POLL = java.time.Duration.ofMillis(5);
+    /** How long a health check waits for the partitions' owners before it answers without them. */
+    static final java.time.Duration OWNERS_WAIT = java.time.Duration.ofSeconds(1);
 
     private final Vertx vertx;
     private final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
@@ -151,23 +153,33 @@ public final class ProjectionManagement {
     /**
      * An HTTP handler answering the health of every registered projection: 200 with {@code {"status": "UP"}}
      * or {@code "DEGRADED"} (and the problems), 503 with {@code "DOWN"} when a projection FAILED or has been
-     * STALLED for the health's stall bound (see {@link ProjectionHealth}).
+     * STALLED for the health's stall bound (see {@link ProjectionHealth}). With partitioned projections it also
+     * reads which partitions have no live owner (DEGRADED); when the database does not answer that within a
+     * second, it answers without them, DEGRADED at least, so a health check never waits out an outage.
      */
     public Handler<HttpServerRequest> healthHandler(ProjectionHealth health) {
         Objects.requireNonNull(health, "health");
         return request -> {
+            ProjectionHealth.Report local = health.check(statuses());
             if (hosts.isEmpty()) {
-                answerHealth(request, health.check(statuses()));
+                answerHealth(request, local);
                 return;
             }
-            // Partitions without an owner are read from the database: off the event loop.
-            vertx.executeBlocking(() -> HostCommands.withPartitions(health.check(statuses()), hosts), false)
-                    .onSuccess(report -> answerHealth(request, report))
-                    .onFailure(failure -> answerHealth(
-                            request,
-                            new ProjectionHealth.Report(
-                                    ProjectionHealth.Level.DOWN,
-                                    List.of("reading the partitions failed: " + failure))));
+            // Partitions without an owner are read from the database: off the event loop, and not waited for long.
+            io.vertx.core.Promise<ProjectionHealth.Report> answer = io.vertx.core.Promise.promise();
+            long timer = vertx.setTimer(
+                    OWNERS_WAIT.toMillis(),
+                    id -> answer.tryComplete(
+                            HostCommands.ownersUnknown(local, "the database did not answer within a second")));
+            vertx.executeBlocking(() -> HostCommands.withPartitions(local, hosts), false)
+                    .onComplete(read -> {
+                        vertx.cancelTimer(timer);
+                        answer.tryComplete(
+                                read.succeeded()
+                                        ? read.result()
+                                        : HostCommands.ownersUnknown(local, "the database could not be read"));
+                    });
+            answer.future().onSuccess(report -> answerHealth(request, report));
         };
     }
 
