@@ -278,27 +278,7 @@ class PartitionedProjectionTest {
         PartitionWorkload.seed(db, 100, 1_000);
         log.start();
         AtomicBoolean broken = new AtomicBoolean(true);
-        Projection<PostgresTransaction> refusing = Projection.<PostgresTransaction>builder(PartitionWorkload.PROJECTION)
-                .on(Tick.class, (event, envelope, tx) -> {
-                    if (event.n() == 500 && broken.get()) {
-                        throw new IllegalStateException("tick 500 refused");
-                    }
-                    PartitionWorkload.record("solo", 2, envelope, tx);
-                })
-                .onReset(PartitionWorkload::clear)
-                .build();
-        ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
-                .nodeId("solo")
-                .lease(Duration.ofSeconds(2))
-                .heartbeat(Duration.ofMillis(100))
-                .projection(
-                        refusing,
-                        2,
-                        runner -> runner.batchSize(200)
-                                .idleWait(Duration.ofMillis(50))
-                                .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)))
-                .build();
-        nodes.add(node);
+        ProjectionNode node = refusingNode("solo", broken, Duration.ofSeconds(2));
         node.start();
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> node.runners().stream().anyMatch(r -> r.status().state() == ProjectionState.FAILED));
@@ -330,28 +310,7 @@ class PartitionedProjectionTest {
         AtomicBoolean broken = new AtomicBoolean(true);
         java.util.Map<String, ProjectionNode> byId = new java.util.HashMap<>();
         for (String id : List.of("a", "b")) {
-            Projection<PostgresTransaction> refusing = Projection.<PostgresTransaction>builder(
-                            PartitionWorkload.PROJECTION)
-                    .on(Tick.class, (event, envelope, tx) -> {
-                        if (event.n() == 500 && broken.get()) {
-                            throw new IllegalStateException("tick 500 refused");
-                        }
-                        PartitionWorkload.record(id, 2, envelope, tx);
-                    })
-                    .onReset(PartitionWorkload::clear)
-                    .build();
-            ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
-                    .nodeId(id)
-                    .lease(Duration.ofSeconds(5))
-                    .heartbeat(Duration.ofMillis(100))
-                    .projection(
-                            refusing,
-                            2,
-                            runner -> runner.batchSize(200)
-                                    .idleWait(Duration.ofMillis(50))
-                                    .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)))
-                    .build();
-            nodes.add(node);
+            ProjectionNode node = refusingNode(id, broken, Duration.ofSeconds(5));
             byId.put(id, node);
             node.start();
         }
@@ -381,6 +340,35 @@ class PartitionedProjectionTest {
         other.resume(PartitionWorkload.PROJECTION);
         await().atMost(Duration.ofSeconds(30)).until(() -> appliedCount() == 1_000);
         assertThat(PartitionWorkload.exactlyOnceViolations(db)).isEmpty();
+    }
+
+    /**
+     * A node (registered for closing, not started) running the projection in 2 partitions under stop(), with one
+     * attempt per failure; its handler refuses tick 500 while {@code broken} is set.
+     */
+    private ProjectionNode refusingNode(String id, AtomicBoolean broken, Duration lease) {
+        Projection<PostgresTransaction> refusing = Projection.<PostgresTransaction>builder(PartitionWorkload.PROJECTION)
+                .on(Tick.class, (event, envelope, tx) -> {
+                    if (event.n() == 500 && broken.get()) {
+                        throw new IllegalStateException("tick 500 refused");
+                    }
+                    PartitionWorkload.record(id, 2, envelope, tx);
+                })
+                .onReset(PartitionWorkload::clear)
+                .build();
+        ProjectionNode node = ProjectionNode.builder(db.dataSource(), store, log)
+                .nodeId(id)
+                .lease(lease)
+                .heartbeat(Duration.ofMillis(100))
+                .projection(
+                        refusing,
+                        2,
+                        runner -> runner.batchSize(200)
+                                .idleWait(Duration.ofMillis(50))
+                                .retryPolicy(new RetryPolicy(1, Duration.ZERO, Duration.ZERO)))
+                .build();
+        nodes.add(node);
+        return node;
     }
 
     static String streamOf(Partition partition) {
