@@ -20,6 +20,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 class StatementTemplateTest {
 
+    /** Adds {@code delta} (a Long) to the balance of account {@code accountId} (a String). */
+    private static final StatementTemplate CREDIT = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
+            .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
+            .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
+
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
 
@@ -30,14 +35,8 @@ class StatementTemplateTest {
 
     @Test
     void rendersOnceWithItsParametersInBindOrder() {
-        // when
-        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
-                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
-                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
-
-        // then
-        assertThat(credit.parameters()).containsExactly("delta", "accountId");
-        assertThat(credit.sql()).contains("?").doesNotContain("delta");
+        assertThat(CREDIT.parameters()).containsExactly("delta", "accountId");
+        assertThat(CREDIT.sql()).contains("?").doesNotContain("delta");
     }
 
     @Test
@@ -53,11 +52,8 @@ class StatementTemplateTest {
     void refusesTheWrongNumberOfValuesNamingTheParameters() {
         PostgresProjectionStore store =
                 PostgresProjectionStore.builder(db.dataSource()).build();
-        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
-                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
-                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
 
-        assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(credit, 5L)))
+        assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(CREDIT, 5L)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("takes 2 values [delta, accountId] but got 1");
     }
@@ -67,14 +63,11 @@ class StatementTemplateTest {
         // given: a template whose parameters are a Long and a String
         PostgresProjectionStore store =
                 PostgresProjectionStore.builder(db.dataSource()).build();
-        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
-                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
-                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
         long before = db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance");
 
         // when: the values come in the wrong order, in both statement modes
         for (StatementMode mode : StatementMode.values()) {
-            assertThatThrownBy(() -> store.inTransaction(mode, tx -> tx.execute(credit, "account-1", 5L)))
+            assertThatThrownBy(() -> store.inTransaction(mode, tx -> tx.execute(CREDIT, "account-1", 5L)))
                     // then
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("value 1 for parameter 'delta' must be a Long but is the String account-1")
@@ -82,7 +75,7 @@ class StatementTemplateTest {
         }
         assertThat(db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance"))
                 .isEqualTo(before);
-        assertThat(credit.parameterTypes()).containsExactly(Long.class, String.class);
+        assertThat(CREDIT.parameterTypes()).containsExactly(Long.class, String.class);
     }
 
     @Test
@@ -115,27 +108,24 @@ class StatementTemplateTest {
     void refusesAnUnknownARepeatedAndAMissingNameBeforeSendingAnything() {
         PostgresProjectionStore store =
                 PostgresProjectionStore.builder(db.dataSource()).build();
-        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
-                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
-                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
         long before = db.queryLong("SELECT coalesce(sum(balance), 0) FROM account_balance");
 
-        assertThatThrownBy(() -> credit.bind().set("amount", 5L))
+        assertThatThrownBy(() -> CREDIT.bind().set("amount", 5L))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no parameter 'amount'")
                 .hasMessageContaining("[delta, accountId]");
-        assertThatThrownBy(() -> credit.bind().set("delta", 5L).set("delta", 6L))
+        assertThatThrownBy(() -> CREDIT.bind().set("delta", 5L).set("delta", 6L))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'delta' is bound twice");
         for (StatementMode mode : StatementMode.values()) {
             assertThatThrownBy(() -> store.inTransaction(
-                            mode, tx -> tx.execute(credit.bind().set("delta", 5L))))
+                            mode, tx -> tx.execute(CREDIT.bind().set("delta", 5L))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("[accountId] are not bound");
             assertThatThrownBy(() -> store.inTransaction(
                             mode,
                             tx -> tx.execute(
-                                    credit.bind().set("delta", "account-1").set("accountId", "x"))))
+                                    CREDIT.bind().set("delta", "account-1").set("accountId", "x"))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("parameter 'delta' must be a Long but is bound to the String account-1");
         }
@@ -147,9 +137,6 @@ class StatementTemplateTest {
     void acceptsNullsAndNarrowerIntegersAndReportsRefusalsUnchecked() {
         PostgresProjectionStore store =
                 PostgresProjectionStore.builder(db.dataSource()).build();
-        StatementTemplate credit = StatementTemplate.of(DSL.update(ACCOUNT_BALANCE)
-                .set(BALANCE, BALANCE.plus(DSL.param("delta", Long.class)))
-                .where(ACCOUNT_ID.eq(DSL.param("accountId", String.class))));
         StatementTemplate broken = StatementTemplate.of(DSL.insertInto(ACCOUNT_BALANCE)
                 .columns(ACCOUNT_ID, BALANCE, EVENTS)
                 .values(
@@ -159,7 +146,7 @@ class StatementTemplateTest {
 
         // an Integer for a Long parameter and a null for a String one bind; a refused statement (balance is NOT NULL)
         // throws jOOQ's unchecked exception
-        int updated = store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(credit, 5, null));
+        int updated = store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(CREDIT, 5, null));
         assertThat(updated).isZero();
         assertThatThrownBy(() -> store.inTransaction(StatementMode.IMMEDIATE, tx -> tx.execute(broken, "x", null, 1L)))
                 .isInstanceOf(org.jooq.exception.DataAccessException.class)
