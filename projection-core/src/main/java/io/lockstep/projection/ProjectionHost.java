@@ -32,6 +32,12 @@ public interface ProjectionHost extends AutoCloseable {
     List<PartitionStatus> status(String projection);
 
     /**
+     * @return the partitions of {@code projection} that no live node holds now, in partition order; one short read
+     *         of the database (what a health check needs, without {@link #status}'s checkpoints and head)
+     */
+    List<Partition> unowned(String projection);
+
+    /**
      * @return the position up to which every partition of {@code projection} has applied every event of its own,
      *         whichever node runs it: the log's head once all have caught up (a partition's checkpoint moves with
      *         its own events only, so no checkpoint alone says this); reads the database

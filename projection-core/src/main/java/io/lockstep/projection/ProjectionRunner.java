@@ -126,9 +126,10 @@ public interface ProjectionRunner extends AutoCloseable {
     void resume();
 
     /**
-     * Retries a FAILED runner from its checkpoint, like {@link #resume()}, without touching the stored pause: for
-     * a process that learns of a resume an operator gave elsewhere (a {@code ProjectionNode}'s heartbeat), where a
-     * pause given since must stay. Does nothing to a runner that is not FAILED.
+     * Retries a FAILED runner from its checkpoint at its next step, like {@link #resume()}, without touching the
+     * stored pause: for a process that learns of a resume an operator gave elsewhere (a {@code ProjectionNode}'s
+     * heartbeat), where a pause given since must stay. A runner that is not FAILED is only woken (a stalled one
+     * tries again before its backoff ends), and a step in flight that ends FAILED is retried at once.
      */
     void retry();
 

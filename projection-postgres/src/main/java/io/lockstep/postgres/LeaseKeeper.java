@@ -188,10 +188,25 @@ final class LeaseKeeper {
     private void retryResumed(Map<CheckpointKey, Long> resumes) {
         resumes.forEach((key, requests) -> {
             Running r = running.get(key);
-            Long seen = r == null ? null : resumesSeen.put(key, requests);
+            Long seen = r == null ? null : resumesSeen.get(key);
+            if (r != null) {
+                resumesSeen.merge(key, requests, Math::max);
+            }
             if (seen != null && requests > seen) {
                 LOG.info("node '{}' retries {}: the projection was resumed", leases.nodeId(), key);
                 r.runner().retry();
+            }
+        });
+    }
+
+    /**
+     * Records resume counters this node raised itself ({@code ProjectionNode.resume}, which resumes its own
+     * runners at once), so its next heartbeat does not retry them a second time.
+     */
+    void noteResumes(Map<CheckpointKey, Long> counters) {
+        counters.forEach((key, requests) -> {
+            if (running.containsKey(key)) {
+                resumesSeen.merge(key, requests, Math::max);
             }
         });
     }

@@ -57,6 +57,7 @@ record LeaseSql(
                 "SELECT checkpoint, partition_index, owner, expires_at > clock_timestamp() FROM " + leases
                         + " WHERE tenant_id = ? AND projection = ? AND partition_count = ? ORDER BY partition_index",
                 "UPDATE " + leases
-                        + " SET resume_requests = resume_requests + 1 WHERE tenant_id = ? AND projection = ?");
+                        + " SET resume_requests = resume_requests + 1 WHERE tenant_id = ? AND projection = ?"
+                        + " RETURNING tenant_id, checkpoint, resume_requests");
     }
 }

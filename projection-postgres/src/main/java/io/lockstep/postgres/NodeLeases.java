@@ -9,7 +9,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One node's statements on the node and lease tables: heartbeat, claims, renewals, releases, and the check a
@@ -182,13 +184,21 @@ final class NodeLeases {
     /**
      * Asks the owners of {@code projection}'s leases, on every node, to retry their FAILED runners: each owner's
      * heartbeat sees the lease's counter grow.
+     *
+     * @return each lease's counter after this request
      */
-    void requestResume(String tenantId, String projection) {
-        jdbc.withConnection("asking the nodes to resume " + projection, connection -> {
+    Map<CheckpointKey, Long> requestResume(String tenantId, String projection) {
+        return jdbc.withConnection("asking the nodes to resume " + projection, connection -> {
             try (PreparedStatement request = connection.prepareStatement(sql.requestResume())) {
                 request.setString(1, tenantId);
                 request.setString(2, projection);
-                return request.executeUpdate();
+                Map<CheckpointKey, Long> counters = new HashMap<>();
+                try (ResultSet rows = request.executeQuery()) {
+                    while (rows.next()) {
+                        counters.put(new CheckpointKey(rows.getString(1), rows.getString(2)), rows.getLong(3));
+                    }
+                }
+                return counters;
             }
         });
     }

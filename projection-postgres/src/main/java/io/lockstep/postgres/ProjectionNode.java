@@ -153,6 +153,13 @@ public final class ProjectionNode implements ProjectionHost {
         return result;
     }
 
+    @Override
+    public List<Partition> unowned(String projection) {
+        List<Partition> partitions = declaredOrFail(projection).set().partitions();
+        List<String> owners = leases.owners(CheckpointKey.NO_TENANT, projection, partitions.size());
+        return partitions.stream().filter(p -> owners.get(p.index()) == null).toList();
+    }
+
     /**
      * @return the position before the log's first event (what a checkpoint of -1 counts its lag from: this log's
      *         positions start at 1), or {@code head} when the log is empty
@@ -201,8 +208,8 @@ public final class ProjectionNode implements ProjectionHost {
         PartitionSet<PostgresTransaction> set = declaredOrFail(projection).set();
         set.setPaused(false);
         Set<CheckpointKey> keys = set.partitions().stream().map(set::key).collect(Collectors.toSet());
+        keeper.noteResumes(leases.requestResume(CheckpointKey.NO_TENANT, projection));
         keeper.runners().stream().filter(r -> keys.contains(r.key())).forEach(ProjectionRunner::resume);
-        leases.requestResume(CheckpointKey.NO_TENANT, projection);
     }
 
     /**

@@ -146,20 +146,26 @@ final class HostCommands {
         return new ProjectionHealth.Report(level, List.copyOf(problems));
     }
 
-    /** Adds a problem (DEGRADED at least) for every partition no live node holds. */
-    static ProjectionHealth.Report withPartitions(ProjectionHealth.Report report, List<ProjectionHost> hosts) {
-        List<String> problems = new ArrayList<>(report.problems());
+    /** @return a problem for every partition no live node holds; reads the database (one query per projection) */
+    static List<String> unownedPartitions(List<ProjectionHost> hosts) {
+        List<String> problems = new ArrayList<>();
         for (ProjectionHost host : hosts) {
             for (String projection : host.projections()) {
-                host.status(projection).stream()
-                        .filter(p -> p.owner().isEmpty())
-                        .forEach(p -> problems.add("partition " + p.partition() + " of projection '" + projection
-                                + "' has no live owner"));
+                host.unowned(projection)
+                        .forEach(p -> problems.add(
+                                "partition " + p + " of projection '" + projection + "' has no live owner"));
             }
         }
-        if (problems.size() == report.problems().size()) {
+        return problems;
+    }
+
+    /** {@code report} with {@code more} problems, DEGRADED at least when there are any. */
+    static ProjectionHealth.Report withProblems(ProjectionHealth.Report report, List<String> more) {
+        if (more.isEmpty()) {
             return report;
         }
+        List<String> problems = new ArrayList<>(report.problems());
+        problems.addAll(more);
         ProjectionHealth.Level level = report.level() == ProjectionHealth.Level.DOWN
                 ? ProjectionHealth.Level.DOWN
                 : ProjectionHealth.Level.DEGRADED;

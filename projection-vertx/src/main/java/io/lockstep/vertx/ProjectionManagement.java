@@ -35,6 +35,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class ProjectionManagement {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectionManagement.class);
+
     /** The default event-bus address of management commands. */
     public static final String DEFAULT_ADDRESS = "lockstep.projections";
     /** How long a pause or resume waits for the runner to show its effect before answering anyway: 5 s. */
@@ -54,6 +56,9 @@ public final class ProjectionManagement {
     private final List<ProjectionRunner> runners = new CopyOnWriteArrayList<>();
     private final List<ProjectionHost> hosts = new CopyOnWriteArrayList<>();
     private final MessageConsumer<Object> consumer;
+    /** The read of the partitions' owners in flight, shared by the health checks that come meanwhile. */
+    private final java.util.concurrent.atomic.AtomicReference<Future<List<String>>> ownersRead =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private ProjectionManagement(Vertx vertx, String address) {
         this.vertx = vertx;
@@ -165,22 +170,46 @@ public final class ProjectionManagement {
                 answerHealth(request, local);
                 return;
             }
-            // Partitions without an owner are read from the database: off the event loop, and not waited for long.
+            // Partitions without an owner are read from the database: off the event loop, one read at a time
+            // (an outage must not pile up blocked workers), and not waited for long.
             io.vertx.core.Promise<ProjectionHealth.Report> answer = io.vertx.core.Promise.promise();
             long timer = vertx.setTimer(
                     OWNERS_WAIT.toMillis(),
                     id -> answer.tryComplete(
                             HostCommands.ownersUnknown(local, "the database did not answer within a second")));
-            vertx.executeBlocking(() -> HostCommands.withPartitions(local, hosts), false)
-                    .onComplete(read -> {
-                        vertx.cancelTimer(timer);
-                        answer.tryComplete(
-                                read.succeeded()
-                                        ? read.result()
-                                        : HostCommands.ownersUnknown(local, "the database could not be read"));
-                    });
+            readOwners().onComplete(read -> {
+                vertx.cancelTimer(timer);
+                answer.tryComplete(
+                        read.succeeded()
+                                ? HostCommands.withProblems(local, read.result())
+                                : HostCommands.ownersUnknown(local, "the database could not be read"));
+            });
             answer.future().onSuccess(report -> answerHealth(request, report));
         };
+    }
+
+    /** @return the read of the partitions without an owner in flight, or a new one when none is */
+    private Future<List<String>> readOwners() {
+        while (true) {
+            Future<List<String>> inFlight = ownersRead.get();
+            if (inFlight != null) {
+                return inFlight;
+            }
+            io.vertx.core.Promise<List<String>> read = io.vertx.core.Promise.promise();
+            if (ownersRead.compareAndSet(null, read.future())) {
+                vertx.executeBlocking(() -> HostCommands.unownedPartitions(hosts), false)
+                        .onComplete(result -> {
+                            ownersRead.set(null);
+                            if (result.failed()) {
+                                LOG.warn(
+                                        "health: reading the partitions' owners failed: {}",
+                                        result.cause().toString());
+                            }
+                            read.handle(result);
+                        });
+                return read.future();
+            }
+        }
     }
 
     private static void answerHealth(HttpServerRequest request, ProjectionHealth.Report report) {
