@@ -156,17 +156,20 @@ final class NodeLeases {
         }
     }
 
-    /** @return each partition's owner (null when free or expired), in partition order */
+    /**
+     * @return each of the {@code count} partitions' owner, in partition order: null when free, expired or not
+     *         declared with this count (no node runs the projection in {@code count} partitions)
+     */
     List<String> owners(String tenantId, String projection, int count) {
         return jdbc.withConnection("reading the leases of " + projection, connection -> {
             try (PreparedStatement owners = connection.prepareStatement(sql.owners())) {
                 owners.setString(1, tenantId);
                 owners.setString(2, projection);
                 owners.setInt(3, count);
-                List<String> result = new ArrayList<>();
+                List<String> result = new ArrayList<>(java.util.Collections.nCopies(count, null));
                 try (ResultSet rows = owners.executeQuery()) {
                     while (rows.next()) {
-                        result.add(rows.getBoolean(4) ? rows.getString(3) : null);
+                        result.set(rows.getInt(2), rows.getBoolean(4) ? rows.getString(3) : null);
                     }
                 }
                 return result;

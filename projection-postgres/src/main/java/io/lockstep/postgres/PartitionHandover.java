@@ -43,6 +43,33 @@ final class PartitionHandover {
     }
 
     /**
+     * @return the partition count the nodes declared for {@code projection}: the one whose leases live nodes hold,
+     *         else the only one there is; empty when no node ever ran it partitioned, or when several counts wait
+     *         for a re-partitioning and no live node holds any of them
+     */
+    java.util.OptionalInt declaredCount(String tenantId, String projection) {
+        return store.inTransaction(StatementMode.IMMEDIATE, tx -> {
+            try (PreparedStatement counts = tx.unbatched()
+                    .prepareStatement("SELECT partition_count, bool_or(owner IS NOT NULL AND expires_at >"
+                            + " clock_timestamp()) FROM " + leases + " WHERE tenant_id = ? AND projection = ?"
+                            + " GROUP BY partition_count")) {
+                counts.setString(1, tenantId);
+                counts.setString(2, projection);
+                List<Integer> all = new ArrayList<>();
+                try (ResultSet rows = counts.executeQuery()) {
+                    while (rows.next()) {
+                        if (rows.getBoolean(2)) {
+                            return java.util.OptionalInt.of(rows.getInt(1));
+                        }
+                        all.add(rows.getInt(1));
+                    }
+                }
+                return all.size() == 1 ? java.util.OptionalInt.of(all.getFirst()) : java.util.OptionalInt.empty();
+            }
+        });
+    }
+
+    /**
      * Brings {@code projection} to {@code count} partitions if it has another count now.
      *
      * @return false while live nodes still run partitions of another count (try again later); true when the

@@ -249,6 +249,19 @@ public final class ProjectionNode implements ProjectionHost {
         return builder.build();
     }
 
+    /**
+     * The partition count the nodes that run {@code projection} on {@code store}'s database declared, for tools
+     * that look at a projection without running it: the count live nodes hold leases of, else the only one
+     * recorded. Reads the database.
+     *
+     * @return empty when no node ever ran it partitioned, or while a re-partitioning waits and no node runs it
+     */
+    public static java.util.OptionalInt declaredPartitions(PostgresProjectionStore store, String projection) {
+        Objects.requireNonNull(store, "store");
+        CheckpointKey.of(projection); // validates the name
+        return new PartitionHandover(store).declaredCount(CheckpointKey.NO_TENANT, projection);
+    }
+
     /** @return the default node id: host name and process id, e.g. {@code app-3:4711} */
     public static String defaultNodeId() {
         String host;

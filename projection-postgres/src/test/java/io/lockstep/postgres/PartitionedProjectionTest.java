@@ -279,7 +279,13 @@ class PartitionedProjectionTest {
         log.start();
         AtomicBoolean broken = new AtomicBoolean(true);
         ProjectionNode node = refusingNode("solo", broken, Duration.ofSeconds(2));
+        assertThat(ProjectionNode.declaredPartitions(store, PartitionWorkload.PROJECTION))
+                .as("no node ran it yet")
+                .isEmpty();
         node.start();
+        assertThat(ProjectionNode.declaredPartitions(store, PartitionWorkload.PROJECTION))
+                .as("tools find the count the nodes run")
+                .hasValue(2);
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> node.runners().stream().anyMatch(r -> r.status().state() == ProjectionState.FAILED));
         ProjectionRunner failed = node.runners().stream()

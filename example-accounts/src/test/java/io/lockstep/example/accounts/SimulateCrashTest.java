@@ -8,6 +8,7 @@ import io.lockstep.example.accounts.app.Database;
 import io.lockstep.example.accounts.support.AppProcess;
 import io.lockstep.example.accounts.support.Http;
 import io.lockstep.example.accounts.support.LogFold;
+import io.lockstep.example.accounts.support.StatusOutput;
 import io.lockstep.postgres.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -98,6 +99,11 @@ class SimulateCrashTest {
                     .atMost(PATIENCE)
                     .until(() -> projection(http).get("checkpoint").asLong() == head);
             long committedByServe = projection(http).get("eventsProcessed").asLong();
+            assertThat(StatusOutput.of(db.jdbcUrl()))
+                    .as("status finds the partition count serve runs with")
+                    .contains("CAUGHT_UP", "1 partitions over 1 node(s)");
+            assertThat(StatusOutput.of(db.jdbcUrl(), "--partitions", "2"))
+                    .contains("note: the processes run accounts in 1 partitions; shown in 2 as asked");
 
             // then: the read models are the fold of the log, every column
             LogFold fold = LogFold.of(db.dataSource());

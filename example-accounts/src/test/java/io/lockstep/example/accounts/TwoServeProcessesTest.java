@@ -8,10 +8,8 @@ import io.lockstep.example.accounts.support.AppProcess;
 import io.lockstep.example.accounts.support.Http;
 import io.lockstep.example.accounts.support.LogFold;
 import io.lockstep.example.accounts.support.Projected;
+import io.lockstep.example.accounts.support.StatusOutput;
 import io.lockstep.postgres.testing.TestDatabase;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -99,7 +97,7 @@ class TwoServeProcessesTest {
                     .doesNotContainIgnoringCase("deadlock");
 
             // and status shows each partition with its owner, and the projection as a whole, caught up
-            String status = status(db);
+            String status = StatusOutput.of(db.jdbcUrl());
             assertThat(status).contains("CAUGHT_UP", "4 partitions over 1 node(s)");
             for (int i = 0; i < 4; i++) {
                 assertThat(status).containsPattern("accounts\\[" + i + "/4\\] .* node-a\\R");
@@ -178,18 +176,5 @@ class TwoServeProcessesTest {
 
     private static double processed(Http http) throws Exception {
         return Projected.sum(http.get("/metrics").body(), "lockstep_projection_events_total");
-    }
-
-    private static String status(TestDatabase db) {
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(AccountsApplication.run("status", "--jdbc-url", db.jdbcUrl()))
-                    .isZero();
-        } finally {
-            System.setOut(stdout);
-        }
-        return printed.toString(StandardCharsets.UTF_8);
     }
 }

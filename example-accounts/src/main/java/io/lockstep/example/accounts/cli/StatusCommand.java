@@ -49,7 +49,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        NodeSettings settings = partitions.settings();
+        java.util.OptionalInt asked = partitions.asked(); // a bad value fails before anything connects
         try (Resources resources = new Resources()) {
             Database db = resources.add(database.open());
             DataSource pool = db.pool(new PoolSpec(
@@ -63,6 +63,13 @@ final class StatusCommand implements Callable<Integer> {
                     .build();
             PostgresProjectionStore store =
                     PostgresProjectionStore.builder(pool).build();
+            java.util.OptionalInt declared = ProjectionNode.declaredPartitions(store, AccountsProjection.NAME);
+            NodeSettings settings = partitions.settings(declared);
+            if (asked.isPresent() && declared.isPresent() && asked.getAsInt() != declared.getAsInt()) {
+                out.printf(
+                        "note: the processes run %s in %d partitions; shown in %d as asked (--partitions)%n%n",
+                        AccountsProjection.NAME, declared.getAsInt(), asked.getAsInt());
+            }
             ProjectionNode view = ProjectionNode.builder(pool, store, log)
                     .nodeId(settings.nodeId())
                     .projection(AccountsProjection.create(), settings.partitions())
