@@ -191,10 +191,16 @@ public final class ProjectionNode implements ProjectionHost {
         return List.copyOf(declared.keySet());
     }
 
-    /** Pauses every partition of {@code projection}, on every node. */
+    /**
+     * Pauses every partition of {@code projection}, on every node: stored in one transaction; this node's runners
+     * are woken to see it at once (one waiting out a stall's backoff too), the others' at their next step.
+     */
     @Override
     public void pause(String projection) {
-        declaredOrFail(projection).set().setPaused(true);
+        PartitionSet<PostgresTransaction> set = declaredOrFail(projection).set();
+        set.setPaused(true);
+        Set<CheckpointKey> keys = set.partitions().stream().map(set::key).collect(Collectors.toSet());
+        keeper.runners().stream().filter(r -> keys.contains(r.key())).forEach(ProjectionRunner::pause);
     }
 
     /**

@@ -4,12 +4,14 @@ import io.lockstep.projection.PartitionStatus;
 import io.lockstep.projection.ProjectionHost;
 import io.lockstep.projection.ProjectionRunner;
 import io.lockstep.projection.ProjectionState;
+import io.lockstep.projection.ProjectionStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -34,12 +36,19 @@ final class HostCommands {
                             awaitLocal(
                                     host,
                                     name,
-                                    state -> state == ProjectionState.PAUSED || state == ProjectionState.FAILED);
+                                    before -> now -> now.state() == ProjectionState.PAUSED
+                                            || now.state() == ProjectionState.FAILED);
                             yield name;
                         }
                         case ManagementCommand.Resume resume -> {
+                            Map<ProjectionRunner, ProjectionStatus> before = localStatuses(host, resume.target());
                             String name = act(resume.target(), host::resume);
-                            awaitLocal(host, name, state -> state != ProjectionState.PAUSED);
+                            // a runner started since (a partition taken over) only has to be out of PAUSED
+                            awaitLocal(
+                                    host,
+                                    name,
+                                    runner -> ProjectionManagement.resumedFrom(
+                                            before.getOrDefault(runner, runner.status())));
                             yield name;
                         }
                         case ManagementCommand.Replay replay -> {
@@ -58,18 +67,38 @@ final class HostCommands {
     }
 
     /**
-     * Waits until this process's runners of {@code projection}'s partitions show the state a pause or resume
-     * leads to (each up to {@link ProjectionManagement#STATE_WAIT}), so the answer shows the state after the
-     * command; partitions other nodes run follow the stored flag on their own.
+     * Waits until this process's runners of {@code projection}'s partitions show the status a pause or resume
+     * leads to ({@code reached}, given each runner), all within {@link ProjectionManagement#STATE_WAIT}, so the
+     * answer shows the state after the command; partitions other nodes run follow the stored flag on their own.
      */
-    private static void awaitLocal(ProjectionHost host, String projection, Predicate<ProjectionState> reached)
+    private static void awaitLocal(
+            ProjectionHost host,
+            String projection,
+            java.util.function.Function<ProjectionRunner, Predicate<ProjectionStatus>> reached)
             throws InterruptedException {
+        long deadline = ProjectionManagement.stateDeadline();
         for (ProjectionRunner runner : host.runners()) {
-            String name = runner.status().name();
-            if (name.equals(projection) || name.startsWith(projection + "[")) {
-                ProjectionManagement.awaitState(runner, reached);
+            if (partitionOf(runner, projection)) {
+                ProjectionManagement.awaitStatus(runner, reached.apply(runner), deadline);
             }
         }
+    }
+
+    /** @return the status of each of this process's runners of the target's partitions, before a command */
+    private static Map<ProjectionRunner, ProjectionStatus> localStatuses(
+            ProjectionHost host, ManagementCommand.Target target) {
+        Map<ProjectionRunner, ProjectionStatus> statuses = new java.util.HashMap<>();
+        for (ProjectionRunner runner : host.runners()) {
+            if (partitionOf(runner, target.projection())) {
+                statuses.put(runner, runner.status());
+            }
+        }
+        return statuses;
+    }
+
+    private static boolean partitionOf(ProjectionRunner runner, String projection) {
+        String name = runner.status().name();
+        return name.equals(projection) || name.startsWith(projection + "[");
     }
 
     private static String act(ManagementCommand.Target target, java.util.function.Consumer<String> action) {

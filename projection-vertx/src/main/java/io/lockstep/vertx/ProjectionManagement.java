@@ -135,8 +135,9 @@ public final class ProjectionManagement {
                     });
                 case ManagementCommand.Resume resume ->
                     onEach(resume.target(), runner -> {
+                        ProjectionStatus before = runner.status();
                         runner.resume();
-                        awaitState(runner, state -> state != ProjectionState.PAUSED);
+                        awaitStatus(runner, resumedFrom(before), stateDeadline());
                     });
                 case ManagementCommand.Replay replay -> onFirst(replay.target(), ProjectionRunner::replay);
                 case ManagementCommand.Reset reset -> onFirst(reset.target(), r -> r.resetTo(reset.position()));
@@ -300,12 +301,34 @@ public final class ProjectionManagement {
      */
     static void awaitState(ProjectionRunner runner, java.util.function.Predicate<ProjectionState> reached)
             throws InterruptedException {
-        long deadline = System.nanoTime() + STATE_WAIT.toNanos();
-        while (!reached.test(runner.status().state())
+        awaitStatus(runner, status -> reached.test(status.state()), stateDeadline());
+    }
+
+    /** @return the {@link System#nanoTime()} by which a command's wait for the state after it ends */
+    static long stateDeadline() {
+        return System.nanoTime() + STATE_WAIT.toNanos();
+    }
+
+    /** Waits until {@code runner}'s status satisfies {@code reached}, it stopped, or {@code deadline} passed. */
+    static void awaitStatus(
+            ProjectionRunner runner, java.util.function.Predicate<ProjectionStatus> reached, long deadline)
+            throws InterruptedException {
+        while (!reached.test(runner.status())
                 && runner.status().state() != ProjectionState.STOPPED
                 && System.nanoTime() - deadline < 0) {
             Thread.sleep(STATE_POLL.toMillis());
         }
+    }
+
+    /**
+     * What a resume of a runner whose status was {@code before} leads to: out of PAUSED, and, for one that had
+     * FAILED, out of FAILED or failed again (a newer error: the cause is still there).
+     */
+    static java.util.function.Predicate<ProjectionStatus> resumedFrom(ProjectionStatus before) {
+        return now -> now.state() != ProjectionState.PAUSED
+                && (before.state() != ProjectionState.FAILED
+                        || now.state() != ProjectionState.FAILED
+                        || !now.lastError().equals(before.lastError()));
     }
 
     private Future<JsonObject> onEach(ManagementCommand.Target target, RunnerAction action) {

@@ -124,11 +124,15 @@ final class DataDirectory {
         }
     }
 
+    /**
+     * @return true when a server answers at {@code url}, also one that refuses the connection for now (too many
+     *         connections, 53300; starting or recovering, 57P03): it runs, and must not be taken for a stopped one
+     */
     private static boolean answers(String url) {
         try (Connection ignored = DriverManager.getConnection(url)) {
             return true;
         } catch (SQLException e) {
-            return false;
+            return "53300".equals(e.getSQLState()) || "57P03".equals(e.getSQLState());
         }
     }
 

@@ -123,13 +123,20 @@ final class SimulateCommand implements Callable<Integer> {
 
             // Every appended event gets a position, then every partition of the projection reaches it (this
             // process runs some; other processes on the database may run the others).
-            // (How far the projection got is read before the head, so that once it is not behind, the two are
-            // equal: read the other way round, an event positioned in between showed "up to N+1 = head N".)
+            // Read in this order: the backlog (no committed event waits for a position), then how far the
+            // projection got, then the head. Every event committed before the first read is then at or below the
+            // head, and once the projection is not behind the two are equal. (Read the other way round, an event
+            // positioned in between showed "up to N+1 = head N", or the loop ended on a stale head.)
             Progress projecting = new Progress(out, "projecting", "events", Progress.isTerminal());
             long head;
             long projected;
-            while ((projected = app.projectedThrough()) < (head = app.log().headPosition())
-                    || app.log().sequencerStatus().backlog() > 0) {
+            while (true) {
+                long backlog = app.log().sequencerStatus().backlog();
+                projected = app.projectedThrough();
+                head = app.log().headPosition();
+                if (backlog == 0 && projected >= head) {
+                    break;
+                }
                 refuseToWaitForever(app, projected);
                 projecting.update(Math.max(0, projected), head);
                 Thread.sleep(Progress.BAR_EVERY.toMillis());

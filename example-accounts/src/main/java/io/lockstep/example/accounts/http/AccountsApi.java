@@ -16,7 +16,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
@@ -324,18 +323,7 @@ public final class AccountsApi {
         end(ctx, status, "application/json", Buffer.buffer(json));
     }
 
-    /**
-     * Ends the response with {@code body}, or, for {@code HEAD}, with its length and no body (Vert.x leaves a
-     * HEAD answer's body out on HTTP/1.x but sends it on HTTP/2).
-     */
     private static void end(RoutingContext ctx, int status, String contentType, Buffer body) {
-        ctx.response().setStatusCode(status).putHeader("content-type", contentType);
-        if (ctx.request().method() == HttpMethod.HEAD) {
-            ctx.response()
-                    .putHeader("content-length", String.valueOf(body.length()))
-                    .end();
-        } else {
-            ctx.response().end(body);
-        }
+        Responses.end(ctx, status, contentType, body);
     }
 }

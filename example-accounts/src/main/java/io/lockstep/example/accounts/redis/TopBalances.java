@@ -9,6 +9,7 @@ import io.lockstep.example.accounts.domain.AccountEvent.AccountClosed;
 import io.lockstep.example.accounts.domain.AccountEvent.AccountCreated;
 import io.lockstep.example.accounts.domain.AccountEvent.FundsDeposited;
 import io.lockstep.example.accounts.domain.AccountEvent.FundsWithdrawn;
+import io.lockstep.example.accounts.http.Responses;
 import io.lockstep.projection.EventSource;
 import io.lockstep.projection.Projection;
 import io.lockstep.projection.ProjectionListener;
@@ -135,42 +136,31 @@ public final class TopBalances implements AutoCloseable {
             limit = 0;
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            ctx.response()
-                    .setStatusCode(400)
-                    .putHeader("content-type", "application/json")
-                    .end(new JsonObject()
+            Responses.endJson(
+                    ctx,
+                    400,
+                    new JsonObject()
                             .put(
                                     "error",
                                     "limit " + given + " makes no sense; use 1.." + MAX_LIMIT + " (default "
                                             + DEFAULT_LIMIT + ")")
-                            .put("field", "limit")
-                            .encode());
+                            .put("field", "limit"));
             return;
         }
         long checkpoint = runner.status().checkpoint();
         Future.fromCompletionStage(
                         reads.async().zrevrangeWithScores(key, 0, limit - 1L),
                         ctx.vertx().getOrCreateContext())
-                .onSuccess(top -> {
-                    io.vertx.core.buffer.Buffer body = answer(top, checkpoint).toBuffer();
-                    ctx.response().putHeader("content-type", "application/json");
-                    if (ctx.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
-                        // without a body on HTTP/2 too, where Vert.x would send it
-                        ctx.response()
-                                .putHeader("content-length", String.valueOf(body.length()))
-                                .end();
-                    } else {
-                        ctx.response().end(body);
-                    }
-                })
-                .onFailure(e -> ctx.response()
-                        .setStatusCode(503)
-                        .putHeader("content-type", "application/json")
-                        .putHeader("Retry-After", "2")
-                        .end(new JsonObject()
-                                .put("error", "Redis did not answer (" + e.getMessage() + "). Retry in 2 s")
-                                .putNull("field")
-                                .encode()));
+                .onSuccess(top -> Responses.endJson(ctx, 200, answer(top, checkpoint)))
+                .onFailure(e -> {
+                    ctx.response().putHeader("Retry-After", "2");
+                    Responses.endJson(
+                            ctx,
+                            503,
+                            new JsonObject()
+                                    .put("error", "Redis did not answer (" + e.getMessage() + "). Retry in 2 s")
+                                    .putNull("field"));
+                });
     }
 
     private static JsonObject answer(List<ScoredValue<String>> top, long checkpoint) {
