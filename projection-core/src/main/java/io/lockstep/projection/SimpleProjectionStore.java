@@ -6,8 +6,9 @@ import io.lockstep.projection.internal.Arguments;
  * The short way to write a {@link ProjectionStore} for another database: implement five methods
  * ({@link #inTransaction}, {@link #lockCheckpoint}, {@link #writeCheckpoint}, {@link #readCheckpoint} and
  * {@link #recordDeadLetter}); every other operation of the SPI (advancing by compare-and-set, reset, versions,
- * pause, retire; the users' {@link CheckpointStore} view comes with every {@link ProjectionStore}) is derived from them here, with the semantics the
- * {@code ProjectionStoreContract} test suite checks. Run that suite against the store to prove it.
+ * pause, retire) is derived from them here, with the semantics the {@code ProjectionStoreContract} test suite
+ * checks, and the users' {@link CheckpointStore} view comes with every {@link ProjectionStore}. Run that suite
+ * against the store to prove it.
  *
  * <p>What the five must do beyond their own contracts: {@link #lockCheckpoint} guards the checkpoint until the
  * transaction ends, so that of two transactions that lock the same key only one commits a write of it; and

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's heartbeat duty: on every tick it renews the node and its leases, stops the runners of leases it
  * lost, retries its FAILED runners whose projection was resumed on any node since, gives up partitions beyond
- * its share, claims free or expired ones up to its share, and starts their runners. Ticks run one at a time on one scheduler thread; a runner that finds its lease lost asks for a tick
- * at once.
+ * its share, claims free or expired ones up to its share, and starts their runners. Ticks run one at a time on
+ * one scheduler thread; a runner that finds its lease lost asks for a tick at once.
  */
 final class LeaseKeeper {
 
