@@ -1,9 +1,12 @@
 package io.lockstep.postgres.eventlog;
 
+import static io.lockstep.postgres.eventlog.NotedLog.notes;
+import static io.lockstep.postgres.eventlog.NotedLog.sideEffect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.lockstep.postgres.eventlog.NotedLog.Noted;
 import io.lockstep.postgres.testing.RoundTripCounter;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.Envelope;
@@ -12,7 +15,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -27,21 +29,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class AppendInTransactionTest {
 
-    record Noted(String note) {}
-
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
-
-    private static final EventTypes TYPES =
-            EventTypes.builder().register("Noted", Noted.class).build();
 
     private PostgresEventLog log;
 
     @BeforeEach
     void emptyLog() {
-        db.execute("CREATE TABLE IF NOT EXISTS side_effects (note text PRIMARY KEY)");
-        db.emptyEventLog("side_effects");
-        log = PostgresEventLog.builder(db.dataSource(), TYPES).build();
+        log = NotedLog.emptied(db);
     }
 
     @Test
@@ -157,17 +152,6 @@ class AppendInTransactionTest {
             assertThat(counter.roundTrips()).isEqualTo(before);
         }
         assertThat(db.queryLong("SELECT count(*) FROM lockstep.events")).isZero();
-    }
-
-    private static List<Noted> notes(String... notes) {
-        return java.util.Arrays.stream(notes).map(Noted::new).toList();
-    }
-
-    private static void sideEffect(Connection connection, String note) throws SQLException {
-        try (var statement = connection.prepareStatement("INSERT INTO side_effects (note) VALUES (?)")) {
-            statement.setString(1, note);
-            statement.executeUpdate();
-        }
     }
 
     private static int pid(Connection connection) throws SQLException {

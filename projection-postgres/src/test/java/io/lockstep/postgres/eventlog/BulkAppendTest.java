@@ -1,10 +1,13 @@
 package io.lockstep.postgres.eventlog;
 
+import static io.lockstep.postgres.eventlog.NotedLog.notes;
+import static io.lockstep.postgres.eventlog.NotedLog.sideEffect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import io.lockstep.postgres.eventlog.NotedLog.Noted;
 import io.lockstep.postgres.testing.TestDatabase;
 import io.lockstep.projection.Envelope;
 import java.sql.Connection;
@@ -30,23 +33,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class BulkAppendTest {
 
-    record Noted(String note) {}
-
     record Unregistered(String note) {}
 
     @RegisterExtension
     static final TestDatabase db = TestDatabase.perClass(4);
 
-    private static final EventTypes TYPES =
-            EventTypes.builder().register("Noted", Noted.class).build();
-
     private PostgresEventLog log;
 
     @BeforeEach
     void emptyLog() {
-        db.execute("CREATE TABLE IF NOT EXISTS side_effects (note text PRIMARY KEY)");
-        db.emptyEventLog("side_effects");
-        log = PostgresEventLog.builder(db.dataSource(), TYPES).build();
+        log = NotedLog.emptied(db);
     }
 
     @Nested
@@ -332,18 +328,7 @@ class BulkAppendTest {
         }
     }
 
-    private static List<Noted> notes(String... notes) {
-        return Arrays.stream(notes).map(Noted::new).toList();
-    }
-
     private static long storedEvents() {
         return db.queryLong("SELECT count(*) FROM lockstep.events");
-    }
-
-    private static void sideEffect(Connection connection, String note) throws Exception {
-        try (var statement = connection.prepareStatement("INSERT INTO side_effects (note) VALUES (?)")) {
-            statement.setString(1, note);
-            statement.executeUpdate();
-        }
     }
 }
