@@ -77,6 +77,7 @@ public final class PostgresTransaction {
      * @throws DataAccessException      when the database refuses the statement
      */
     public int execute(StatementTemplate template, Object... values) {
+        template.check(values);
         return executeTemplate(null, template, values);
     }
 
@@ -89,13 +90,14 @@ public final class PostgresTransaction {
      */
     public int execute(TemplateBinding binding) {
         Objects.requireNonNull(binding, "binding");
-        return executeTemplate(null, binding.template(), binding.values());
+        return executeTemplate(null, binding.template(), binding.values()); // values() checked them
     }
 
     /** Like {@link #execute(TemplateBinding)}, and the statement must affect {@code expected} rows. */
     public int execute(ExpectedRows expected, TemplateBinding binding) {
         Objects.requireNonNull(binding, "binding");
-        return executeTemplate(Objects.requireNonNull(expected, "expected"), binding.template(), binding.values());
+        Objects.requireNonNull(expected, "expected");
+        return executeTemplate(expected, binding.template(), binding.values()); // values() checked them
     }
 
     /**
@@ -106,7 +108,9 @@ public final class PostgresTransaction {
      *                                     fails when it is sent)
      */
     public int execute(ExpectedRows expected, StatementTemplate template, Object... values) {
-        return executeTemplate(Objects.requireNonNull(expected, "expected"), template, values);
+        Objects.requireNonNull(expected, "expected");
+        template.check(values);
+        return executeTemplate(expected, template, values);
     }
 
     /**
@@ -166,6 +170,16 @@ public final class PostgresTransaction {
      */
     public Result<Record> fetch(StatementTemplate template, Object... values) {
         template.check(values);
+        return fetchChecked(template, values);
+    }
+
+    /** Like {@link #fetch(StatementTemplate, Object...)}, with values bound by name. */
+    public Result<Record> fetch(TemplateBinding binding) {
+        Objects.requireNonNull(binding, "binding");
+        return fetchChecked(binding.template(), binding.values()); // values() checked them
+    }
+
+    private Result<Record> fetchChecked(StatementTemplate template, Object[] values) {
         try (PreparedStatement statement = connection.prepareStatement(template.sql())) {
             bind(statement, values);
             try (ResultSet rows = statement.executeQuery()) {
@@ -176,14 +190,8 @@ public final class PostgresTransaction {
         }
     }
 
-    /** Like {@link #fetch(StatementTemplate, Object...)}, with values bound by name. */
-    public Result<Record> fetch(TemplateBinding binding) {
-        Objects.requireNonNull(binding, "binding");
-        return fetch(binding.template(), binding.values());
-    }
-
+    /** Runs {@code template} with {@code values} that were checked against its parameters. */
     private int executeTemplate(ExpectedRows expected, StatementTemplate template, Object[] values) {
-        template.check(values);
         try {
             return executeChecked(expected, template, values);
         } catch (SQLException e) {

@@ -79,6 +79,6 @@ public final class TemplateBinding {
                             + template.parameterTypes().get(misfit).getSimpleName() + " but is bound to the "
                             + values[misfit].getClass().getSimpleName() + " " + values[misfit] + ": " + template.sql());
         }
-        return values.clone();
+        return values;
     }
 }
